@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Both create .venv and install what they need; `make test` also installs, when run as
+# root, the Debian packages the browser tests need (chromium, its driver, CJK fonts).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SYSDEPS := chromium chromium-driver fonts-noto-cjk
+
+.PHONY: demo test lint bench sysdeps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Debian packages for the browser tests; only attempted as root, and only if missing.
+sysdeps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null; \
+	else echo "note: install $(SYSDEPS) (as root) for the browser tests"; fi
+
+demo: venv
+	$(VENV)/bin/govwall demo
+
+test: venv sysdeps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+bench: venv
+	$(PY) bench/seed.py
+	$(PY) bench/wall.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts

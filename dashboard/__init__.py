@@ -1,0 +1,1 @@
+"""govwall application: app factory, settings, command line, pages."""

@@ -1,0 +1,102 @@
+"""Settings from the environment (prefix GOVWALL_), validated once at start-up.
+
+A bad value is reported as one line naming the variable (see `SettingsError`), never a
+traceback: operators set these by hand on the command center's server.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from data_access.geography import known_region_codes
+
+DEFAULT_SECRET_KEY = "govwall-demo-secret-change-me"
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVWALL_", extra="ignore")
+
+    env: Literal["demo", "dev", "test", "production"] = "demo"
+    database_url: str | None = None
+    redis_url: str | None = None
+    redis_namespace: str = "govwall"
+    region: str = "320300"
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = DEFAULT_SECRET_KEY
+    var_dir: Path = Path("var")
+    # How often the wall's live tiles poll; heavier panels use multiples of it.
+    live_refresh_seconds: int = 3
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in known_region_codes():
+            raise ValueError(
+                f"{value!r} is not a Jiangsu province, city or county code (e.g. 320300 for Xuzhou)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError(f"{value!r} is not a SQLAlchemy URL (e.g. postgresql+psycopg://...)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r} is not a Redis URL (redis://, rediss:// or unix://)")
+        return value
+
+    @model_validator(mode="after")
+    def _real_secret_outside_demo(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError(
+                "GOVWALL_SECRET_KEY must be set to a private value when GOVWALL_ENV=production"
+            )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'govwall.sqlite3').resolve()}"
+
+    @property
+    def embedded_redis_path(self) -> Path:
+        return (self.var_dir / "redis.db").resolve()
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with a one-line SettingsError on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        variable = f"GOVWALL_{field.upper()}" if field else "GOVWALL_*"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable}: {message}") from None

@@ -1,0 +1,188 @@
+"""The case store's schema (SQLAlchemy 2.0 typed mapping); Alembic migrations mirror it.
+
+Same schema on SQLite (embedded default) and PostgreSQL (production). All timestamps are
+timezone-aware UTC; days are counted in the configured local zone by the queries.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BigInteger ids that are still INTEGER PRIMARY KEY (rowid) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+UtcTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """One node of the territory tree: province, city, county, township, village or grid."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        String(15), ForeignKey("units.code"), index=True
+    )
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    boundary: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    households: Mapped[int | None] = mapped_column(Integer)
+    urban: Mapped[bool] = mapped_column(Boolean, default=False)
+    synthesized: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GridWorker(Base):
+    __tablename__ = "grid_workers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(20))
+    grid_code: Mapped[str] = mapped_column(String(15), ForeignKey("units.code"), index=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    """A case's current state. Every change to it also appends a CaseTransition."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    major_class: Mapped[str] = mapped_column(String(16))
+    subclass: Mapped[str] = mapped_column(String(32))
+    dispute_type: Mapped[str | None] = mapped_column(String(24))
+    mediation_type: Mapped[str | None] = mapped_column(String(16))
+    mediation_outcome: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reporter_name: Mapped[str | None] = mapped_column(String(32))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    grid_code: Mapped[str] = mapped_column(String(15), ForeignKey("units.code"))
+    township_code: Mapped[str] = mapped_column(String(9))
+    county_code: Mapped[str] = mapped_column(String(6))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    stage: Mapped[str] = mapped_column(String(12))
+    responsible_unit: Mapped[str | None] = mapped_column(String(64))
+    handler: Mapped[str | None] = mapped_column(String(32))
+    resolved_level: Mapped[str | None] = mapped_column(String(10))
+    reported_at: Mapped[datetime] = mapped_column(UtcTime)
+    registered_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    handling_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    extended_until: Mapped[datetime | None] = mapped_column(UtcTime)
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    supervision_level: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[str | None] = mapped_column(String(12))
+    followed_up_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcTime)
+
+    __table_args__ = (
+        Index("ix_cases_reported_at", "reported_at"),
+        Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_county_reported", "county_code", "reported_at"),
+        Index("ix_cases_grid_reported", "grid_code", "reported_at"),
+        Index("ix_cases_dispute_reported", "dispute_type", "reported_at"),
+        Index("ix_cases_reporter_phone", "reporter_phone"),
+        # The wall asks about open cases all the time; history must not slow it down.
+        Index(
+            "ix_cases_open_deadline",
+            "deadline_at",
+            "county_code",
+            postgresql_where=text("stage NOT IN ('closed', 'rejected')"),
+            sqlite_where=text("stage NOT IN ('closed', 'rejected')"),
+        ),
+    )
+
+
+class CaseTransition(Base):
+    """Append-only history: one row per stage change or side event. Never updated."""
+
+    __tablename__ = "case_transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_stage: Mapped[str | None] = mapped_column(String(12))
+    to_stage: Mapped[str | None] = mapped_column(String(12))
+    level: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcTime, index=True)
+
+
+class PatrolCheckin(Base):
+    __tablename__ = "patrol_checkins"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(BigId, ForeignKey("grid_workers.id"))
+    grid_code: Mapped[str] = mapped_column(String(15), ForeignKey("units.code"))
+    at: Mapped[datetime] = mapped_column(UtcTime)
+
+    __table_args__ = (Index("ix_patrol_checkins_at_grid", "at", "grid_code"),)
+
+
+class User(Base):
+    """A person who signs in to /ops: duty officer, leader or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+
+
+class KioskToken(Base):
+    """A read-only token for one wall screen; grants aggregated views only."""
+
+    __tablename__ = "kiosk_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    label: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTime)
