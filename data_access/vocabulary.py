@@ -39,3 +39,28 @@ RESOLUTION_LEVELS = ("grid", "village", "township", "county", "city")
 AT_OR_BELOW_TOWNSHIP = ("grid", "village", "township")
 
 DEADLINE_STATES = ("normal", "approaching", "overdue", "long_overdue")
+
+# Where cases come from (渠道). Labels for the screen are in layouts/i18n/domain.py.
+SOURCES = ("grid_patrol", "hotline_12345", "police_110", "petition", "citizen_app", "video_iot",
+           "department")
+
+# Major classes and their subclasses. `dispute` (矛盾纠纷) is its own family with a dispute
+# type; `service` holds hotline consultations and requests for help.
+SUBCLASSES: dict[str, tuple[str, ...]] = {
+    "urban": ("road_damage", "street_light", "manhole", "illegal_parking", "street_vending",
+              "illegal_building", "garbage", "advertising", "greenery", "drainage"),
+    "environment": ("noise", "smoke", "sewage", "dust", "burning_straw", "waste_dumping"),
+    "safety": ("gas", "fire_hazard", "building_safety", "hazardous_goods", "construction_site",
+               "electric_bike_charging"),
+    "order": ("public_order", "fraud_risk", "key_persons", "gathering", "campus_safety"),
+    "dispute": ("dispute",),
+    "service": ("consultation", "help", "suggestion", "complaint"),
+}
+MAJOR_CLASSES = tuple(SUBCLASSES)
+
+DISPUTE_TYPES = ("marriage_family", "neighbour", "labour", "land", "property_mgmt",
+                 "real_estate", "traffic", "medical", "contract_consumer", "damages",
+                 "demolition", "debt", "forest_water", "environment", "village_affairs", "other")
+MEDIATION_TYPES = ("people", "administrative", "judicial", "professional")
+MEDIATION_OUTCOMES = ("agreement", "judicial_confirmation", "arbitration", "litigation",
+                      "in_progress")

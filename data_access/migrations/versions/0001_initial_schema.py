@@ -4,9 +4,8 @@ Revision ID: 042a0577326d
 Revises: 
 Create Date: 2026-11-23 17:57:08.181582
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '042a0577326d'
 down_revision = None

@@ -1,0 +1,57 @@
+"""The app factory: Flask + Dash, pages, callbacks, the shared response cache.
+
+Nothing happens at import time; `create_app(settings)` opens the services it needs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash
+from flask import Flask
+from flask_caching import Cache
+
+from dashboard.runtime import Runtime, open_runtime
+from dashboard.settings import Settings
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+
+
+def make_cache(server: Flask, runtime: Runtime) -> Cache:
+    """One response cache shared by every worker and host: it lives in the same Redis."""
+    cache = Cache()
+    cache.init_app(server, config={
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": runtime.redis_url,
+        "CACHE_KEY_PREFIX": f"{runtime.settings.redis_namespace}:v1:cache:",
+        "CACHE_DEFAULT_TIMEOUT": 300,
+    })
+    return cache
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
+    runtime = runtime or open_runtime(settings)
+    server = Flask("govwall")
+    server.config["SECRET_KEY"] = settings.secret_key
+    server.config["GOVWALL_RUNTIME"] = runtime
+    cache = make_cache(server, runtime)
+
+    app = Dash(
+        "govwall",
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS_DIR),
+        compress=True,
+        suppress_callback_exceptions=True,
+        title="govwall",
+        update_title=None,
+    )
+    app.enable_dev_tools(dev_tools_disable_version_check=True, debug=False)
+
+    from callbacks import register_all
+    from layouts import pages
+
+    pages.register(dash.register_page)
+    register_all(app, runtime, cache)
+    return app

@@ -1,0 +1,199 @@
+"""The `govwall` command. Each subcommand has --help; bad settings print one line, exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dashboard.settings import Settings, SettingsError, load_settings
+
+DEMO_HISTORY_DAYS = 60
+
+
+def _runtime(settings: Settings):
+    from dashboard.runtime import open_runtime
+
+    return open_runtime(settings)
+
+
+def cmd_init_db(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.db import make_engine
+    from data_access.migrate import upgrade
+
+    upgrade(make_engine(settings.effective_database_url))
+    print(f"database at schema head: {settings.effective_database_url}")
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from simulation.bootstrap import ensure_territory
+    from simulation.seed import seed_history
+
+    rt = _runtime(settings)
+    try:
+        ensure_territory(rt.sessions, settings.region, seed=args.seed)
+        summary = seed_history(rt.sessions, rt.counters, settings.region, days=args.days,
+                               seed=args.seed, zone=settings.zone)
+    finally:
+        rt.close()
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from simulation.live import run_live
+
+    rt = _runtime(settings)
+    stop = threading.Event()
+    try:
+        run_live(rt.sessions, rt.counters, settings.region, speed=args.speed, zone=settings.zone,
+                 stop=stop, seed=args.seed, duration=args.duration)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        rt.close()
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.stats import collect_stats
+
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session:
+            stats = collect_stats(session, settings.region, settings.zone, datetime.now(UTC))
+    finally:
+        rt.close()
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_counters_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.counter_sync import rebuild_today
+
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session:
+            applied = rebuild_today(session, rt.counters, datetime.now(UTC))
+    finally:
+        rt.close()
+    print(f"counters rebuilt from the database: {applied} events")
+    return 0
+
+
+def cmd_geo_import(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.geo_import import GeoImportError, import_boundaries
+
+    from data_access.db import make_engine, session_factory
+
+    sessions = session_factory(make_engine(settings.effective_database_url))
+    try:
+        result = import_boundaries(sessions, Path(args.file), args.level)
+    except GeoImportError as exc:
+        print(f"govwall geo import: {exc}", file=sys.stderr)
+        return 1
+    print(f"imported {args.level} boundaries: {result}")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.server import serve
+
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.demo import run_demo
+
+    return run_demo(settings, host=args.host, port=args.port, days=args.days, speed=args.speed)
+
+
+def _add_user_commands(sub) -> None:
+    """`govwall user add` and `govwall kiosk-token` live with the sign-in code."""
+    from dashboard.accounts_cli import add_account_commands
+
+    add_account_commands(sub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govwall",
+        description="Operations wall for social-governance command centers. "
+        "Configured by GOVWALL_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic).")
+
+    p = command("seed", cmd_seed, "Build the region's territory if empty and write N days of "
+                "history (deterministic for a given seed).")
+    p.add_argument("--days", type=int, default=DEMO_HISTORY_DAYS)
+    p.add_argument("--seed", type=int, default=7)
+
+    p = command("simulate", cmd_simulate, "Run the live flow of cases against the database "
+                "and Redis until interrupted.")
+    p.add_argument("--speed", type=float, default=1.0, help="time acceleration (1 = real time)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--duration", type=float, default=None,
+                   help="stop after this many wall-clock seconds")
+
+    p = command("serve", cmd_serve, "Serve the web app with gunicorn (production).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--workers", type=int, default=2)
+
+    p = command("demo", cmd_demo, "Everything on the embedded defaults: migrate, seed if "
+                "empty, embedded Redis, live simulator and web server.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8050)
+    p.add_argument("--days", type=int, default=DEMO_HISTORY_DAYS)
+    p.add_argument("--speed", type=float, default=1.0)
+
+    p = command("stats", cmd_stats, "Print the database's headline figures.")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    counters = sub.add_parser("counters", help="Redis counters maintenance.")
+    csub = counters.add_subparsers(dest="counters_command", required=True)
+    p = csub.add_parser("rebuild", help="Recompute today's counters from the database.",
+                        description="Recompute today's counters from the database.")
+    p.set_defaults(handler=cmd_counters_rebuild)
+
+    geo = sub.add_parser("geo", help="Territory boundaries.")
+    gsub = geo.add_subparsers(dest="geo_command", required=True)
+    p = gsub.add_parser("import", help="Load a center's own township/village/grid boundaries.",
+                        description="Load a center's own township/village/grid boundaries from a "
+                        "GeoJSON FeatureCollection (properties: code, name, households).")
+    p.add_argument("file")
+    p.add_argument("--level", required=True, choices=["township", "village", "grid"])
+    p.set_defaults(handler=cmd_geo_import)
+
+    _add_user_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"govwall: {exc}", file=sys.stderr)
+        return 2
+    return args.handler(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Live counters in Redis. Every key is built here: namespaced, versioned, with expiry.
+
+The database is the truth; these are a fast view of *today* for the wall. Each counted
+event carries its transition id, and a Lua script adds the id to the day's `applied` set
+and bumps the counters atomically, so replaying events after a crash never double-counts
+(see counter_sync.catch_up / rebuild).
+"""
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import redis
+
+VERSION = "v1"
+DAY_TTL = int(timedelta(days=3).total_seconds())
+MINUTE_TTL = int(timedelta(hours=2).total_seconds())
+HEARTBEAT_TTL = timedelta(minutes=5)
+
+_APPLY = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class CountedEvent:
+    """One transition as the counters see it. `event` is the stage entered, or the side
+    event's kind (supervision, acknowledgement, ...)."""
+
+    transition_id: int
+    at: datetime
+    county_code: str
+    township_code: str
+    event: str
+    major_class: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CountRow:
+    county_code: str
+    event: str
+    major_class: str
+    source: str
+    count: int
+
+
+class Counters:
+    def __init__(self, client: redis.Redis, namespace: str, zone: ZoneInfo):
+        self.redis = client
+        self.namespace = namespace
+        self.zone = zone
+        self._apply = client.register_script(_APPLY)
+
+    # -- keys ---------------------------------------------------------------------------
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.namespace, VERSION, *parts))
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    def applied_key(self, day: date) -> str:
+        return self._key("day", day.strftime("%Y%m%d"), "applied")
+
+    def county_key(self, day: date) -> str:
+        return self._key("day", day.strftime("%Y%m%d"), "county")
+
+    def township_key(self, day: date) -> str:
+        return self._key("day", day.strftime("%Y%m%d"), "township")
+
+    def minute_key(self, at: datetime) -> str:
+        return self._key("minute", at.astimezone(self.zone).strftime("%Y%m%d%H%M"))
+
+    def patrolled_key(self, day: date) -> str:
+        return self._key("day", day.strftime("%Y%m%d"), "patrolled")
+
+    def online_key(self) -> str:
+        return self._key("online")
+
+    def day_keys(self, day: date) -> list[str]:
+        return [self.applied_key(day), self.county_key(day), self.township_key(day),
+                self.patrolled_key(day)]
+
+    # -- writes -------------------------------------------------------------------------
+    def apply(self, events: Iterable[CountedEvent]) -> int:
+        """Count events not counted before; returns how many were new."""
+        pipe = self.redis.pipeline(transaction=False)
+        queued = 0
+        for ev in events:
+            day = self.local_day(ev.at)
+            minute_field = ev.source if ev.event == "reported" else ""
+            self._apply(
+                keys=[self.applied_key(day), self.county_key(day), self.township_key(day),
+                      self.minute_key(ev.at)],
+                args=[ev.transition_id, f"{ev.county_code}|{ev.event}|{ev.major_class}|{ev.source}",
+                      f"{ev.township_code}|{ev.event}", minute_field, DAY_TTL, MINUTE_TTL],
+                client=pipe,
+            )
+            queued += 1
+        return sum(int(x) for x in pipe.execute()) if queued else 0
+
+    def applied_ids(self, day: date, ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        flags = self.redis.smismember(self.applied_key(day), ids)
+        return {i for i, seen in zip(ids, flags, strict=True) if seen}
+
+    def clear_day(self, day: date) -> None:
+        self.redis.delete(*self.day_keys(day))
+
+    def heartbeat(self, worker_id: int, grid_code: str, at: datetime) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(self.online_key(), {f"{worker_id}|{grid_code}": at.timestamp()})
+        # Expired heartbeats are dropped as new ones come, so the set stays the size of the
+        # workforce on duty.
+        pipe.zremrangebyscore(self.online_key(), "-inf", (at - 2 * HEARTBEAT_TTL).timestamp())
+        pipe.execute()
+
+    def heartbeats(self, beats: Iterable[tuple[int, str, datetime]]) -> None:
+        mapping = {f"{w}|{g}": at.timestamp() for w, g, at in beats}
+        if mapping:
+            self.redis.zadd(self.online_key(), mapping)
+
+    def mark_patrolled(self, grid_codes: Iterable[str], at: datetime) -> None:
+        codes = list(grid_codes)
+        if not codes:
+            return
+        key = self.patrolled_key(self.local_day(at))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.sadd(key, *codes)
+        pipe.expire(key, DAY_TTL)
+        pipe.execute()
+
+    # -- reads --------------------------------------------------------------------------
+    def day_counts(self, day: date) -> list[CountRow]:
+        rows = []
+        for field, value in self.redis.hgetall(self.county_key(day)).items():
+            county, event, major, source = field.split("|")
+            rows.append(CountRow(county, event, major, source, int(value)))
+        return rows
+
+    def township_counts(self, day: date) -> dict[tuple[str, str], int]:
+        return {tuple(f.split("|")): int(v)
+                for f, v in self.redis.hgetall(self.township_key(day)).items()}
+
+    def reports_last_hour(self, now: datetime) -> Tally[str]:
+        """Reports per source in the 60 minutes up to `now` (per-minute buckets)."""
+        keys = [self.minute_key(now - timedelta(minutes=m)) for m in range(60)]
+        pipe = self.redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        total: Tally[str] = Tally()
+        for bucket in pipe.execute():
+            total.update({source: int(n) for source, n in bucket.items()})
+        return total
+
+    def online_workers(self, now: datetime) -> Tally[str]:
+        """Grid workers with a heartbeat within HEARTBEAT_TTL, counted per grid."""
+        members = self.redis.zrangebyscore(self.online_key(),
+                                           (now - HEARTBEAT_TTL).timestamp(), "+inf")
+        return Tally(member.split("|", 1)[1] for member in members)
+
+    def patrolled_grids(self, day: date) -> set[str]:
+        return self.redis.smembers(self.patrolled_key(day))
+
+    def delete_namespace(self) -> int:
+        """Remove every key of this namespace (tests; never FLUSHALL a shared server)."""
+        removed = 0
+        for key in self.redis.scan_iter(match=f"{self.namespace}:*", count=1000):
+            removed += self.redis.delete(key)
+        return removed

@@ -1,0 +1,10 @@
+"""The pages and their paths. Each page module exposes `layout(**query)`."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from layouts import home_page
+
+
+def register(register_page: Callable) -> None:
+    register_page("home", path="/", layout=home_page.layout, title="govwall")

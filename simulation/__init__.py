@@ -1,0 +1,1 @@
+"""Sources of cases: the history seeder and the live simulator. Writes through data_access."""
