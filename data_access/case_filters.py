@@ -1,0 +1,128 @@
+"""A set of cases, as a URL can carry it: the contract between the wall's drill-down links
+and the officers' view (/ops). The URL is the state: `CaseFilter.from_query(args)` and
+`to_query()` round-trip, so a copied link shows a colleague the same cases.
+
+Query parameters (all optional; lists are comma-separated):
+  unit      territory code at any level (county 6, township 9, village 12, grid 15 digits)
+  major     major classes            dispute   dispute types         source   source channels
+  stage     stages                   deadline  normal|approaching|overdue|long_overdue
+  priority  normal|urgent            open      1 = open cases only (not closed/rejected)
+  from, to  local dates YYYY-MM-DD (reported between, inclusive)
+  period    today | 7d | 30d (reported in the last local days; `from`/`to` win if given)
+  q         free text over title, description and external id
+  supervised 1 = under a supervision order
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date
+from urllib.parse import urlencode
+
+from data_access import vocabulary as v
+
+_LIST_FIELDS = {
+    "major": v.MAJOR_CLASSES, "dispute": v.DISPUTE_TYPES, "source": v.SOURCES,
+    "stage": v.ALL_STAGES, "deadline": v.DEADLINE_STATES, "priority": v.PRIORITIES,
+}
+PERIODS = ("today", "7d", "30d")
+_UNIT = re.compile(r"^\d{6}(\d{3}){0,3}$")
+MAX_QUERY_TEXT = 100
+
+
+class FilterError(ValueError):
+    """A query parameter has a value the filter cannot take; the message names it."""
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    unit: str | None = None
+    major: tuple[str, ...] = ()
+    dispute: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    stage: tuple[str, ...] = ()
+    deadline: tuple[str, ...] = ()
+    priority: tuple[str, ...] = ()
+    open: bool = False
+    supervised: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+    period: str | None = None
+    q: str | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_query(cls, args: dict[str, str | None]) -> CaseFilter:
+        """Parse URL query arguments; unknown keys are ignored, bad values raise FilterError."""
+        values: dict = {}
+        unit = (args.get("unit") or "").strip()
+        if unit:
+            if not _UNIT.match(unit):
+                raise FilterError(f"unit: {unit!r} is not a territory code of 6/9/12/15 digits")
+            values["unit"] = unit
+        for name, allowed in _LIST_FIELDS.items():
+            raw = (args.get(name) or "").strip()
+            if raw:
+                items = tuple(dict.fromkeys(x.strip() for x in raw.split(",") if x.strip()))
+                bad = [x for x in items if x not in allowed]
+                if bad:
+                    raise FilterError(f"{name}: unknown value {bad[0]!r}")
+                values[name] = items
+        for flag in ("open", "supervised"):
+            if (args.get(flag) or "").strip() in ("1", "true"):
+                values[flag] = True
+        for name, attr in (("from", "date_from"), ("to", "date_to")):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                try:
+                    values[attr] = date.fromisoformat(raw)
+                except ValueError:
+                    raise FilterError(f"{name}: {raw!r} is not a date YYYY-MM-DD") from None
+        if values.get("date_from") and values.get("date_to") and \
+                values["date_from"] > values["date_to"]:
+            raise FilterError("from: the start date is after the end date")
+        period = (args.get("period") or "").strip()
+        if period:
+            if period not in PERIODS:
+                raise FilterError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
+            values["period"] = period
+        q = (args.get("q") or "").strip()
+        if q:
+            values["q"] = q[:MAX_QUERY_TEXT]
+        return cls(**values)
+
+    def to_query(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.unit:
+            out["unit"] = self.unit
+        for name in _LIST_FIELDS:
+            items = getattr(self, name)
+            if items:
+                out[name] = ",".join(items)
+        for flag in ("open", "supervised"):
+            if getattr(self, flag):
+                out[flag] = "1"
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        if self.period:
+            out["period"] = self.period
+        if self.q:
+            out["q"] = self.q
+        return out
+
+    def href(self, path: str = "/ops") -> str:
+        query = self.to_query()
+        return f"{path}?{urlencode(query)}" if query else path
+
+    def replace(self, **changes) -> CaseFilter:
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update(changes)
+        return CaseFilter(**current)
+
+    @property
+    def unit_level(self) -> str | None:
+        if not self.unit:
+            return None
+        return {6: "county", 9: "township", 12: "village", 15: "grid"}[len(self.unit)]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from data_access.case_filters import CaseFilter, FilterError
+
+
+def test_round_trip_through_the_url():
+    f = CaseFilter.from_query({"unit": "320303001", "deadline": "overdue,long_overdue",
+                               "source": "hotline_12345", "open": "1", "from": "2026-11-01",
+                               "to": "2026-11-20", "q": " 噪声 ", "ignored": "x"})
+    assert f.unit_level == "township"
+    assert f.deadline == ("overdue", "long_overdue")
+    assert f.q == "噪声"
+    assert f.date_from == date(2026, 11, 1)
+    assert CaseFilter.from_query(f.to_query()) == f
+    assert f.href().startswith("/ops?unit=320303001&deadline=overdue%2Clong_overdue")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"unit": "3203"}, "unit: '3203'"),
+        ({"stage": "closed,flying"}, "stage: unknown value 'flying'"),
+        ({"from": "2026-13-01"}, "from: '2026-13-01'"),
+        ({"from": "2026-11-20", "to": "2026-11-01"}, "from: the start date is after"),
+        ({"period": "year"}, "period: 'year'"),
+    ],
+)
+def test_bad_values_name_the_parameter(args, message):
+    with pytest.raises(FilterError, match=message.replace("(", r"\(")):
+        CaseFilter.from_query(args)
+
+
+def test_empty_filter_is_all_cases():
+    assert CaseFilter.from_query({}).href() == "/ops"
