@@ -15,7 +15,7 @@ Query parameters (all optional; lists are comma-separated):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from urllib.parse import urlencode
 
@@ -49,7 +49,6 @@ class CaseFilter:
     date_to: date | None = None
     period: str | None = None
     q: str | None = None
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_query(cls, args: dict[str, str | None]) -> CaseFilter:
