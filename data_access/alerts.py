@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -34,12 +35,12 @@ class AlertBoard:
     yellow_total: int
 
 
-def alert_board(session: Session, scope: Scope, now: datetime,
+def alert_board(session: Session, scope: Scope, now: datetime, zone: ZoneInfo,
                 limit: int = BOARD_ROWS) -> AlertBoard:
     due = func.coalesce(Case.extended_until, Case.deadline_at)
     found = session.execute(
         select(Case.id, Case.external_id, Case.title, due.label("due"),
-               func.coalesce(Case.registered_at, Case.reported_at).label("started"),
+               Case.major_class, Case.subclass, Case.source,
                Case.county_code, Case.township_code, Case.grid_code, Case.supervision_level,
                Case.acknowledged_at, Case.acknowledged_by, Case.priority)
         .where(Case.stage.not_in(TERMINAL_STAGES), Case.deadline_at < now + HORIZON,
@@ -47,10 +48,11 @@ def alert_board(session: Session, scope: Scope, now: datetime,
     ).all()
     records = []
     for r in found:
-        state = deadline_state(now, as_utc(r.due), as_utc(r.started))
+        state = deadline_state(now, as_utc(r.due), r.major_class, r.subclass, r.priority,
+                               r.source, zone)
         if state != "normal":
             records.append({**r._asdict(), "state": state, "due": as_utc(r.due)})
-    frame = pd.DataFrame(records, columns=[*ROW_COLUMNS, "township_code", "grid_code", "started"])
+    frame = pd.DataFrame(records, columns=[*ROW_COLUMNS, "township_code", "grid_code"])
     frame["red"] = frame["state"].isin(RED)
     frame = frame.sort_values(["red", "due"], ascending=[False, True], kind="stable")
     counts = {code: [0, 0] for code in scope.counties}

@@ -1,22 +1,17 @@
-"""The wall's warning state of an open case: normal, approaching (yellow), overdue (red).
-
-Delegates to the working-time clock (data_access.sla) when it is present; until then a
-calendar-time version of the same rules.
-"""
+"""The wall's warning state of an open case, on the working-time clock (data_access.sla)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-APPROACHING_FRACTION = 0.2
-APPROACHING_FLOOR = timedelta(hours=4)
-LONG_OVERDUE_AFTER = timedelta(hours=35)
+from data_access import sla
+
 RED = ("overdue", "long_overdue")
 
 
-def deadline_state(now: datetime, due: datetime, started: datetime) -> str:
-    span = max(due - started, timedelta(minutes=1))
-    left = due - now
-    if now > due:
-        return "long_overdue" if -left > min(span, LONG_OVERDUE_AFTER) else "overdue"
-    threshold = max(span * APPROACHING_FRACTION, min(APPROACHING_FLOOR, span / 2))
-    return "approaching" if left < threshold else "normal"
+def deadline_state(now: datetime, due: datetime, major_class: str, subclass: str,
+                   priority: str, source: str, zone: ZoneInfo) -> str:
+    """normal | approaching (yellow) | overdue | long_overdue (red), by the case's limit."""
+    limit = sla.limit_for(major_class, subclass, priority, source)
+    return sla.deadline_state(now, due, limit.span(), zone=zone,
+                              calendar_time=limit.calendar_time)

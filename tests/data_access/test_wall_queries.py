@@ -64,7 +64,7 @@ def test_township_view_counts_only_its_township(region):
 
 def test_alert_board_order_states_and_county_counts(region):
     for backend, session in _each(region):
-        board = alerts.alert_board(session, XUZHOU, FIXED_NOW)
+        board = alerts.alert_board(session, XUZHOU, FIXED_NOW, ZONE)
         assert list(board.rows["external_id"]) == WALL_EXPECTED["alerts_order"]
         assert list(board.rows["state"]) == WALL_EXPECTED["alerts_states"]
         assert (board.red_total, board.yellow_total) == (2, 1)
