@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import context
+from callbacks import context, wall
 
 
 def register_all(app: Dash, runtime, cache) -> None:
     context.bind(runtime, cache)
+    wall.register(app)

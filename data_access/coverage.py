@@ -50,8 +50,9 @@ def geometry(session: Session, scope: Scope, level: str) -> dict:
         codes = [scope.township[:6]] if scope.township else list(scope.counties)
         stored = dict(session.execute(select(Unit.code, Unit.boundary).where(
             Unit.code.in_(codes), Unit.boundary.is_not(None))).all())
-        shapes = [(c, json.loads(stored[c]) if c in stored else boundary_geojson(c))
+        shapes = [(c, json.loads(stored[c]) if c in stored else _shipped_boundary(c))
                   for c in codes]
+        shapes = [(c, shape) for c, shape in shapes if shape is not None]
     elif level == "township" and scope.township:
         shapes = [(c, json.loads(b)) for c, b in session.execute(select(
             Unit.code, Unit.boundary).where(Unit.code == scope.township,
@@ -64,6 +65,13 @@ def geometry(session: Session, scope: Scope, level: str) -> dict:
     return {"type": "FeatureCollection",
             "features": [{"type": "Feature", "id": code, "properties": {}, "geometry": shape}
                          for code, shape in shapes]}
+
+
+def _shipped_boundary(code: str) -> dict | None:
+    try:
+        return boundary_geojson(code)
+    except FileNotFoundError:
+        return None
 
 
 def measure_values(session: Session, counters: Counters, scope: Scope, measure: str,

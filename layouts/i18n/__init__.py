@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from layouts.i18n import domain
+from layouts.i18n import domain, wall
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-_TABLES = (domain.TEXT,)
+_TABLES = (domain.TEXT, wall.TEXT)
 
 
 def normalize_lang(value: str | None) -> str:

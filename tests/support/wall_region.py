@@ -61,7 +61,8 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
     d = timedelta(days=1)
     # name: (grid, reported, registered, closed, stage, deadline, source, major, extra)
     specs = {
-        "A": (GRIDS[0], _local(now, 0, 9), True, None, "handling", now + 10 * d,
+        "A": (GRIDS[0], max(now - timedelta(minutes=30), _local(now, 0, 0) + timedelta(minutes=1)),
+              True, None, "handling", now + 10 * d,
               "grid_patrol", "urban", {"title": XSS_TITLE, "priority": "urgent"}),
         "B": (GRIDS[0], _local(now, 0, 10), True, _local(now, 0, 12), "closed",
               _local(now, 0, 18), "hotline_12345", "environment", {"satisfaction": "satisfied"}),
@@ -136,5 +137,5 @@ WALL_EXPECTED = {
     "alerts_order": ["T-D", "T-C", "T-E"],
     "alerts_states": ["long_overdue", "overdue", "approaching"],
     "by_county": {"320302": (1, 0), "320303": (1, 1)},
-    "queue_order": ["T-I", "T-B", "T-A", "T-G", "T-F", "T-E", "T-C", "T-H", "T-D"],
+    "queue_order": ["T-A", "T-I", "T-B", "T-G", "T-F", "T-E", "T-C", "T-H", "T-D"],
 }
