@@ -16,7 +16,6 @@ from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 LOCK_SECONDS = 15
-WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.02
 
 
@@ -50,15 +49,19 @@ def cached(cache_backend: CacheBackend, panel: str, params: dict[str, Any],
     if hit is not None:
         return hit
     lock_key = f"{key}:lock"
-    owned = lock is not None and bool(lock.set(lock_key, "1", nx=True, ex=LOCK_SECONDS))
-    if lock is not None and not owned:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
+    owned = False
+    if lock is not None:
+        # Wait while another caller computes (its lock expires if it dies), then read its
+        # result; re-read after taking the lock in case it finished in between.
+        while not (owned := bool(lock.set(lock_key, "1", nx=True, ex=LOCK_SECONDS))):
             time.sleep(POLL_SECONDS)
             hit = cache_backend.get(key)
             if hit is not None:
                 return hit
-        # The holder died or is very slow: compute rather than show nothing.
+        hit = cache_backend.get(key)
+        if hit is not None:
+            lock.delete(lock_key)
+            return hit
     try:
         result = Cached(compute(), clock())
         cache_backend.set(key, result, timeout=max(2 * bucket_seconds, 10))
