@@ -23,7 +23,9 @@ def admin_areas() -> dict[str, AdminArea]:
     """Jiangsu's province, cities and counties by GB/T 2260 code."""
     with resources.files(GEODATA).joinpath("index.csv").open(encoding="utf-8") as handle:
         return {
-            row["code"]: AdminArea(row["code"], row["level"], row["name"], row["parent_code"] or None)
+            row["code"]: AdminArea(
+                row["code"], row["level"], row["name"], row["parent_code"] or None
+            )
             for row in csv.DictReader(handle)
         }
 
