@@ -63,7 +63,8 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
                               "font": {"size": theme.px(theme.MIN_FONT_PX, unit)}})
     apply_theme(fig, unit)
     fig.update_layout(showlegend=True)
-    fig.update_xaxes(nticks=6)
+    # Category axis: "11-22" labels must not be read as dates.
+    fig.update_xaxes(type="category", nticks=6)
     return fig
 
 
@@ -113,5 +114,5 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         marker_line_color=theme.ACCENT, marker_line_width=1.6 * unit,
     )
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
-                    bgcolor=TRANSPARENT)
+                    bgcolor=TRANSPARENT, showframe=False)
     return apply_theme(fig, unit)

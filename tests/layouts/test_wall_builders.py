@@ -63,10 +63,10 @@ def _alert_frame() -> pd.DataFrame:
 
 
 def test_alert_rows_colour_flash_acknowledgement_and_text():
-    by_county = pd.DataFrame({"county_code": ["320303", "320302"], "county_name": ["云龙区", "鼓楼区"],
-                              "red": [1, 1], "yellow": [1, 0]})
-    board = alerts.alert_board(_alert_frame(), by_county, 2, 1, "zh", NOW, lambda e: f"/ops?q={e}",
-                               lambda c: f"/ops?unit={c}", max_rows=6)
+    by_county = pd.DataFrame({"county_code": ["320303", "320302"],
+                              "county_name": ["云龙区", "鼓楼区"], "red": [1, 1], "yellow": [1, 0]})
+    board = alerts.alert_board(_alert_frame(), by_county, 2, 1, "zh", NOW,
+                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", max_rows=6)
     rows = board.children[0].children[1:]
     assert [r.className for r in rows] == ["alert-row red", "alert-row red flash",
                                            "alert-row yellow"]
