@@ -82,11 +82,13 @@ def panel_calls(cfg: dict):
     from callbacks.wall.mix import refresh_mix
     from callbacks.wall.queue import refresh_queue
 
+    map_key = refresh_map(1, None, cfg, None, None)[1]
     return {
         "kpis": lambda: refresh_kpis(1, None, cfg, None),
         "queue": lambda: refresh_queue(1, None, cfg, None),
         "alerts": lambda: refresh_alerts(1, None, cfg, None),
-        "coverage": lambda: refresh_map(1, None, cfg, None, None),
+        # A screen that already shows the map gets a Patch of the values.
+        "coverage": lambda: refresh_map(1, None, cfg, None, map_key),
         "disputes": lambda: refresh_disputes(1, None, cfg, None),
         "mix": lambda: refresh_mix(1, None, cfg, None),
     }
@@ -211,8 +213,8 @@ def main() -> int:
     args = parser.parse_args()
     app, runtime = prepare(args)
     cfg = config(None, "zh", None, None, None, "patrol")
-    calls = panel_calls(cfg)
     with app.server.test_request_context():
+        calls = panel_calls(cfg)
         bench_refresh(runtime, calls, args.cold_runs, args.warm_runs)
         for n in (int(x) for x in args.screens.split(",")):
             rate = bench_screens(runtime, calls, n, args.poll_seconds)

@@ -34,6 +34,8 @@ def main() -> int:
     parser.add_argument("--canvas", default="1920x1080")
     args = parser.parse_args()
 
+    import logging
+
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
@@ -43,6 +45,7 @@ def main() -> int:
     from tests.support.backends import open_backend
     from tests.support.wall_region import seed_wall_region
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp, open_backend("embedded", Path(tmp)) as backend:
         seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
         settings = Settings(env="test", database_url=backend.database_url,
@@ -62,9 +65,10 @@ def main() -> int:
             samples = []
             while (time.monotonic() - started) / 60 < args.minutes:
                 page.wait_for_timeout(60_000)
+                heap = heap_mb(cdp)  # after a forced GC, so garbage is not counted
                 nodes = {m["name"]: m["value"] for m in
                          cdp.send("Performance.getMetrics")["metrics"]}["Nodes"]
-                samples.append((round((time.monotonic() - started) / 60, 1), heap_mb(cdp), nodes))
+                samples.append((round((time.monotonic() - started) / 60, 1), heap, nodes))
                 print(f"{samples[-1][0]:>6} min  heap {samples[-1][1]:.1f} MB  "
                       f"DOM nodes {int(nodes)}", flush=True)
             browser.close()

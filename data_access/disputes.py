@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from data_access.models import Case
 from data_access.vocabulary import MEDIATION_OUTCOMES, RESOLUTION_LEVELS
-from data_access.wall_scope import Scope, as_utc, local_day_start
+from data_access.wall_scope import Scope, local_day_start
 
 TREND_DAYS = 30
 
@@ -37,9 +37,9 @@ def dispute_summary(session: Session, scope: Scope, now: datetime,
     ).all()
     frame = pd.DataFrame(rows, columns=["reported_at", "dispute_type", "resolved_level",
                                         "outcome"])
-    frame["reported_at"] = [as_utc(x) for x in frame["reported_at"]]
-    local = [x.astimezone(zone) for x in frame["reported_at"]]
-    frame["day"] = [x.date() for x in local]
+    # Vectorised: SQLite's naive values are UTC, PostgreSQL's are aware.
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    frame["day"] = frame["reported_at"].dt.tz_convert(zone).dt.date
     frame["dispute_type"] = frame["dispute_type"].fillna("other")
     first_day = start.astimezone(zone).date()
     days = [first_day + timedelta(days=i) for i in range(TREND_DAYS)]
