@@ -25,7 +25,7 @@ def refresh_alerts(_n, unit: str | None, config: dict, state: dict | None):
     body = alert_board(board.rows, board.by_county, board.red_total, board.yellow_total, lang,
                        now(), case_href,
                        lambda county: filter_href(unit=county, open=True, deadline=RED),
-                       max_rows=config["rows"] - 1)
+                       max_rows=config["rows"] - 2)  # an alert row is taller than a queue row
     return body, red_ids(board.rows), *fresh("alerts", got, lang)
 
 

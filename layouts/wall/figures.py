@@ -1,6 +1,8 @@
 """Pure figure builders for the wall: (data, **opts) -> go.Figure, one theme, one empty state."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -105,6 +107,8 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
         colorbar={"title": {"text": t(f"wall.measure.{measure}", lang), "side": "right"},
                   "tickformat": ".0%" if is_share else "d", "thickness": round(14 * unit),
+                  # Whole steps for counts, or a small range repeats labels ("2, 2, 3, 3").
+                  "dtick": 0.2 if is_share else max(1, math.ceil(zmax / 5)),
                   "len": 0.7, "x": 1.0, "outlinewidth": 0,
                   "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
     )
