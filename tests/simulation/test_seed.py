@@ -122,3 +122,26 @@ def test_stats_command_prints_json(seeded, monkeypatch, capsys):
             "closure_rate_30d", "rework_rate"} <= set(printed)
     assert printed["territory"]["grid"] > 100
     assert sum(printed["cases_by_stage"].values()) > 1000
+
+
+def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
+    import threading
+
+    from data_access.counter_sync import catch_up_today
+    from simulation.live import run_live
+
+    backend, _, _ = seeded
+    with backend.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+        before_steps = session.scalar(select(func.count()).select_from(CaseTransition))
+    run_live(backend.sessions, backend.counters, REGION, speed=30000.0, zone=ZONE,
+             stop=threading.Event(), seed=3, duration=3.0)
+    now = datetime.now(UTC)
+    with backend.sessions() as session:
+        created = session.scalar(select(func.count()).select_from(Case)) - before
+        steps = session.scalar(select(func.count()).select_from(CaseTransition)) - before_steps
+        assert catch_up_today(session, backend.counters, now) == 0
+        day = backend.counters.local_day(now)
+        expected = len(events_for_day(session, day, ZONE))
+    assert created > 0 and steps > created
+    assert sum(r.count for r in backend.counters.day_counts(day)) == expected
