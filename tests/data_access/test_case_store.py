@@ -207,3 +207,45 @@ def test_counted_events_follow_the_commit(store):
         events = cs.pending_events(session)
     assert [(e.transition_id, e.event) for e in events] == [(tid2, "unmask")]
     assert cs.pending_events(session) == []
+
+
+def test_a_crash_between_commit_and_counting_is_repaired_by_catch_up(fresh_backend):
+    from data_access.counter_sync import catch_up_today, rebuild_today
+
+    backend = fresh_backend
+    now = datetime.now(UTC)
+    with backend.sessions.begin() as session:
+        insert_tiny_territory(session)
+    with cs.case_change(backend.sessions, backend.counters) as session:
+        case_id = cs.report_case(session, draft(), now, "sim", None)
+    day = backend.counters.local_day(now)
+
+    def counted() -> dict:
+        return {(r.county_code, r.event): r.count for r in backend.counters.day_counts(day)}
+
+    with pytest.raises(ConnectionError), backend.sessions() as session:
+        with session.begin():
+            cs.advance(session, case_id, "registered", now, "sim")
+        cs.pending_events(session)
+        raise ConnectionError("the process died before Counters.apply")
+    assert counted() == {("320303", "reported"): 1}  # short by exactly the registration
+    with backend.sessions() as session:
+        assert catch_up_today(session, backend.counters, now) == 1
+        after_catch_up = counted()
+        assert catch_up_today(session, backend.counters, now) == 0
+        assert counted() == after_catch_up
+        rebuild_today(session, backend.counters, now)
+    assert counted() == after_catch_up == {("320303", "reported"): 1,
+                                           ("320303", "registered"): 1}
+
+
+def test_a_redis_outage_does_not_undo_the_change(store, monkeypatch):
+    import redis
+
+    def down(events):
+        raise redis.ConnectionError("redis is down")
+
+    monkeypatch.setattr(store.counters, "apply", down)
+    with cs.case_change(store.sessions, store.counters) as session:
+        case_id = cs.report_case(session, draft(), T0, "sim", None)
+    assert transitions(store, case_id) == [("stage", None, "reported")]
