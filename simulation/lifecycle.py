@@ -2,6 +2,7 @@
 (vectorized over many cases) and the live simulator (one case at a time)."""
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -43,7 +44,10 @@ def deadlines(reported: np.ndarray, major_class: np.ndarray, subclass: np.ndarra
     computed once per (limit, day); hour limits once per case."""
     out = np.empty(len(reported), dtype="datetime64[us]")
     keys = pd.DataFrame({"m": major_class, "s": subclass, "p": priority, "src": source})
-    local_days = pd.DatetimeIndex(reported).tz_localize("UTC").tz_convert(zone).normalize()
+    # Local day numbers without boxing timestamps: the zone's offset is fixed (China has no
+    # daylight saving time since 1991).
+    offset = np.timedelta64(int(zone.utcoffset(datetime(2000, 1, 1)).total_seconds()), "s")
+    local_days = (reported + offset).astype("datetime64[D]").astype(np.int64)
     for (major, sub, pri, src), index in keys.groupby(["m", "s", "p", "src"]).indices.items():
         limit = limit_for(major, sub, pri, src)
         if limit.minutes is not None:
