@@ -141,3 +141,10 @@ def action_state(session: Session, case_id: int) -> dict | None:
     row = session.execute(select(Case.stage, Case.acknowledged_at, Case.followed_up_at)
                           .where(Case.id == case_id)).one_or_none()
     return dict(row._mapping) if row is not None else None
+
+
+def contact(session: Session, case_id: int) -> tuple[str | None, str | None] | None:
+    """The reporter's name and phone in clear; the caller has recorded an "unmask" first."""
+    row = session.execute(select(Case.reporter_name, Case.reporter_phone)
+                          .where(Case.id == case_id)).one_or_none()
+    return (row.reporter_name, row.reporter_phone) if row is not None else None
