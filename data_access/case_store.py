@@ -240,8 +240,11 @@ def advance(session: Session, case_id: int, to_stage: str, at: datetime, actor: 
     for name, value in fields.items():
         setattr(case, name, value)
     case.stage = to_stage
-    setattr(case, _STAGE_TIMESTAMP[to_stage], at)
-    if kind == "rework":
+    if kind == v.STAGE_CHANGE:
+        setattr(case, _STAGE_TIMESTAMP[to_stage], at)
+    elif kind == "rework":
+        # A step back keeps the first time the stage was entered; the forward steps that
+        # follow record their latest time.
         case.rework_count += 1
     case.updated_at = at
     return _append(session, case, kind, at, actor, from_stage, to_stage, note)
