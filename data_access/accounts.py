@@ -145,3 +145,20 @@ def ensure_kiosk_token(session: Session, token: str, label: str, at: datetime) -
     if found is not None:
         return KioskInfo(found.id, found.label)
     return create_kiosk_token(session, label, at, token=token)[0]
+
+
+DEMO_ADMIN = "demo-admin"
+DEMO_KIOSK_LABEL = "demo wall"
+
+
+def ensure_demo_accounts(session: Session, secret_key: str,
+                         at: datetime) -> tuple[str, str | None]:
+    """`govwall demo`'s wall token (derived from the secret: the same URL every run) and an
+    admin; returns (token, the admin's new password, or None if the admin existed already)."""
+    token = derived_token(secret_key, "demo-kiosk")
+    ensure_kiosk_token(session, token, DEMO_KIOSK_LABEL, at)
+    if find_user(session, DEMO_ADMIN) is not None:
+        return token, None
+    password = secrets.token_urlsafe(12)
+    create_user(session, DEMO_ADMIN, "演示管理员", "admin", password, at)
+    return token, password
