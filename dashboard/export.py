@@ -42,7 +42,9 @@ def cells(row: dict, lang: str, zone: ZoneInfo) -> list[str]:
     out = []
     for col in COLUMNS:
         value = row.get(col)
-        if col in CODED:
+        if col == "deadline_state" and value == "closed":
+            value = t("ops.count.closed", lang)
+        elif col in CODED:
             value = label(CODED[col], value, lang) if value else ""
         elif col == "deadline_at":
             value = row.get("extended_until") or value

@@ -180,8 +180,7 @@ def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask:
                   else "", className="text-success", id="ops-detail-ack"),
     ])
     rows = [html.Tr([html.Th(t(f"col.{name}", lang)),
-                     html.Td(_field_value(name, f, lang, zone),
-                             id="ops-detail-phone" if name == "reporter_phone" else None)])
+                     html.Td(_field_value(name, f, lang, zone), id=f"ops-detail-{name}")])
             for name in FIELD_ROWS]
     place = " / ".join(name for _, name in d.places.values())
     unmask = dbc.Button(t("detail.unmask", lang), id="ops-unmask-btn", size="sm",

@@ -77,6 +77,8 @@ def grid_rows(rows: list[dict], lang: str, zone: ZoneInfo) -> list[dict]:
         for col, kind in CODED.items():
             row[f"{col}_code"] = r.get(col)
             row[col] = label(kind, r.get(col), lang)
+        if r.get("deadline_state") == "closed":
+            row["deadline_state"] = t("ops.count.closed", lang)
         row["reported_at"] = local_text(r["reported_at"], zone)
         row["deadline_at"] = local_text(r.get("extended_until") or r.get("deadline_at"), zone)
         row["supervision_level"] = label("supervision", str(r["supervision_level"]), lang) \

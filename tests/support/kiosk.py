@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from data_access.accounts import create_kiosk_token, create_user
+from data_access.accounts import create_kiosk_token, create_user, find_user
 
 PASSWORD = "test-password-1"
 PEOPLE = {"duty": "duty_officer", "lead": "leader", "admin": "admin"}
@@ -20,8 +20,9 @@ def add_people(sessions) -> None:
     """duty (duty_officer), lead (leader) and admin (admin), all with PASSWORD."""
     with sessions.begin() as session:
         for username, role in PEOPLE.items():
-            create_user(session, username, f"{username}-name", role, PASSWORD,
-                        datetime.now(UTC))
+            if find_user(session, username) is None:
+                    create_user(session, username, f"{username}-name", role, PASSWORD,
+                            datetime.now(UTC))
 
 
 def sign_in(client, username: str, password: str = PASSWORD, origin: str = "http://localhost"):
