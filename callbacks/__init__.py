@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import context
+from callbacks import context, ops_detail, ops_filters, ops_table
 
 
 def register_all(app: Dash, runtime, cache) -> None:
     context.bind(runtime, cache)
+    for module in (ops_filters, ops_table, ops_detail):
+        module.register(app)
