@@ -9,13 +9,12 @@ from dashboard.settings import Settings
 
 
 def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) -> int:
-    from simulation.live import run_live
-
     from dashboard.app import create_app
     from data_access.counter_sync import rebuild_today
     from data_access.migrate import upgrade
     from data_access.stats import has_cases
     from simulation.bootstrap import ensure_territory
+    from simulation.live import run_live
     from simulation.seed import seed_history
 
     runtime = open_runtime(settings)
