@@ -55,8 +55,9 @@
     }
   }
 
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    govwall: {
+  // Shared namespace with other pages' scripts (assets/ops.js): add to it, never replace it.
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall || {}, {
       fitCanvas: function () {
         if (!window.__govwallFit) {
           window.__govwallFit = true;
@@ -132,6 +133,5 @@
         }
         return NO();
       }
-    }
   });
 }());

@@ -45,15 +45,14 @@ def ensure_database(url: str) -> None:
 
 
 def prepare(args):
-    from data_access.counter_sync import rebuild_today
-    from data_access.stats import has_cases
-    from simulation.bootstrap import ensure_territory
-    from simulation.seed import seed_history
-
     from dashboard.app import create_app
     from dashboard.runtime import open_runtime
     from dashboard.settings import Settings
+    from data_access.counter_sync import rebuild_today
     from data_access.migrate import upgrade
+    from data_access.stats import has_cases
+    from simulation.bootstrap import ensure_territory
+    from simulation.seed import seed_history
 
     ensure_database(args.database_url)
     settings = Settings(env="test", database_url=args.database_url, redis_url=args.redis_url,
@@ -173,7 +172,13 @@ def dash_payload(app, output_prefix: str, values: dict) -> tuple[str, dict]:
 
 
 def bench_bytes(app, cfg: dict) -> None:
+    from data_access.accounts import create_kiosk_token
+
+    with app.server.config["GOVWALL_RUNTIME"].sessions.begin() as session:
+        _info, kiosk = create_kiosk_token(session, "bench", datetime.now(UTC))
     client = app.server.test_client()
+    client.get(f"/wall?kiosk={kiosk}")  # a screen's session, as the guard wants
+    origin = {"Origin": "http://localhost", "Accept-Encoding": "gzip"}
     values = {ids.CONFIG: cfg, ids.UNIT: None, **{ids.tick(p): 1 for p in REFRESH_SECONDS}}
     sizes = {}
     for panel, output in (("kpis", ids.KPI_DATA), ("queue", ids.body("queue")),
@@ -181,7 +186,7 @@ def bench_bytes(app, cfg: dict) -> None:
                           ("disputes", ids.DISPUTES_TREND), ("mix", ids.body("mix"))):
         _key, body = dash_payload(app, output, values)
         first = client.post("/_dash-update-component", json=body,
-                            headers={"Accept-Encoding": "gzip"})
+                            headers=origin)
         wire = len(first.get_data())
         if panel == "coverage":
             # The steady state: the figure is on screen, only values travel (Patch).
@@ -189,11 +194,11 @@ def bench_bytes(app, cfg: dict) -> None:
             values[ids.MAP_KEY] = shown[ids.MAP_KEY]["data"]
             _key, body = dash_payload(app, output, values)
             again = client.post("/_dash-update-component", json=body,
-                                headers={"Accept-Encoding": "gzip"})
+                                headers=origin)
             print(f"  coverage first load {wire:,} B, then Patch {len(again.get_data()):,} B")
             wire = len(again.get_data())
         sizes[panel] = wire
-    geo = client.get("/wall-geo/320300/township.json", headers={"Accept-Encoding": "gzip"})
+    geo = client.get("/wall/geo/320300/township.json", headers=origin)
     print("bytes per refresh (gzip): " + ", ".join(f"{p} {n:,}" for p, n in sizes.items()))
     per_5s = sum(n * 5 / REFRESH_SECONDS[p] for p, n in sizes.items())
     print(f"steady state per screen: {per_5s / 1024:.1f} KB per 5 s")

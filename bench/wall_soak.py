@@ -42,12 +42,15 @@ def main() -> int:
     from dashboard.app import create_app
     from dashboard.runtime import open_runtime
     from dashboard.settings import Settings
+    from data_access.accounts import create_kiosk_token
     from tests.support.backends import open_backend
     from tests.support.wall_region import seed_wall_region
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp, open_backend("embedded", Path(tmp)) as backend:
         seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        with backend.sessions.begin() as session:
+            _info, kiosk = create_kiosk_token(session, "soak", datetime.now(UTC))
         settings = Settings(env="test", database_url=backend.database_url,
                             redis_url=backend.redis_url, redis_namespace=backend.namespace,
                             region="320300", var_dir=Path(tmp))
@@ -60,7 +63,8 @@ def main() -> int:
             page = browser.new_page(viewport={"width": width, "height": height})
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
-            page.goto(f"http://127.0.0.1:{server.server_port}/wall?canvas={args.canvas}")
+            page.goto(f"http://127.0.0.1:{server.server_port}/wall?kiosk={kiosk}"
+                      f"&canvas={args.canvas}")
             started = time.monotonic()
             samples = []
             while (time.monotonic() - started) / 60 < args.minutes:

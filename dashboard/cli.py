@@ -90,9 +90,8 @@ def cmd_counters_rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_geo_import(settings: Settings, args: argparse.Namespace) -> int:
-    from data_access.geo_import import GeoImportError, import_boundaries
-
     from data_access.db import make_engine, session_factory
+    from data_access.geo_import import GeoImportError, import_boundaries
 
     sessions = session_factory(make_engine(settings.effective_database_url))
     try:

@@ -9,14 +9,13 @@ from dashboard.settings import Settings
 
 
 def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) -> int:
+    from dashboard.app import create_app
     from data_access.counter_sync import rebuild_today
+    from data_access.migrate import upgrade
     from data_access.stats import has_cases
     from simulation.bootstrap import ensure_territory
     from simulation.live import run_live
     from simulation.seed import seed_history
-
-    from dashboard.app import create_app
-    from data_access.migrate import upgrade
 
     runtime = open_runtime(settings)
     print(f"database: {settings.effective_database_url}")
@@ -40,8 +39,15 @@ def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) 
                 "stop": stop, "seed": None, "duration": None},
     )
     simulator.start()
+    from data_access.accounts import DEMO_ADMIN, ensure_demo_accounts
+
+    with runtime.sessions.begin() as session:
+        token, password = ensure_demo_accounts(session, settings.secret_key, datetime.now(UTC))
     app = create_app(settings, runtime)
-    print(f"\n  govwall is running:  http://{host}:{port}/wall   (duty officers: /ops)\n",
+    sign_in = f"{DEMO_ADMIN} / {password}" if password else \
+        f"{DEMO_ADMIN} (password printed on the first run; `govwall user add` for more)"
+    print(f"\n  govwall is running:  http://{host}:{port}/wall?kiosk={token}"
+          f"\n  duty officers:       http://{host}:{port}/ops   sign in as {sign_in}\n",
           flush=True)
     try:
         app.run(host=host, port=port, debug=False)

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     # How often the wall's live tiles poll; heavier panels use multiples of it.
     live_refresh_seconds: int = 3
+    # Sign-in for /ops and kiosk tokens for /wall (dashboard/auth.py). Off only for local
+    # development of a page; refused in production.
+    auth_required: bool = True
+    # A duty shift at the wall is up to 12 h; the session outlives it with a margin.
+    session_hours: int = 14
+    # Set when served over HTTPS (behind the reverse proxy): the cookie is then never sent
+    # over plain HTTP.
+    cookie_secure: bool = False
 
     @field_validator("region")
     @classmethod
@@ -73,6 +81,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "GOVWALL_SECRET_KEY must be set to a private value when GOVWALL_ENV=production"
             )
+        if self.env == "production" and not self.auth_required:
+            raise ValueError("GOVWALL_AUTH_REQUIRED cannot be false when GOVWALL_ENV=production")
         return self
 
     @property

@@ -83,7 +83,7 @@ class Case(Base):
     subclass: Mapped[str] = mapped_column(String(32))
     dispute_type: Mapped[str | None] = mapped_column(String(24))
     mediation_type: Mapped[str | None] = mapped_column(String(16))
-    mediation_outcome: Mapped[str | None] = mapped_column(String(16))
+    mediation_outcome: Mapped[str | None] = mapped_column(String(24))
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -61,7 +61,7 @@ def geometry_json(unit: str, level: str) -> Response:
 
 
 def register(app: Dash) -> None:
-    app.server.add_url_rule("/wall-geo/<unit>/<level>.json", "wall_geometry", geometry_json)
+    app.server.add_url_rule("/wall/geo/<unit>/<level>.json", "wall_geometry", geometry_json)
     app.callback(
         Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_KEY, "data"),
         Output(ids.status("coverage"), "children"), Output(ids.tile("coverage"), "className"),

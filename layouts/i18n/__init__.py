@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from layouts.i18n import domain, wall
+from layouts.i18n import domain, ops, wall
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-_TABLES = (domain.TEXT, wall.TEXT)
+_TABLES = (domain.TEXT, ops.TEXT, wall.TEXT)
 
 
 def normalize_lang(value: str | None) -> str:
@@ -39,3 +39,10 @@ def label(kind: str, code: str | None, lang: str = DEFAULT_LANG) -> str:
     if code is None:
         return "—"
     return t(f"{kind}.{code}", lang) if f"{kind}.{code}" in _merged() else code
+
+
+def codes(kind: str) -> list[str]:
+    """The codes of a vocabulary kind in table order (the labels cover every code; the
+    architecture test checks it), so that builders need not import data_access."""
+    prefix = f"{kind}."
+    return [key.removeprefix(prefix) for key in _merged() if key.startswith(prefix)]

@@ -21,4 +21,4 @@ def layout(lang: str) -> html.Section:
 
 def geometry_url(unit: str, level: str) -> str:
     """The cacheable GeoJSON of a view's units of one level (served by callbacks.wall)."""
-    return f"/wall-geo/{unit}/{level}.json"
+    return f"/wall/geo/{unit}/{level}.json"

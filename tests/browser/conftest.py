@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from data_access.accounts import create_kiosk_token
 from tests.support.backends import open_backend
 from tests.support.wall_region import seed_wall_region
 
@@ -18,8 +19,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
 
 
 class LiveWall:
-    def __init__(self, app, runtime, backend, url: str):
+    def __init__(self, app, runtime, backend, url: str, kiosk: str):
         self.app, self.runtime, self.backend, self.url = app, runtime, backend, url
+        self.kiosk = kiosk  # a screen's kiosk token: /wall is not open without one
+
+    def wall(self, query: str = "") -> str:
+        return f"{self.url}/wall?kiosk={self.kiosk}" + (f"&{query}" if query else "")
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +35,8 @@ def live_wall(tmp_path_factory):
 
     with open_backend("embedded", tmp_path_factory.mktemp("wall-live")) as backend:
         seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        with backend.sessions.begin() as session:
+            _info, kiosk = create_kiosk_token(session, "test wall", datetime.now(UTC))
         settings = Settings(env="test", database_url=backend.database_url,
                             redis_url=backend.redis_url, redis_namespace=backend.namespace,
                             region="320300", var_dir=tmp_path_factory.mktemp("var"))
@@ -39,7 +46,8 @@ def live_wall(tmp_path_factory):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield LiveWall(app, runtime, backend, f"http://127.0.0.1:{server.server_port}")
+            yield LiveWall(app, runtime, backend, f"http://127.0.0.1:{server.server_port}",
+                           kiosk)
         finally:
             server.shutdown()
             runtime.close()

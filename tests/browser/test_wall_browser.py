@@ -47,7 +47,7 @@ def _open(browser, url: str, width: int, height: int):
 @pytest.mark.parametrize(("canvas", "width", "height"),
                          [("1920x1080", 1920, 1080), ("3840x2160", 3840, 2160)])
 def test_every_panel_shows_data_without_errors(live_wall, browser, canvas, width, height):
-    page, errors, dialogs = _open(browser, f"{live_wall.url}/wall?canvas={canvas}", width,
+    page, errors, dialogs = _open(browser, live_wall.wall(f"canvas={canvas}"), width,
                                   height)
     page.wait_for_selector("#wall-coverage-graph .choroplethlocation", timeout=20_000)
     page.wait_for_timeout(1200)  # the number roll
@@ -67,7 +67,7 @@ def test_every_panel_shows_data_without_errors(live_wall, browser, canvas, width
 
 
 def test_script_in_a_case_title_is_shown_as_text(live_wall, browser):
-    page, errors, dialogs = _open(browser, f"{live_wall.url}/wall?lang=en", 1920, 1080)
+    page, errors, dialogs = _open(browser, live_wall.wall("lang=en"), 1920, 1080)
     title = page.locator("#wall-queue-body .q-title", has_text=XSS_TITLE)
     assert title.count() == 1 and title.first.is_visible()
     assert page.locator("#wall-queue-body img").count() == 0
@@ -78,7 +78,7 @@ def test_script_in_a_case_title_is_shown_as_text(live_wall, browser):
 
 
 def test_tiles_go_stale_when_the_database_dies_and_recover(live_wall, browser, monkeypatch):
-    page, _errors, _dialogs = _open(browser, f"{live_wall.url}/wall", 1920, 1080)
+    page, _errors, _dialogs = _open(browser, live_wall.wall(), 1920, 1080)
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none",
                        connect_args={"connect_timeout": 1})
     monkeypatch.setattr(live_wall.runtime, "sessions", sessionmaker(dead))

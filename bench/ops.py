@@ -1,0 +1,86 @@
+"""/ops figures on a seeded database: table page fetch p50/p95 with filters, and the rate
+and peak memory of a 100,000-row CSV export.
+
+Usage: GOVWALL_DATABASE_URL=postgresql+psycopg://... python bench/ops.py [--days 365]
+(seeds the region with --days of history first when the database has no cases).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+from datetime import UTC, datetime
+
+from dashboard import export
+from dashboard.runtime import open_runtime
+from dashboard.settings import load_settings
+from data_access import case_query
+from data_access.case_filters import CaseFilter
+from data_access.migrate import upgrade
+from data_access.stats import has_cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--export-rows", type=int, default=100_000)
+    args = parser.parse_args()
+    settings = load_settings()
+    rt = open_runtime(settings)
+    upgrade(rt.engine)
+    with rt.sessions() as session:
+        empty = not has_cases(session)
+    if empty:
+        from simulation.bootstrap import ensure_territory
+        from simulation.seed import seed_history
+
+        ensure_territory(rt.sessions, settings.region, seed=7)
+        seed_history(rt.sessions, rt.counters, settings.region, days=args.days, seed=7,
+                     zone=settings.zone)
+    zone = settings.zone
+    with rt.sessions() as session:
+        counties = [c for c, _ in case_query.units_under(session, None, "county")]
+        total = case_query.count_by_state(session, CaseFilter(), datetime.now(UTC), zone)
+    print(f"cases: {total['total']:,} (open {total['open']:,})")
+    filters = [CaseFilter(), CaseFilter(unit=counties[0]),
+               CaseFilter(unit=counties[1 % len(counties)], deadline=("overdue",)),
+               CaseFilter(open=True, source=("hotline_12345",)), CaseFilter(period="7d"),
+               CaseFilter(q="路灯")]
+    sorts = [case_query.DEFAULT_SORT, (("deadline_at", "asc"),)]
+    timings = []
+    for i in range(args.repeat):
+        f, sort = filters[i % len(filters)], sorts[i % len(sorts)]
+        start = time.perf_counter()
+        with rt.sessions() as session:
+            case_query.page(session, f, datetime.now(UTC), zone, sort, (i % 5) * 100, 100)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    print(f"page fetch (100 rows, filtered, sorted): p50 {statistics.median(timings):.1f} ms, "
+          f"p95 {timings[int(0.95 * (len(timings) - 1))]:.1f} ms over {len(timings)}")
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    rows, size = 0, 0
+    lines = export.export_rows(rt.sessions, CaseFilter(), datetime.now(UTC), zone, "zh")
+    for chunk in export.csv_chunks(_limited(lines, args.export_rows + 1)):
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"CSV export: {rows - 1:,} rows, {size / 1e6:.1f} MB in {elapsed:.1f} s "
+          f"({(rows - 1) / elapsed:,.0f} rows/s), peak Python memory {peak / 1e6:.1f} MB")
+    rt.close()
+
+
+def _limited(lines, n):
+    for i, line in enumerate(lines):
+        if i >= n:
+            return
+        yield line
+
+
+if __name__ == "__main__":
+    main()

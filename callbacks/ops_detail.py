@@ -1,0 +1,93 @@
+"""/ops case detail and the officer's actions on it (签收, 督办, 上报上级, 备注, 回访)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dash import Dash, Input, Output, State, ctx, html, no_update
+
+from callbacks.context import current
+from callbacks.identity import current_identity
+from data_access import case_detail, case_store
+from layouts import ops_detail
+from layouts.i18n import t
+
+BUTTONS = ("acknowledge", "supervise", "escalate", "note", "followup")
+
+
+def _case_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def detail(case_id, _version: int, lang: str):
+    case_id = _case_id(case_id)
+    if case_id is None:
+        return html.P(t("ops.pick_case", lang), className="text-muted p-3")
+    rt, now, person = current().runtime, datetime.now(UTC), current_identity()
+    with rt.sessions() as session:
+        found = case_detail.load(session, case_id, now, rt.settings.zone)
+        allowed = case_store.allowed_actions(found.fields) if found else set()
+    if found is None:
+        return html.P(t("ops.no_case", lang), className="text-danger p-3")
+    return ops_detail.detail_panel(found, now, allowed, bool(person and person.may_act),
+                                   bool(person and person.may_unmask), lang, rt.settings.zone)
+
+
+def refusal_text(code: str, lang: str) -> str:
+    key = f"refused.{code}"
+    text = t(key, lang)
+    return text if text != key else code
+
+
+def act(_a, _s, _e, _n, _f, case_id, level, note, satisfaction, version, lang):
+    """Perform the pressed action; the server checks the role again (the guard already did)."""
+    action, person, case_id = ctx.triggered_id.removeprefix("ops-act-"), current_identity(), \
+        _case_id(case_id)
+    if not ctx.triggered[0]["value"] or case_id is None:
+        return no_update, no_update
+    if person is None or not person.may_act:
+        return html.Span(refusal_text("not_allowed", lang), className="text-danger"), no_update
+    params = {"note": (note or "").strip() or None}
+    if action == "supervise":
+        params["level"] = level
+    if action == "followup":
+        params["satisfaction"] = satisfaction
+    rt = current().runtime
+    try:
+        with case_store.case_change(rt.sessions, rt.counters) as session:
+            case_store.perform(session, case_id, action, person.display_name,
+                               datetime.now(UTC), **params)
+    except case_store.ActionRefused as exc:
+        return html.Span(refusal_text(exc.code, lang), className="text-danger",
+                         id="ops-action-refused"), no_update
+    return html.Span(f"{t('action.' + action, lang)} · {t('action.done', lang)}",
+                     className="text-success"), (version or 0) + 1
+
+
+def unmask(clicks, case_id, lang: str):
+    """The reporter's contact in clear, recorded first as an "unmask" transition."""
+    person, case_id = current_identity(), _case_id(case_id)
+    if not clicks or case_id is None or person is None or not person.may_unmask:
+        return no_update
+    rt = current().runtime
+    with case_store.case_change(rt.sessions, rt.counters) as session:
+        case_store.perform(session, case_id, "unmask", person.display_name, datetime.now(UTC))
+        name, phone = case_detail.contact(session, case_id) or (None, None)
+    return f"{name or '—'} {phone or '—'}"
+
+
+def register(app: Dash) -> None:
+    app.callback(Output("ops-detail", "children"), Input("ops-case-id", "data"),
+                 Input("ops-action-version", "data"), State("ops-lang", "data"))(detail)
+    app.callback(
+        Output("ops-action-result", "children"), Output("ops-action-version", "data"),
+        *(Input(f"ops-act-{b}", "n_clicks") for b in BUTTONS),
+        State("ops-act-case", "data"), State("ops-act-level", "value"),
+        State("ops-act-note", "value"), State("ops-act-satisfaction", "value"),
+        State("ops-action-version", "data"), State("ops-lang", "data"),
+        prevent_initial_call=True)(act)
+    app.callback(Output("ops-unmask-contact", "children"), Input("ops-unmask-btn", "n_clicks"),
+                 State("ops-act-case", "data"), State("ops-lang", "data"),
+                 prevent_initial_call=True)(unmask)

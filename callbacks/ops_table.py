@@ -1,0 +1,64 @@
+"""/ops case table: rows on demand (AG Grid infinite model), counts, URL and export links."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+
+from callbacks.context import current
+from data_access import case_query
+from data_access.case_filters import CaseFilter, FilterError
+from layouts import ops_table
+
+
+def _filter(query: dict | None) -> CaseFilter | None:
+    try:
+        return CaseFilter.from_query(query or {})
+    except FilterError:
+        return None
+
+
+def rows(request: dict | None, query: dict | None, lang: str) -> dict:
+    """One block of rows for the grid; the row count once the last block is reached."""
+    f = _filter(query)
+    if request is None or f is None:
+        return {"rowData": [], "rowCount": 0}
+    start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
+    sort = tuple((s["colId"], s["sort"]) for s in request.get("sortModel") or []
+                 if s.get("colId") in ops_table.SORTABLE)
+    rt = current().runtime
+    with rt.sessions() as session:
+        found = case_query.page(session, f, datetime.now(UTC), rt.settings.zone,
+                                sort or case_query.DEFAULT_SORT, start, end - start)
+    response = {"rowData": ops_table.grid_rows(found, lang, rt.settings.zone)}
+    if len(found) < end - start:
+        response["rowCount"] = start + len(found)
+    return response
+
+
+def counts(query: dict | None, _version: int, lang: str) -> list:
+    f = _filter(query)
+    if f is None:
+        return no_update
+    rt = current().runtime
+    with rt.sessions() as session:
+        found = case_query.count_by_state(session, f, datetime.now(UTC), rt.settings.zone)
+    return ops_table.counts_bar(found, lang)
+
+
+def pick_case(cell: dict | None) -> str | None:
+    return (cell or {}).get("rowId") or no_update
+
+
+def register(app: Dash) -> None:
+    app.callback(Output("ops-grid", "getRowsResponse"), Input("ops-grid", "getRowsRequest"),
+                 State("ops-filter", "data"), State("ops-lang", "data"))(rows)
+    app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
+                 Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
+    app.callback(Output("ops-case-id", "data"), Input("ops-grid", "cellClicked"),
+                 prevent_initial_call=True)(pick_case)
+    app.clientside_callback(
+        ClientsideFunction("govwall", "opsSync"),
+        Output("ops-export-csv", "href"), Output("ops-export-xlsx", "href"),
+        Input("ops-filter", "data"), Input("ops-case-id", "data"),
+        Input("ops-action-version", "data"))

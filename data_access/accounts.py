@@ -1,0 +1,164 @@
+"""People who sign in (users) and the wall screens' read-only kiosk tokens.
+
+Passwords are stored as werkzeug's salted hashes (scrypt); kiosk tokens as SHA-256 hex of a
+random 256-bit token (the token itself is shown once, when created). A token is long and
+random, so a fast unsalted hash is enough and lets us look it up by its hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from data_access.models import KioskToken, User
+
+ROLES = ("duty_officer", "leader", "admin")
+MIN_PASSWORD_LENGTH = 8
+# A hash to check against when the user does not exist, so that a wrong user name takes as
+# long as a wrong password (no user-name probing by timing).
+_DUMMY_HASH = generate_password_hash("govwall-no-such-user")
+
+
+class AccountError(ValueError):
+    """A user or token request that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class KioskInfo:
+    id: int
+    label: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(user.id, user.username, user.display_name, user.role)
+
+
+def create_user(session: Session, username: str, display_name: str, role: str,
+                password: str, at: datetime) -> UserInfo:
+    username = username.strip()
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 32:
+        raise AccountError("a user name has 1 to 32 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"user {username!r} exists already")
+    user = User(username=username, display_name=display_name.strip() or username, role=role,
+                password_hash=generate_password_hash(password), active=True, created_at=at)
+    session.add(user)
+    session.flush()
+    return _info(user)
+
+
+def authenticate(session: Session, username: str, password: str) -> UserInfo | None:
+    user = session.scalar(select(User).where(User.username == username.strip(),
+                                             User.active.is_(True)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return _info(user) if check_password_hash(user.password_hash, password) else None
+
+
+def active_user(session: Session, user_id: int) -> UserInfo | None:
+    """The user behind a session, if still active (a deactivated user loses access)."""
+    user = session.get(User, user_id)
+    return _info(user) if user is not None and user.active else None
+
+
+def find_user(session: Session, username: str) -> UserInfo | None:
+    user = session.scalar(select(User).where(User.username == username))
+    return _info(user) if user is not None else None
+
+
+def create_kiosk_token(session: Session, label: str, at: datetime,
+                       token: str | None = None) -> tuple[KioskInfo, str]:
+    """A new kiosk token for one screen; returns it in clear (shown once, stored hashed)."""
+    token = token or secrets.token_urlsafe(32)
+    row = KioskToken(token_hash=hash_token(token), label=label.strip()[:64] or "wall",
+                     created_at=at, revoked_at=None)
+    session.add(row)
+    session.flush()
+    return KioskInfo(row.id, row.label), token
+
+
+def check_kiosk_token(session: Session, token: str) -> KioskInfo | None:
+    row = session.scalar(select(KioskToken).where(KioskToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    return KioskInfo(row.id, row.label)
+
+
+def kiosk_token_active(session: Session, token_id: int) -> bool:
+    row = session.get(KioskToken, token_id)
+    return row is not None and row.revoked_at is None
+
+
+def revoke_kiosk_tokens(session: Session, at: datetime, *, token_id: int | None = None,
+                        label: str | None = None) -> int:
+    """Revoke by id or by label (every active token with that label); returns how many."""
+    if (token_id is None) == (label is None):
+        raise AccountError("give a token id or a label")
+    query = select(KioskToken).where(KioskToken.revoked_at.is_(None))
+    query = query.where(KioskToken.id == token_id) if token_id is not None \
+        else query.where(KioskToken.label == label)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.revoked_at = at
+    return len(rows)
+
+
+def list_kiosk_tokens(session: Session) -> list[tuple[int, str, datetime, datetime | None]]:
+    return [tuple(r) for r in session.execute(
+        select(KioskToken.id, KioskToken.label, KioskToken.created_at, KioskToken.revoked_at)
+        .order_by(KioskToken.id))]
+
+
+def derived_token(secret_key: str, purpose: str) -> str:
+    """A token derived from the app's secret: the demo wall gets the same URL every run
+    without storing the token in clear anywhere."""
+    return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def ensure_kiosk_token(session: Session, token: str, label: str, at: datetime) -> KioskInfo:
+    """The kiosk token `token`, created if missing (idempotent; a revoked one stays revoked
+    and is reported as None by check_kiosk_token)."""
+    found = session.scalar(select(KioskToken).where(KioskToken.token_hash == hash_token(token)))
+    if found is not None:
+        return KioskInfo(found.id, found.label)
+    return create_kiosk_token(session, label, at, token=token)[0]
+
+
+DEMO_ADMIN = "demo-admin"
+DEMO_KIOSK_LABEL = "demo wall"
+
+
+def ensure_demo_accounts(session: Session, secret_key: str,
+                         at: datetime) -> tuple[str, str | None]:
+    """`govwall demo`'s wall token (derived from the secret: the same URL every run) and an
+    admin; returns (token, the admin's new password, or None if the admin existed already)."""
+    token = derived_token(secret_key, "demo-kiosk")
+    ensure_kiosk_token(session, token, DEMO_KIOSK_LABEL, at)
+    if find_user(session, DEMO_ADMIN) is not None:
+        return token, None
+    password = secrets.token_urlsafe(12)
+    create_user(session, DEMO_ADMIN, "演示管理员", "admin", password, at)
+    return token, password

@@ -1,0 +1,305 @@
+"""The write path for cases: every change is the case row plus one appended transition, in
+the caller's one transaction; the Redis counters are bumped only after the commit.
+
+Used by the live simulator and by the duty officers' actions (/ops). Usage:
+
+    with case_change(sessions, counters) as session:
+        perform(session, case_id, "supervise", actor="zhang", at=now, level=2, note="...")
+
+`case_change` commits, then applies the counted events. If Redis is down at that moment the
+change is safe in the database and `counter_sync.catch_up_today` counts it later (each event
+carries its transition id, so nothing is counted twice).
+
+The rules (which stage may follow which, which officer action is allowed when) are the two
+tables below; `allowed_actions(case)` answers the UI from the same tables.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from data_access import vocabulary as v
+from data_access.counters import CountedEvent, Counters
+from data_access.models import Case, CaseTransition
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE_LENGTH = 2000
+_EVENTS_KEY = "govwall.counted_events"
+
+# Stage changes: from-stage -> {to-stage: transition kind}. A kind other than "stage" marks a
+# step backwards: 退回 (return, misrouted: back to registration for re-dispatch) and 返工
+# (rework, verification failed: back to handling).
+STAGE_RULES: dict[str, dict[str, str]] = {
+    "reported": {"registered": v.STAGE_CHANGE},
+    "registered": {"dispatched": v.STAGE_CHANGE, "rejected": v.STAGE_CHANGE},
+    "dispatched": {"handling": v.STAGE_CHANGE, "registered": "return"},
+    "handling": {"handled": v.STAGE_CHANGE, "registered": "return"},
+    "handled": {"verified": v.STAGE_CHANGE, "handling": "rework"},
+    "verified": {"closed": v.STAGE_CHANGE, "handling": "rework"},
+}
+_STAGE_TIMESTAMP = {"registered": "registered_at", "dispatched": "dispatched_at",
+                    "handling": "handling_at", "handled": "handled_at",
+                    "verified": "verified_at", "closed": "closed_at", "rejected": "rejected_at"}
+# Fields a stage change may set on the case row besides the stage and its timestamp.
+ADVANCE_FIELDS = frozenset({"responsible_unit", "handler", "resolved_level", "mediation_type",
+                            "mediation_outcome", "deadline_at"})
+
+# Officer actions (side events): action -> (transition kind, stages where it is allowed).
+ACTION_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "acknowledge": ("acknowledgement", v.OPEN_STAGES),
+    "supervise": ("supervision", v.OPEN_STAGES),
+    "escalate": ("escalation", v.OPEN_STAGES),
+    "extend": ("extension", ("dispatched", "handling")),
+    "note": ("note", v.ALL_STAGES),
+    "followup": ("followup", ("closed",)),
+    "unmask": ("unmask", v.ALL_STAGES),
+}
+ACTIONS = tuple(ACTION_RULES)
+
+
+class ActionRefused(Exception):
+    """A change the rules do not allow. `code` is stable (the UI translates it); the message
+    is for people reading logs and English screens."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A new report. The township and county come from the grid code's prefixes."""
+
+    external_id: str
+    source: str
+    major_class: str
+    subclass: str
+    priority: str
+    title: str
+    description: str
+    grid_code: str
+    lon: float | None
+    lat: float | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    address: str | None
+    dispute_type: str | None = None
+    mediation_type: str | None = None
+
+    def validate(self) -> None:
+        checks = (
+            (self.source in v.SOURCES, "source", self.source),
+            (self.major_class in v.SUBCLASSES, "major_class", self.major_class),
+            (self.subclass in v.SUBCLASSES.get(self.major_class, ()), "subclass", self.subclass),
+            (self.priority in v.PRIORITIES, "priority", self.priority),
+            (len(self.grid_code) == v.CODE_LENGTH["grid"] and self.grid_code.isdigit(),
+             "grid_code", self.grid_code),
+            (self.dispute_type is None or self.dispute_type in v.DISPUTE_TYPES,
+             "dispute_type", self.dispute_type),
+            (self.mediation_type is None or self.mediation_type in v.MEDIATION_TYPES,
+             "mediation_type", self.mediation_type),
+        )
+        for ok, name, value in checks:
+            if not ok:
+                raise ActionRefused("invalid_draft", f"{name}: {value!r} is not allowed")
+
+
+# -- reading the rules ----------------------------------------------------------------------
+
+def _get(case: Any, name: str) -> Any:
+    return case[name] if isinstance(case, Mapping) else getattr(case, name)
+
+
+def _action_refusal(case: Any, action: str,
+                    params: Mapping[str, Any] | None) -> ActionRefused | None:
+    """Why `action` may not be performed on `case` now, or None if it may. With params None
+    only the case's state is checked (what allowed_actions asks)."""
+    if action not in ACTION_RULES:
+        return ActionRefused("unknown_action", f"unknown action {action!r}")
+    _, stages = ACTION_RULES[action]
+    stage = _get(case, "stage")
+    if stage not in stages:
+        if action == "followup":
+            return ActionRefused("not_closed", "only a closed case can be followed up")
+        if stage == "closed":
+            return ActionRefused("closed_case", f"the case is closed: cannot {action}")
+        if stage == "rejected":
+            return ActionRefused("rejected_case", f"the case was rejected: cannot {action}")
+        return ActionRefused("wrong_stage", f"cannot {action} a case at stage {stage}")
+    if action == "acknowledge" and _get(case, "acknowledged_at") is not None:
+        return ActionRefused("already_acknowledged", "the case is already acknowledged")
+    if action == "followup" and _get(case, "followed_up_at") is not None:
+        return ActionRefused("already_followed_up", "the case has already been followed up")
+    return None if params is None else _param_refusal(action, params)
+
+
+def _param_refusal(action: str, params: Mapping[str, Any]) -> ActionRefused | None:
+    note = params.get("note")
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        return ActionRefused("note_too_long", f"a note is at most {MAX_NOTE_LENGTH} characters")
+    if action == "note" and not (note or "").strip():
+        return ActionRefused("note_required", "a note needs some text")
+    if action == "supervise" and params.get("level") not in v.SUPERVISION_LEVELS:
+        return ActionRefused("bad_level", "a supervision level is 1, 2 or 3")
+    if action == "followup" and params.get("satisfaction") not in v.SATISFACTION:
+        return ActionRefused("bad_satisfaction",
+                             "satisfaction is one of satisfied, basically, unsatisfied")
+    if action == "extend" and not isinstance(params.get("until"), datetime):
+        return ActionRefused("bad_extension", "an extension needs the new deadline (until)")
+    return None
+
+
+def allowed_actions(case: Any) -> set[str]:
+    """The officer actions the rules allow on `case` now (an ORM row or a mapping with
+    stage, acknowledged_at and followed_up_at)."""
+    return {a for a in ACTION_RULES if _action_refusal(case, a, None) is None}
+
+
+def next_stages(stage: str) -> dict[str, str]:
+    """The stages that may follow `stage`, with the transition kind each one records."""
+    return dict(STAGE_RULES.get(stage, {}))
+
+
+# -- writing --------------------------------------------------------------------------------
+
+def _append(session: Session, case: Case, kind: str, at: datetime, actor: str,
+            from_stage: str | None, to_stage: str | None, note: str | None = None,
+            level: int | None = None) -> int:
+    transition = CaseTransition(case_id=case.id, kind=kind, from_stage=from_stage,
+                                to_stage=to_stage, level=level, actor=actor, note=note, at=at)
+    session.add(transition)
+    session.flush()
+    event = to_stage if kind == v.STAGE_CHANGE else kind
+    session.info.setdefault(_EVENTS_KEY, []).append(CountedEvent(
+        transition.id, at, case.county_code, case.township_code, event, case.major_class,
+        case.source))
+    return transition.id
+
+
+def _load(session: Session, case_id: int) -> Case:
+    case = session.scalars(select(Case).where(Case.id == case_id).with_for_update()).one_or_none()
+    if case is None:
+        raise ActionRefused("case_not_found", f"no case with id {case_id}")
+    return case
+
+
+def report_case(session: Session, draft: CaseDraft, at: datetime, actor: str,
+                deadline_at: datetime | None) -> int | None:
+    """Record a new report; returns its id, or None if `draft.external_id` exists already
+    (sources resend reports; a repeat is not a new case)."""
+    draft.validate()
+    exists = session.scalar(select(Case.id).where(Case.external_id == draft.external_id))
+    if exists is not None:
+        return None
+    case = Case(
+        external_id=draft.external_id, source=draft.source, major_class=draft.major_class,
+        subclass=draft.subclass, dispute_type=draft.dispute_type,
+        mediation_type=draft.mediation_type, priority=draft.priority, title=draft.title,
+        description=draft.description, reporter_name=draft.reporter_name,
+        reporter_phone=draft.reporter_phone, address=draft.address, grid_code=draft.grid_code,
+        township_code=draft.grid_code[:9], county_code=draft.grid_code[:6], lon=draft.lon,
+        lat=draft.lat, stage="reported", reported_at=at, deadline_at=deadline_at,
+        rework_count=0, supervision_level=0, updated_at=at)
+    session.add(case)
+    session.flush()
+    _append(session, case, v.STAGE_CHANGE, at, actor, None, "reported")
+    return case.id
+
+
+def advance(session: Session, case_id: int, to_stage: str, at: datetime, actor: str,
+            note: str | None = None, **fields: Any) -> int:
+    """Move a case to `to_stage`; returns the transition id. Refuses steps the stage rules
+    do not allow, unknown fields, and closing without a resolved_level."""
+    case = _load(session, case_id)
+    kind = STAGE_RULES.get(case.stage, {}).get(to_stage)
+    if kind is None:
+        if case.stage in v.TERMINAL_STAGES:
+            code = "closed_case" if case.stage == "closed" else "rejected_case"
+            raise ActionRefused(code, f"the case is {case.stage}: it cannot move to {to_stage}")
+        raise ActionRefused("illegal_stage", f"a case cannot go from {case.stage} to {to_stage}")
+    unknown = set(fields) - ADVANCE_FIELDS
+    if unknown:
+        raise ActionRefused("unknown_field", f"cannot set {', '.join(sorted(unknown))}")
+    if to_stage == "closed" and fields.get("resolved_level", case.resolved_level) \
+            not in v.RESOLUTION_LEVELS:
+        raise ActionRefused("resolved_level_required",
+                            "closing a case needs the level it was resolved at")
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise ActionRefused("note_too_long", f"a note is at most {MAX_NOTE_LENGTH} characters")
+    from_stage = case.stage
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.stage = to_stage
+    if kind == v.STAGE_CHANGE:
+        setattr(case, _STAGE_TIMESTAMP[to_stage], at)
+    elif kind == "rework":
+        # A step back keeps the first time the stage was entered; the forward steps that
+        # follow record their latest time.
+        case.rework_count += 1
+    case.updated_at = at
+    return _append(session, case, kind, at, actor, from_stage, to_stage, note)
+
+
+def perform(session: Session, case_id: int, action: str, actor: str, at: datetime,
+            **params: Any) -> int:
+    """An officer's side event on a case (see ACTION_RULES); returns the transition id.
+
+    Params: supervise(level 1..3, note), escalate(note), note(note), followup(satisfaction,
+    note), extend(until, note), acknowledge(note), unmask()."""
+    case = _load(session, case_id)
+    refusal = _action_refusal(case, action, params)
+    if refusal is not None:
+        raise refusal
+    kind, _ = ACTION_RULES[action]
+    level = None
+    if action == "acknowledge":
+        case.acknowledged_at, case.acknowledged_by = at, actor
+    elif action == "supervise":
+        level = params["level"]
+        case.supervision_level = max(case.supervision_level, level)
+    elif action == "followup":
+        case.satisfaction, case.followed_up_at = params["satisfaction"], at
+    elif action == "extend":
+        case.extended_until = params["until"]
+    # `unmask` and `note` change nothing on the case: the transition is the record.
+    if action != "unmask":
+        case.updated_at = at
+    return _append(session, case, kind, at, actor, None, None, params.get("note"), level)
+
+
+# -- after the commit -----------------------------------------------------------------------
+
+def pending_events(session: Session) -> list[CountedEvent]:
+    """The counted events this session's changes produced since the last call (take them
+    after the commit and hand them to Counters.apply)."""
+    return session.info.pop(_EVENTS_KEY, [])
+
+
+def apply_counts(counters: Counters, events: list[CountedEvent]) -> int:
+    """Count committed events; a Redis outage is logged, not raised: the change is in the
+    database and catch_up_today counts it later."""
+    try:
+        return counters.apply(events)
+    except redis.RedisError as exc:
+        log.warning("counters not updated (%s); catch_up_today will repair them", exc)
+        return 0
+
+
+@contextmanager
+def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator[Session]:
+    """One case change: a session in a transaction; commit, then count. On an error nothing
+    is written and nothing counted."""
+    with sessions() as session:
+        with session.begin():
+            yield session
+        apply_counts(counters, pending_events(session))

@@ -1,0 +1,99 @@
+"""/ops: the filter bar, the counts, the case table and the detail panel.
+
+The page is built from the raw URL query (validated by the callbacks, which show a message
+for a bad value); the URL is the state, so every control starts from it.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ops_table
+from layouts.i18n import codes, label, normalize_lang, t
+
+LIST_FILTERS = ("major", "dispute", "source", "stage", "deadline", "priority")
+TERRITORY = ("county", "township", "village", "grid")
+UNIT_DIGITS = {"county": 6, "township": 9, "village": 12, "grid": 15}
+_KIND = {"major": "major", "dispute": "dispute", "source": "source", "stage": "stage",
+         "deadline": "deadline", "priority": "priority"}
+
+
+def _split(raw: str | None) -> list[str]:
+    return [x for x in (raw or "").split(",") if x]
+
+
+def territory_values(unit: str | None) -> dict[str, str | None]:
+    """The dropdown values a unit code selects: its county, township, village and grid."""
+    unit = unit or ""
+    return {level: unit[:n] if len(unit) >= n else None for level, n in UNIT_DIGITS.items()}
+
+
+def _multi(name: str, raw: str | None, lang: str) -> dcc.Dropdown:
+    kind = _KIND[name]
+    return dcc.Dropdown(
+        id=f"ops-{name}", multi=True, placeholder=t(f"ops.{name}", lang),
+        options=[{"label": label(kind, c, lang), "value": c} for c in codes(kind)],
+        value=_split(raw), className="ops-filter")
+
+
+def filter_bar(query: dict[str, str], lang: str) -> html.Div:
+    units = territory_values(query.get("unit"))
+    territory = [dcc.Dropdown(id=f"ops-{level}", placeholder=t(f"ops.{level}", lang),
+                              value=units[level], options=[], className="ops-filter")
+                 for level in TERRITORY]
+    period = dcc.Dropdown(
+        id="ops-period", placeholder=t("ops.period", lang), value=query.get("period") or None,
+        options=[{"label": t(f"ops.period.{p}", lang), "value": p} for p in ("today", "7d", "30d")],
+        className="ops-filter")
+    dates = dcc.DatePickerRange(id="ops-dates", start_date=query.get("from") or None,
+                                end_date=query.get("to") or None, display_format="YYYY-MM-DD",
+                                start_date_placeholder_text=t("ops.from", lang),
+                                end_date_placeholder_text=t("ops.to", lang), clearable=True)
+    flags = dcc.Checklist(
+        id="ops-flags", inline=True, inputClassName="me-1", labelClassName="me-3",
+        options=[{"label": t("ops.open_only", lang), "value": "open"},
+                 {"label": t("ops.supervised", lang), "value": "supervised"}],
+        value=[f for f in ("open", "supervised") if query.get(f) in ("1", "true")])
+    search = dcc.Input(id="ops-q", type="search", debounce=True, value=query.get("q") or "",
+                       placeholder=t("ops.q", lang), className="form-control")
+    return html.Div(className="ops-filter-bar", children=[
+        html.Div(territory, className="ops-row"),
+        html.Div([_multi(n, query.get(n), lang) for n in LIST_FILTERS], className="ops-row"),
+        html.Div([period, dates, html.Div(search, className="ops-search"), flags,
+                  html.A(t("ops.reset", lang), href=f"/ops?lang={lang}" if lang != "zh"
+                         else "/ops", className="btn btn-outline-secondary btn-sm")],
+                 className="ops-row ops-row-tight"),
+    ])
+
+
+def layout(lang: str | None = None, **query: str) -> html.Div:
+    lang = normalize_lang(lang)
+    return html.Div(className="ops-page", lang="zh-CN" if lang == "zh" else "en", children=[
+        dcc.Store(id="ops-lang", data=lang),
+        dcc.Store(id="ops-query", data=query),
+        dcc.Store(id="ops-filter"),
+        dcc.Store(id="ops-case-id", data=query.get("case")),
+        dcc.Store(id="ops-action-version", data=0),
+        html.Div(id="ops-url-sync", hidden=True),
+        html.Header(className="ops-header", children=[
+            html.H1(t("ops.title", lang), className="h4 m-0"),
+            html.Span(id="ops-who", className="ms-auto me-3 text-muted"),
+            html.A(t("ops.logout", lang), href="/logout", className="btn btn-sm btn-outline-dark"),
+        ]),
+        filter_bar(query, lang),
+        dbc.Alert(id="ops-filter-error", color="danger", is_open=False, className="py-1 my-1"),
+        html.Div(className="ops-summary", children=[
+            html.Div(id="ops-counts", className="ops-counts"),
+            html.Div(className="ms-auto", children=[
+                html.A(t("ops.export_csv", lang), id="ops-export-csv", href="/ops/export.csv",
+                       className="btn btn-sm btn-outline-primary me-2"),
+                html.A(t("ops.export_xlsx", lang), id="ops-export-xlsx",
+                       href="/ops/export.xlsx", className="btn btn-sm btn-outline-primary"),
+            ]),
+        ]),
+        html.Div(className="ops-main", children=[
+            html.Div(ops_table.grid(lang), className="ops-table"),
+            html.Aside(id="ops-detail", className="ops-detail",
+                       children=html.P(t("ops.pick_case", lang), className="text-muted p-3")),
+        ]),
+    ])

@@ -1,0 +1,100 @@
+"""The case table (AG Grid, infinite row model: rows are fetched page by page from the
+server, sorted there) and the counts above it."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dash_ag_grid as dag
+from dash import html
+
+from layouts.i18n import label, t
+
+COLUMNS = ("external_id", "title", "deadline_state", "stage", "reported_at", "deadline_at",
+           "county_name", "township_name", "grid_name", "major_class", "source", "priority",
+           "responsible_unit", "handler", "supervision_level", "acknowledged_by")
+SORTABLE = {"external_id", "title", "stage", "reported_at", "deadline_at", "major_class",
+            "source", "priority", "supervision_level"}
+# Vocabulary columns: the cell shows the label, the row carries the code.
+CODED = {"deadline_state": "deadline", "stage": "stage", "major_class": "major",
+         "source": "source", "priority": "priority"}
+STATE_COLOURS = {"normal": "success", "approaching": "warning", "overdue": "danger",
+                 "long_overdue": "dark", "open": "primary", "closed": "secondary",
+                 "total": "light"}
+BLOCK_SIZE = 100
+
+
+def column_defs(lang: str) -> list[dict]:
+    defs = []
+    for col in COLUMNS:
+        d = {"field": col, "headerName": t(f"col.{col}", lang), "sortable": col in SORTABLE}
+        if col in ("title",):
+            d["flex"] = 2
+            d["minWidth"] = 180
+        if col == "deadline_state":
+            d["cellClassRules"] = {f"ops-state-{s}": f"params.data && params.data.{col}_code"
+                                   f" == '{s}'" for s in ("approaching", "overdue",
+                                                           "long_overdue")}
+        defs.append(d)
+    return defs
+
+
+def grid(lang: str) -> dag.AgGrid:
+    return dag.AgGrid(
+        id="ops-grid",
+        rowModelType="infinite",
+        columnDefs=column_defs(lang),
+        defaultColDef={"resizable": True, "filter": False, "minWidth": 90},
+        getRowId="params.data.id",
+        dashGridOptions={"cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
+                         "infiniteInitialRowCount": 1, "rowSelection": {"mode": "singleRow",
+                                                                        "checkboxes": False},
+                         "animateRows": False, "suppressCellFocus": True,
+                         "localeText": {"loadingOoo": "…"}},
+        className="ag-theme-alpine",
+        style={"height": "100%", "width": "100%"},
+    )
+
+
+def local_text(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def duration_text(value: timedelta | None, lang: str) -> str:
+    if value is None:
+        return ""
+    minutes = int(abs(value).total_seconds() // 60)
+    text = f"{minutes // 60}{t('detail.hours', lang)}{minutes % 60:02d}′"
+    return f"-{text}" if value < timedelta(0) else text
+
+
+def grid_rows(rows: list[dict], lang: str, zone: ZoneInfo) -> list[dict]:
+    """Rows as the grid shows them: labels for codes, local times, plain text only."""
+    out = []
+    for r in rows:
+        row = {c: r.get(c) for c in COLUMNS}
+        row["id"] = str(r["id"])
+        for col, kind in CODED.items():
+            row[f"{col}_code"] = r.get(col)
+            row[col] = label(kind, r.get(col), lang)
+        if r.get("deadline_state") == "closed":
+            row["deadline_state"] = t("ops.count.closed", lang)
+        row["reported_at"] = local_text(r["reported_at"], zone)
+        row["deadline_at"] = local_text(r.get("extended_until") or r.get("deadline_at"), zone)
+        row["supervision_level"] = label("supervision", str(r["supervision_level"]), lang) \
+            if r["supervision_level"] else ""
+        out.append(row)
+    return out
+
+
+def counts_bar(counts: dict[str, int], lang: str) -> list:
+    items = []
+    for key in ("normal", "approaching", "overdue", "long_overdue", "open", "closed", "total"):
+        name = label("deadline", key, lang) if key in STATE_COLOURS and \
+            key not in ("open", "closed", "total") else t(f"ops.count.{key}", lang)
+        text_class = "text-dark" if key in ("approaching", "total") else ""
+        items.append(html.Span(
+            [html.Span(name, className="me-1"),
+             html.B(f"{counts.get(key, 0):,}", id=f"ops-count-{key}")],
+            className=f"badge bg-{STATE_COLOURS[key]} {text_class} me-2 ops-count"))
+    return items

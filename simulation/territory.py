@@ -1,0 +1,51 @@
+"""The grids the simulator places cases in, with the names titles and addresses use."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from data_access.models import GridWorker, Unit
+
+
+@dataclass(frozen=True)
+class GridTable:
+    codes: np.ndarray  # grid codes (object)
+    weights: np.ndarray  # report propensity, ∝ households
+    lon: np.ndarray
+    lat: np.ndarray
+    place: np.ndarray  # "县区乡镇村" prefix for titles
+    village: np.ndarray  # village/community name for addresses
+    township: np.ndarray  # township code of each grid
+    worker_ids: np.ndarray  # one worker per grid (the patrol's usual walker); 0 if none
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def load_grids(session: Session, region: str) -> GridTable:
+    """The region's grids (a city, county or the province, by code prefix)."""
+    village, township, county = aliased(Unit), aliased(Unit), aliased(Unit)
+    prefix = region.rstrip("0") if region.endswith("0000") else region[:4] \
+        if region.endswith("00") else region
+    rows = session.execute(
+        select(Unit.code, Unit.households, Unit.lon, Unit.lat, village.name, township.name,
+               county.name)
+        .join(village, village.code == Unit.parent_code)
+        .join(township, township.code == village.parent_code)
+        .join(county, county.code == township.parent_code)
+        .where(Unit.level == "grid", Unit.code.startswith(prefix))
+        .order_by(Unit.code)).all()
+    workers = dict(session.execute(select(GridWorker.grid_code, GridWorker.id)
+                                   .order_by(GridWorker.id.desc())).all())
+    codes = np.array([r[0] for r in rows], dtype=object)
+    households = np.array([r[1] or 300 for r in rows], dtype=float)
+    return GridTable(
+        codes=codes, weights=households / households.sum() if len(rows) else households,
+        lon=np.array([r[2] or 0.0 for r in rows]), lat=np.array([r[3] or 0.0 for r in rows]),
+        place=np.array([f"{r[6]}{r[5]}{r[4]}" for r in rows], dtype=object),
+        village=np.array([r[4] for r in rows], dtype=object),
+        township=np.array([c[:9] for c in codes], dtype=object),
+        worker_ids=np.array([workers.get(c, 0) for c in codes], dtype=np.int64))

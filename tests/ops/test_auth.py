@@ -1,0 +1,176 @@
+"""Who may do what, at the HTTP level: pages, Dash callback POSTs, exports, kiosk screens."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dash import Input, Output
+from sqlalchemy import select
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from data_access.accounts import revoke_kiosk_tokens
+from data_access.models import CaseTransition
+from tests.support.kiosk import add_people, kiosk_token, sign_in
+from tests.support.tiny_territory import COUNTY
+
+ORIGIN = {"Origin": "http://localhost"}
+
+
+@pytest.fixture(scope="module")
+def app(ops_backend):
+    add_people(ops_backend.sessions)
+    settings = Settings(env="test", database_url=ops_backend.database_url,
+                        redis_url=ops_backend.redis_url, redis_namespace=ops_backend.namespace)
+    dash_app = create_app(settings)
+    # Stands for the wall's callbacks (the wall is built on its own branch).
+    dash_app.callback(Output("wall-probe", "children"), Input("wall-probe-in", "value"))(
+        lambda value: f"wall {value}")
+    yield dash_app
+    dash_app.server.config["GOVWALL_RUNTIME"].close()
+
+
+def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+             state: list[tuple[str, str, object]] = ()) -> dict:
+    outs = [{"id": i, "property": p} for i, p in outputs]
+    return {
+        "output": outs[0]["id"] + "." + outs[0]["property"] if len(outs) == 1
+        else ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": outs[0] if len(outs) == 1 else outs,
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+
+
+COUNTS = callback([("ops-counts", "children")],
+                  [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0)],
+                  [("ops-lang", "data", "zh")])
+WALL = callback([("wall-probe", "children")], [("wall-probe-in", "value", "x")])
+
+
+def pages(path: str) -> dict:
+    return callback([("_pages_content", "children"), ("_pages_store", "data")],
+                    [("_pages_location", "pathname", path), ("_pages_location", "search", "")])
+
+
+def supervise(case_id: int) -> dict:
+    return callback(
+        [("ops-action-result", "children"), ("ops-action-version", "data")],
+        [("ops-act-supervise", "n_clicks", 1), ("ops-act-acknowledge", "n_clicks", None),
+         ("ops-act-escalate", "n_clicks", None), ("ops-act-note", "n_clicks", None),
+         ("ops-act-followup", "n_clicks", None)],
+        [("ops-act-case", "data", case_id), ("ops-act-level", "value", 2),
+         ("ops-act-note", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
+         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")])
+
+
+def post(client, body: dict, headers=ORIGIN):
+    return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+def client_as(app, who: str | None, ops_backend=None):
+    client = app.server.test_client()
+    if who == "kiosk":
+        assert client.get(f"/wall?kiosk={kiosk_token(ops_backend.sessions)}").status_code == 200
+    elif who:
+        assert sign_in(client, who).status_code == 302
+    return client
+
+
+def test_public_paths_need_nobody(app):
+    client = app.server.test_client()
+    for path in ("/login", "/_dash-layout", "/_dash-dependencies", "/assets/ops.css"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_nobody_is_sent_to_sign_in_or_refused(app):
+    client = app.server.test_client()
+    page = client.get("/ops?unit=320303")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login?next=/ops")
+    assert client.get("/wall").status_code == 302
+    assert post(client, COUNTS).status_code == 401
+    assert post(client, WALL).status_code == 401
+    assert post(client, pages("/ops")).status_code == 401
+    assert client.get("/ops/export.csv").status_code == 401
+
+
+def test_kiosk_screen_sees_the_wall_only(app, ops_backend):
+    client = client_as(app, "kiosk", ops_backend)
+    assert client.get("/wall").status_code == 200  # the cookie carries the screen on
+    assert post(client, WALL).status_code == 200
+    assert post(client, pages("/wall")).status_code == 200
+    assert post(client, COUNTS).status_code == 403
+    assert post(client, pages("/ops")).status_code == 403
+    assert client.get("/ops").status_code == 403
+    assert client.get("/ops/export.csv").status_code == 403
+
+
+def test_bad_or_revoked_kiosk_token_is_refused(app, ops_backend):
+    client = app.server.test_client()
+    assert client.get("/wall?kiosk=not-a-token").status_code == 403
+    token = kiosk_token(ops_backend.sessions, label="to revoke")
+    with ops_backend.sessions.begin() as session:
+        revoke_kiosk_tokens(session, datetime.now(UTC), label="to revoke")
+    assert client.get(f"/wall?kiosk={token}").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["duty", "lead", "admin"])
+def test_people_see_ops_and_the_wall(app, who):
+    client = client_as(app, who)
+    assert client.get("/ops").status_code == 200
+    assert client.get("/wall").status_code == 200
+    response = post(client, COUNTS)
+    assert response.status_code == 200
+    assert "8" in response.get_data(as_text=True)
+    assert post(client, WALL).status_code == 200
+    assert client.get(f"/ops/export.csv?unit={COUNTY}").status_code == 200
+
+
+@pytest.mark.parametrize(("who", "status"), [("duty", 200), ("admin", 200), ("lead", 403),
+                                             ("kiosk", 403), (None, 401)])
+def test_actions_need_a_duty_officer_or_admin(app, ops_backend, who, status):
+    client = client_as(app, who, ops_backend)
+    case_id = ops_backend.case_ids["C"]
+    with ops_backend.sessions() as session:
+        before = len(session.scalars(select(CaseTransition.id)
+                                     .where(CaseTransition.case_id == case_id)).all())
+    assert post(client, supervise(case_id)).status_code == status
+    with ops_backend.sessions() as session:
+        after = len(session.scalars(select(CaseTransition.id)
+                                    .where(CaseTransition.case_id == case_id)).all())
+    assert after - before == (1 if status == 200 else 0)
+
+
+def test_posts_from_another_origin_are_refused(app):
+    client = client_as(app, "duty")
+    assert post(client, COUNTS, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert post(client, COUNTS, headers={"Referer": "http://evil.example/x"}).status_code == 403
+    assert post(client, COUNTS, headers={}).status_code == 403
+    assert post(client, COUNTS, headers={"Referer": "http://localhost/ops"}).status_code == 200
+
+
+def test_sign_in_form_needs_its_csrf_token_and_the_right_password(app):
+    client = app.server.test_client()
+    client.get("/login")
+    forged = client.post("/login", data={"username": "duty", "password": "test-password-1",
+                                         "csrf": "guess"}, headers=ORIGIN)
+    assert forged.status_code == 400
+    assert sign_in(client, "duty", password="wrong-password").status_code == 401
+    assert sign_in(client, "nobody").status_code == 401
+    ok = sign_in(client, "duty")
+    assert ok.status_code == 302
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert client.get("/logout").status_code == 302
+    assert client.get("/ops").status_code == 302
+
+
+def test_next_never_leaves_the_site(app):
+    client = app.server.test_client()
+    client.get("/login")
+    response = sign_in(client, "duty")
+    assert response.headers["Location"] == "/ops"
+    page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
+    assert 'name="next" value="/ops"' in page

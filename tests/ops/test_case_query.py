@@ -1,0 +1,87 @@
+"""CaseFilter -> SQL: exact counts, paging and order on the hand-counted cases."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from data_access import case_query as cq
+from data_access import sla
+from data_access.case_filters import CaseFilter
+from tests.support.ops_cases import EXPECTED_COUNTY, NOW, T1, T2, ZONE
+from tests.support.tiny_territory import COUNTY, GRIDS
+
+
+def counts(backend, **args) -> dict[str, int]:
+    with backend.sessions() as session:
+        return cq.count_by_state(session, CaseFilter.from_query(args), NOW, ZONE)
+
+
+def keys(backend, sort=cq.DEFAULT_SORT, offset=0, limit=100, **args) -> list[str]:
+    with backend.sessions() as session:
+        rows = cq.page(session, CaseFilter.from_query(args), NOW, ZONE, sort, offset, limit)
+    return [r["external_id"].removeprefix("OPS-") for r in rows]
+
+
+def test_counts_per_state_in_the_county(ops_backend):
+    assert counts(ops_backend, unit=COUNTY) == EXPECTED_COUNTY
+    assert counts(ops_backend, unit="320300") == EXPECTED_COUNTY  # the city holds the county
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ({"unit": T2}, {"long_overdue": 1, "closed": 1, "total": 2}),
+    ({"unit": GRIDS[0][:12]}, {"normal": 1, "approaching": 1, "overdue": 1, "total": 3}),
+    ({"unit": GRIDS[1]}, {"approaching": 1, "total": 1}),
+    ({"deadline": "overdue,long_overdue"}, {"overdue": 1, "long_overdue": 1, "total": 2}),
+    ({"source": "hotline_12345"}, {"approaching": 1, "overdue": 1, "total": 2}),
+    ({"stage": "closed,rejected"}, {"closed": 2, "total": 2}),
+    ({"open": "1", "unit": T1}, {"normal": 3, "approaching": 1, "overdue": 1, "total": 5}),
+    ({"q": "井盖"}, {"approaching": 1, "total": 1}),
+    ({"q": "100%"}, {"approaching": 1, "total": 1}),  # % is a character, not a wildcard
+    ({"q": "%"}, {"approaching": 1, "total": 1}),
+    ({"q": "ops-e"}, {"closed": 1, "total": 1}),  # the external id, case-insensitively
+    # all reported between 02:00 and 09:00 local
+    ({"period": "today"}, {k: n for k, n in EXPECTED_COUNTY.items() if k != "open"}),
+    ({"from": "2026-11-19"}, {}),
+    ({"major": "dispute"}, {}),
+])
+def test_counts_for_each_filter_parameter(ops_backend, args, expected):
+    got = counts(ops_backend, **args)
+    assert {k: n for k, n in got.items() if n and k != "open"} == expected
+
+
+def test_states_agree_with_the_sla_clock(ops_backend):
+    with ops_backend.sessions() as session:
+        rows = cq.page(session, CaseFilter(open=True), NOW, ZONE, limit=100)
+    span = sla.limit_for("urban", "street_light", "normal", "grid_patrol").span()
+    for row in rows:
+        deadline = row["extended_until"] or row["deadline_at"]
+        want = "normal" if deadline is None else sla.deadline_state(NOW, deadline, span,
+                                                                    zone=ZONE)
+        assert row["deadline_state"] == want, row["external_id"]
+
+
+def test_cutoffs_are_exact_to_the_microsecond():
+    span = timedelta(hours=7)
+    cut = cq.cutoffs(NOW, span, ZONE)
+    tick = timedelta(microseconds=1)
+    state = lambda d: sla.deadline_state(NOW, d, span, zone=ZONE)  # noqa: E731
+    assert (state(cut.approaching - tick), state(cut.approaching)) == ("approaching", "normal")
+    assert (state(cut.long_overdue - tick), state(cut.long_overdue)) == ("long_overdue",
+                                                                         "overdue")
+
+
+def test_paging_and_sorting(ops_backend):
+    assert keys(ops_backend) == list("HGFEDCBA")  # newest first by default
+    assert keys(ops_backend, sort=(("reported_at", "asc"),), offset=2, limit=3) == list("CDE")
+    assert keys(ops_backend, sort=(("deadline_at", "asc"),), open="1") == list("DCBAHG")
+    assert keys(ops_backend, sort=(("stage", "asc"), ("reported_at", "asc"))) == \
+        list("EBACDHFG")
+    assert keys(ops_backend, sort=(("no_such_column", "asc"),), limit=2) == list("AB")
+
+
+def test_page_names_the_places(ops_backend):
+    with ops_backend.sessions() as session:
+        row = cq.page(session, CaseFilter(unit=GRIDS[6]), NOW, ZONE)[0]
+    assert (row["county_name"], row["township_name"], row["grid_name"]) == \
+        ("云龙区", "第02街道", "第07网格")

@@ -1,0 +1,149 @@
+"""The seeded history of one county over 20 days: figures inside the calibrated bands,
+deterministic, counted consistently in Redis, and printed by `govwall stats --json`."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from data_access.counter_sync import events_for_day, rebuild_today
+from data_access.models import Case, CaseTransition
+from data_access.stats import collect_stats
+from simulation import catalog
+from simulation.bootstrap import ensure_territory
+from simulation.rhythm import expected_reports, is_workday
+from simulation.seed import seed_history
+from tests.support.backends import ZONE, backend_names, open_backend
+
+REGION = "320303"
+DAYS = 20
+NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 14:00 in Xuzhou, a Friday
+
+
+@pytest.fixture(scope="module", params=backend_names())
+def seeded(request, tmp_path_factory):
+    with open_backend(request.param, tmp_path_factory.mktemp("seed")) as backend:
+        ensure_territory(backend.sessions, REGION, seed=7)
+        summary = seed_history(backend.sessions, backend.counters, REGION, days=DAYS, seed=7,
+                               zone=ZONE, now=NOW)
+        with backend.sessions() as session:
+            stats = collect_stats(session, REGION, ZONE, NOW)
+        yield backend, summary, stats
+
+
+def test_catalog_codes_exist_in_the_vocabulary():
+    catalog.check_catalog()
+
+
+def test_volume_follows_the_grid_count_and_the_week(seeded):
+    _, summary, stats = seeded
+    grids = stats["territory"]["grid"]
+    assert grids > 100
+    full_days = list(stats["reports_per_day"].items())[:-1]  # today is not over
+    # Hot spots add up to ~15 % each to a small county's day, so single days get a wider
+    # band than the workday mean.
+    ratios = [count / expected_reports(date.fromisoformat(day), grids)
+              for day, count in full_days if is_workday(date.fromisoformat(day))]
+    assert 0.8 <= sum(ratios) / len(ratios) <= 1.2, ratios
+    assert all(0.7 <= r <= 1.4 for r in ratios), ratios
+    work = [n for d, n in full_days if is_workday(date.fromisoformat(d))]
+    rest = [n for d, n in full_days if not is_workday(date.fromisoformat(d))]
+    assert sum(rest) / len(rest) < 0.9 * sum(work) / len(work)
+    assert summary["transitions"] > 6 * summary["cases"]
+
+
+def test_figures_inside_the_calibrated_bands(seeded):
+    backend, _, stats = seeded
+    assert 0.85 <= stats["resolved_at_or_below_township"] <= 0.93
+    assert 0.96 <= stats["satisfaction"] <= 0.99
+    assert 0.01 <= stats["rework_rate"] <= 0.04
+    by_stage = stats["cases_by_stage"]
+    total = sum(by_stage.values())
+    assert 0.005 <= by_stage["rejected"] / total <= 0.03
+    with backend.sessions() as session:
+        sources = dict(session.execute(select(Case.source, func.count()).group_by(Case.source))
+                       .all())
+        old = NOW.replace(day=NOW.day - 15)
+        old_total, old_closed = session.execute(
+            select(func.count(), func.count(Case.closed_at))
+            .where(Case.reported_at < old, Case.stage != "rejected")).one()
+    assert max(sources, key=sources.get) == "grid_patrol"
+    assert 0.55 <= sources["grid_patrol"] / total <= 0.70
+    assert old_closed / old_total >= 0.99
+
+
+def test_transitions_follow_the_stage_rules(seeded):
+    backend, _, _ = seeded
+    with backend.sessions() as session:
+        kinds = dict(session.execute(select(CaseTransition.kind, func.count())
+                                     .group_by(CaseTransition.kind)).all())
+        reported = session.scalar(select(func.count()).select_from(CaseTransition)
+                                  .where(CaseTransition.to_stage == "reported"))
+        cases = session.scalar(select(func.count()).select_from(Case))
+    assert reported == cases
+    assert {"stage", "followup", "supervision", "rework"} <= set(kinds)
+
+
+def test_today_counters_match_the_database(seeded):
+    backend, _, _ = seeded
+    day = backend.counters.local_day(NOW)
+    with backend.sessions() as session:
+        events = events_for_day(session, day, ZONE)
+    counted = sum(row.count for row in backend.counters.day_counts(day))
+    assert counted == len(events) > 0
+    assert len(backend.counters.patrolled_grids(day)) > 0
+
+
+def test_same_seed_same_history(seeded, tmp_path):
+    backend, _, stats = seeded
+    with open_backend(backend.name, tmp_path) as again:
+        ensure_territory(again.sessions, REGION, seed=7)
+        seed_history(again.sessions, again.counters, REGION, days=DAYS, seed=7, zone=ZONE,
+                     now=NOW)
+        with again.sessions() as session:
+            assert collect_stats(session, REGION, ZONE, NOW) == stats
+            rebuilt = rebuild_today(session, again.counters, NOW)
+    assert rebuilt > 0
+
+
+def test_stats_command_prints_json(seeded, monkeypatch, capsys):
+    # The CLI's parser also registers the account commands, which the ops branch brings.
+    pytest.importorskip("dashboard.accounts_cli")
+    from dashboard.cli import main
+
+    backend, _, _ = seeded
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", backend.database_url)
+    monkeypatch.setenv("GOVWALL_REDIS_URL", backend.redis_url)
+    monkeypatch.setenv("GOVWALL_REGION", REGION)
+    assert main(["stats", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {"region", "territory", "grid_workers", "cases_by_stage", "reports_per_day",
+            "resolved_at_or_below_township", "satisfaction", "overdue_open",
+            "closure_rate_30d", "rework_rate"} <= set(printed)
+    assert printed["territory"]["grid"] > 100
+    assert sum(printed["cases_by_stage"].values()) > 1000
+
+
+def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
+    import threading
+
+    from data_access.counter_sync import catch_up_today
+    from simulation.live import run_live
+
+    backend, _, _ = seeded
+    with backend.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+        before_steps = session.scalar(select(func.count()).select_from(CaseTransition))
+    run_live(backend.sessions, backend.counters, REGION, speed=30000.0, zone=ZONE,
+             stop=threading.Event(), seed=3, duration=3.0)
+    now = datetime.now(UTC)
+    with backend.sessions() as session:
+        created = session.scalar(select(func.count()).select_from(Case)) - before
+        steps = session.scalar(select(func.count()).select_from(CaseTransition)) - before_steps
+        assert catch_up_today(session, backend.counters, now) == 0
+        day = backend.counters.local_day(now)
+        expected = len(events_for_day(session, day, ZONE))
+    assert created > 0 and steps > created
+    assert sum(r.count for r in backend.counters.day_counts(day)) == expected
