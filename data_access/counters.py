@@ -8,7 +8,7 @@ and bumps the counters atomically, so replaying events after a crash never doubl
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -101,7 +101,10 @@ class Counters:
         queued = 0
         for ev in events:
             day = self.local_day(ev.at)
-            minute_field = ev.source if ev.event == "reported" else ""
+            # Per minute: where (county and township) and through which channel, so that the
+            # last hour can be counted for any view, down to a township.
+            minute_field = (f"{ev.county_code}|{ev.township_code}|{ev.source}"
+                            if ev.event == "reported" else "")
             self._apply(
                 keys=[self.applied_key(day), self.county_key(day), self.township_key(day),
                       self.minute_key(ev.at)],
@@ -119,7 +122,11 @@ class Counters:
         return {i for i, seen in zip(ids, flags, strict=True) if seen}
 
     def clear_day(self, day: date) -> None:
-        self.redis.delete(*self.day_keys(day))
+        """Forget a day's counts, its minute buckets included: the applied set goes with
+        them, so a rebuild that re-applied the day's events must not find them counted."""
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.zone)
+        minutes = [self.minute_key(start + timedelta(minutes=m)) for m in range(24 * 60)]
+        self.redis.delete(*self.day_keys(day), *minutes)
 
     def heartbeat(self, worker_id: int, grid_code: str, at: datetime) -> None:
         pipe = self.redis.pipeline(transaction=False)
@@ -156,15 +163,24 @@ class Counters:
         return {tuple(f.split("|")): int(v)
                 for f, v in self.redis.hgetall(self.township_key(day)).items()}
 
-    def reports_last_hour(self, now: datetime) -> Tally[str]:
-        """Reports per source in the 60 minutes up to `now` (per-minute buckets)."""
+    def reports_last_hour(self, now: datetime, counties: Collection[str] | None = None,
+                          township: str | None = None) -> Tally[str]:
+        """Reports per source in the 60 minutes up to `now` (per-minute buckets), in the
+        given counties (all when None) and, if given, that township only."""
         keys = [self.minute_key(now - timedelta(minutes=m)) for m in range(60)]
         pipe = self.redis.pipeline(transaction=False)
         for key in keys:
             pipe.hgetall(key)
+        wanted = None if counties is None else set(counties)
         total: Tally[str] = Tally()
         for bucket in pipe.execute():
-            total.update({source: int(n) for source, n in bucket.items()})
+            for field, n in bucket.items():
+                parts = field.split("|")
+                if len(parts) != 3:
+                    continue  # a bucket written before fields named the place (expires in 2 h)
+                county, town, source = parts
+                if (wanted is None or county in wanted) and township in (None, town):
+                    total[source] += int(n)
         return total
 
     def online_workers(self, now: datetime) -> Tally[str]:

@@ -59,8 +59,7 @@ def live_counts(counters: Counters, scope: Scope, now: datetime) -> LiveCounts:
             if row.county_code in scope.counties and row.event in totals:
                 totals[row.event] += row.count
     online = sum(n for grid, n in counters.online_workers(now).items() if scope.covers(grid))
-    # The per-minute counters are kept for the deployment's region as a whole.
-    last_hour = sum(counters.reports_last_hour(now).values())
+    last_hour = sum(counters.reports_last_hour(now, scope.counties, scope.township).values())
     return LiveCounts(totals["reported"], totals["registered"], totals["closed"], online,
                       last_hour)
 

@@ -1,9 +1,12 @@
 """The wall's queries on both backends, against the hand-made slice in tests/support/wall_region."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from data_access import alerts, coverage, disputes, kpis, mix, queue
+from data_access.counters import CountedEvent, Counters
 from data_access.wall_scope import ScopeError, scope_for
 from tests.support.wall_region import FIXED_NOW, GRIDS, WALL_EXPECTED, ZONE, seed_wall_region
 
@@ -52,6 +55,36 @@ def test_headline_counts_and_rates(region):
         rates = kpis.rates(session, XUZHOU, FIXED_NOW, ZONE)
         for name, value in WALL_EXPECTED["rates"].items():
             assert getattr(rates, name) == pytest.approx(value), (backend.name, name)
+
+
+def test_reports_last_hour_per_county_and_township(region):
+    for backend in region:
+        counters = Counters(backend.redis, f"{backend.namespace}-hour", ZONE)
+        ago = lambda minutes: FIXED_NOW - timedelta(minutes=minutes)  # noqa: E731
+        events = [  # (transition id, minutes ago, township, event)
+            CountedEvent(1, ago(10), "320302", "320302001", "reported", "urban", "grid_patrol"),
+            CountedEvent(2, ago(50), "320302", "320302001", "reported", "urban", "police_110"),
+            CountedEvent(3, ago(20), "320302", "320302002", "reported", "safety", "petition"),
+            CountedEvent(4, ago(70), "320302", "320302001", "reported", "urban", "grid_patrol"),
+            CountedEvent(5, ago(5), "320302", "320302001", "registered", "urban",
+                         "grid_patrol"),
+            CountedEvent(6, ago(30), "320303", "320303001", "reported", "order", "citizen_app"),
+        ]
+        try:
+            assert counters.apply(events) == 6
+            assert counters.apply(events) == 0  # replayed: nothing counted twice
+
+            def last_hour(unit: str, counters: Counters = counters) -> int:
+                return kpis.live_counts(counters, scope_for(unit), FIXED_NOW).reports_last_hour
+
+            assert {u: last_hour(u) for u in ("320300", "320302", "320303", "320302001",
+                                               "320302002", "320303001", "320305")} == \
+                {"320300": 4, "320302": 3, "320303": 1, "320302001": 2, "320302002": 1,
+                 "320303001": 1, "320305": 0}, backend.name
+            assert counters.reports_last_hour(FIXED_NOW, ["320302"]) == \
+                {"grid_patrol": 1, "police_110": 1, "petition": 1}
+        finally:
+            counters.delete_namespace()
 
 
 def test_township_view_counts_only_its_township(region):
