@@ -51,6 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.alerts.acknowledged": {"zh": "已签收·{who}", "en": "Acknowledged · {who}"},
     "wall.alerts.unacknowledged": {"zh": "未签收", "en": "Not acknowledged"},
     "wall.alerts.by_county": {"zh": "各地红黄预警", "en": "Red / yellow by county"},
+    "wall.alerts.more": {"zh": "另有 {n} 地 · 超期 {red} / 临期 {yellow}",
+                         "en": "+ {n} more · {red} red / {yellow} yellow"},
     "wall.alerts.overdue_by": {"zh": "超 {time}", "en": "{time} over"},
     "wall.alerts.due_in": {"zh": "剩 {time}", "en": "{time} left"},
     "wall.alerts.none": {"zh": "当前无超期、临期事件", "en": "Nothing overdue or approaching"},

@@ -12,7 +12,10 @@ from layouts.i18n import label, t
 from layouts.wall import ids
 from layouts.wall.tile import tile
 
-RANKED_COUNTIES = 8
+# Rows the ranking has room for, the "+ k more" line included: every county of the largest
+# city (Nanjing, 11) fits; the province (95 counties) shows its top ones and says how many
+# more there are, rather than dropping counties silently.
+RANKED_ROWS = 12
 RED_STATES = ("overdue", "long_overdue")
 
 
@@ -52,10 +55,15 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> ht
     ])
 
 
-def county_ranking(by_county: pd.DataFrame, lang: str,
-                   href: Callable[[str], str]) -> html.Div:
-    """Small bars: red and yellow per county; each row links to that county's red cases."""
-    top = by_county.head(RANKED_COUNTIES)
+def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str],
+                   max_rows: int = RANKED_ROWS) -> html.Div:
+    """Small bars: red and yellow per county; each row links to that county's red cases.
+
+    Every county when they fit in `max_rows`; else the top ones and a "+ k more" line with
+    the red and yellow of the rest."""
+    fits = len(by_county) <= max_rows
+    top = by_county if fits else by_county.head(max_rows - 1)
+    rest = by_county.iloc[len(top):]
     peak = max(1, int((top["red"] + top["yellow"]).max()) if len(top) else 1)
     rows = [html.A(className="rank-row", href=href(row.county_code), children=[
         html.Span(row.county_name, className="rank-name"),
@@ -67,6 +75,10 @@ def county_ranking(by_county: pd.DataFrame, lang: str,
         html.Span([html.B(f"{row.red}", className="n-red"), "/",
                    html.B(f"{row.yellow}", className="n-yellow")], className="rank-n"),
     ]) for row in top.itertuples(index=False)]
+    if len(rest):
+        rows.append(html.Div(t("wall.alerts.more", lang).format(
+            n=len(rest), red=int(rest["red"].sum()), yellow=int(rest["yellow"].sum())),
+            className="rank-more"))
     return html.Div(className="rank", children=[
         html.Div(t("wall.alerts.by_county", lang), className="sub-title"), *rows])
 

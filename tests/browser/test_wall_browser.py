@@ -54,6 +54,12 @@ def test_every_panel_shows_data_without_errors(live_wall, browser, canvas, width
     assert page.inner_text("#wall-kpi-value-in_progress") == "5"
     assert page.locator("#wall-alerts-body .alert-row.red").count() == 2
     assert page.locator("#wall-queue-body .queue-row").count() >= 1
+    # Every county of the city is ranked, and every row lies inside the tile.
+    inside = page.evaluate("""() => {
+      const tile = document.getElementById('wall-alerts-tile').getBoundingClientRect();
+      return [...document.querySelectorAll('#wall-alerts-body .rank-row')]
+        .map(r => r.getBoundingClientRect().bottom <= tile.bottom + 0.5); }""")
+    assert inside == [True] * 10
     assert page.locator("#wall-disputes-trend .bars .point").count() >= 1
     smallest, where = page.evaluate(SMALLEST_TEXT_JS)
     assert smallest >= MIN_FONT_PX - 0.01, where

@@ -128,3 +128,26 @@ def test_page_config_parses_canvas_rotation_and_falls_back():
     assert (default["width"], default["height"], default["shape"]) == (1920, 1080, "standard")
     assert default["units"] == ["320303"] and default["lang"] == "zh"
     assert default["measure"] == "patrol"
+
+
+def _counties(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"county_code": [f"32{i:04d}" for i in range(n)],
+                         "county_name": [f"县{i}" for i in range(n)],
+                         "red": [n - i for i in range(n)], "yellow": [1] * n})
+
+
+def test_county_ranking_shows_every_county_of_a_city():
+    ranking = alerts.county_ranking(_counties(10), "zh", lambda c: f"/ops?unit={c}")
+    rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
+    assert [r.href for r in rows] == [f"/ops?unit=32{i:04d}" for i in range(10)]
+    assert not any("rank-more" in (c.className or "") for c in ranking.children)
+
+
+def test_county_ranking_of_the_province_says_how_many_more():
+    ranking = alerts.county_ranking(_counties(95), "en", lambda c: c)
+    rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
+    assert len(rows) == alerts.RANKED_ROWS - 1
+    more = ranking.children[-1]
+    # The rest: counties 11..94, red 84 + 83 + ... + 1, yellow 1 each.
+    assert more.className == "rank-more"
+    assert more.children == f"+ 84 more · {sum(range(1, 85))} red / 84 yellow"
