@@ -112,6 +112,10 @@
         var units = config.units || [null];
         return units[(n || 0) % units.length];
       },
+      rotateMeasure: function (n, config) {
+        var measures = config.measures || [config.measure];
+        return measures[(n || 0) % measures.length];
+      },
       signalAlerts: function (ids) {
         ids = ids || [];
         var fresh = lastRedIds !== null && ids.some(function (id) { return lastRedIds.indexOf(id) < 0; });

@@ -81,13 +81,13 @@ def panel_calls(cfg: dict):
     from callbacks.wall.mix import refresh_mix
     from callbacks.wall.queue import refresh_queue
 
-    map_key = refresh_map(1, None, cfg, None, None)[1]
+    map_key = refresh_map(1, None, cfg["measure"], cfg, None, None)[1]
     return {
         "kpis": lambda: refresh_kpis(1, None, cfg, None),
         "queue": lambda: refresh_queue(1, None, cfg, None),
         "alerts": lambda: refresh_alerts(1, None, cfg, None),
         # A screen that already shows the map gets a Patch of the values.
-        "coverage": lambda: refresh_map(1, None, cfg, None, map_key),
+        "coverage": lambda: refresh_map(1, None, cfg["measure"], cfg, None, map_key),
         "disputes": lambda: refresh_disputes(1, None, cfg, None),
         "mix": lambda: refresh_mix(1, None, cfg, None),
     }
@@ -179,7 +179,8 @@ def bench_bytes(app, cfg: dict) -> None:
     client = app.server.test_client()
     client.get(f"/wall?kiosk={kiosk}")  # a screen's session, as the guard wants
     origin = {"Origin": "http://localhost", "Accept-Encoding": "gzip"}
-    values = {ids.CONFIG: cfg, ids.UNIT: None, **{ids.tick(p): 1 for p in REFRESH_SECONDS}}
+    values = {ids.CONFIG: cfg, ids.UNIT: None, ids.MEASURE: cfg["measure"],
+              **{ids.tick(p): 1 for p in REFRESH_SECONDS}}
     sizes = {}
     for panel, output in (("kpis", ids.KPI_DATA), ("queue", ids.body("queue")),
                           ("alerts", ids.body("alerts")), ("coverage", ids.MAP_GRAPH),

@@ -27,6 +27,9 @@ def register(app: Dash) -> None:
     app.clientside_callback(_js("rotate"), Output(ids.UNIT, "data"),
                             Input(ids.ROTATE_TICK, "n_intervals"), State(ids.CONFIG, "data"),
                             prevent_initial_call=True)
+    app.clientside_callback(_js("rotateMeasure"), Output(ids.MEASURE, "data"),
+                            Input(ids.MEASURE_TICK, "n_intervals"), State(ids.CONFIG, "data"),
+                            prevent_initial_call=True)
     app.clientside_callback(_js("signalAlerts"), Output(ids.ALERT_SIGNAL, "className"),
                             Input(ids.ALERT_RED_IDS, "data"))
     app.clientside_callback(_js("followClick"), Output(ids.MAP_GRAPH, "className"),

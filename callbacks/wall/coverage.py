@@ -1,10 +1,11 @@
 """The grid map. The geometry travels once, as a cacheable JSON route the figure points to;
-each refresh sends only the values (a Patch of the z array) unless the view changed."""
+each refresh sends only the values (a Patch of the z array, and of the colour scale and
+title when the measure rotates) unless the view changed."""
 from __future__ import annotations
 
 import json
 
-from dash import Dash, Input, Output, Patch, State, no_update
+from dash import Dash, Input, Output, State, no_update
 from flask import Response, abort
 
 from callbacks.context import current
@@ -12,16 +13,18 @@ from callbacks.wall.common import FAILURES, fresh, load, now, stale, view
 from data_access import coverage
 from data_access.wall_scope import ScopeError
 from layouts.wall import ids
-from layouts.wall.coverage import geometry_url
-from layouts.wall.figures import coverage_map
+from layouts.wall.coverage import caption, geometry_url
+from layouts.wall.figures import coverage_map, coverage_patch
 
 BUCKET_SECONDS = 30
 GEOMETRY_SECONDS = 3600
 LEVELS = ("county", "township", "grid")
 
 
-def refresh_map(_n, unit: str | None, config: dict, state: dict | None, shown_key: str | None):
-    lang, measure = config["lang"], config["measure"]
+def refresh_map(_n, unit: str | None, measure: str | None, config: dict, state: dict | None,
+                shown_key: str | None):
+    lang = config["lang"]
+    measure = measure if measure in coverage.MEASURES else config["measure"]
     rt = current().runtime
     try:
         scope = view(unit)
@@ -29,19 +32,19 @@ def refresh_map(_n, unit: str | None, config: dict, state: dict | None, shown_ke
                    lambda s: coverage.measure_values(s, rt.counters, scope, measure, now()),
                    measure=measure)
     except FAILURES:
-        return no_update, no_update, *stale("coverage", state, lang)
+        return no_update, no_update, no_update, *stale("coverage", state, lang)
     values = got.value
-    key = f"{scope.unit}|{measure}|{lang}|{len(values)}"
+    # What the figure on screen was drawn for: the same units send values only, even when
+    # the measure changed (its colours, range and title travel in the Patch).
+    key = f"{scope.unit}|{lang}|{len(values)}"
     if key == shown_key:
-        patch = Patch()
-        patch["data"][0]["z"] = values["value"].tolist()
-        patch["data"][0]["zmax"] = 1.0 if measure == "patrol" else max(1.0, values["value"].max())
-        return patch, no_update, *fresh("coverage", got, lang)
+        return (coverage_patch(values, measure, lang), no_update, caption(measure, lang),
+                *fresh("coverage", got, lang))
     fill, outline = coverage.map_levels(scope)
     outline_codes = [scope.township] if outline == "township" else list(scope.counties)
     figure = coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
                           outline_codes, measure, lang, config["unit_px"])
-    return figure, key, *fresh("coverage", got, lang)
+    return figure, key, caption(measure, lang), *fresh("coverage", got, lang)
 
 
 def geometry_json(unit: str, level: str) -> Response:
@@ -64,9 +67,11 @@ def register(app: Dash) -> None:
     app.server.add_url_rule("/wall/geo/<unit>/<level>.json", "wall_geometry", geometry_json)
     app.callback(
         Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_KEY, "data"),
+        Output(ids.MAP_CAPTION, "children"),
         Output(ids.status("coverage"), "children"), Output(ids.tile("coverage"), "className"),
         Output(ids.state("coverage"), "data"),
         Input(ids.tick("coverage"), "n_intervals"), Input(ids.UNIT, "data"),
+        Input(ids.MEASURE, "data"),
         State(ids.CONFIG, "data"), State(ids.state("coverage"), "data"),
         State(ids.MAP_KEY, "data"),
     )(refresh_map)

@@ -3,20 +3,29 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layouts.i18n import t
 from layouts.wall import ids
 from layouts.wall.tile import tile
 
 MEASURES = ("patrol", "online", "open", "overdue")
 
 
-def layout(lang: str) -> html.Section:
+def layout(lang: str, measures: list[str], seconds: int) -> html.Section:
+    """The map; with several measures it steps through them every `seconds`."""
     return tile("coverage", lang, html.Div(className="map", children=[
+        html.Div(caption(measures[0], lang), id=ids.MAP_CAPTION, className="map-caption"),
         dcc.Graph(id=ids.MAP_GRAPH, className="graph-map",
                   config={"displayModeBar": False, "responsive": True, "scrollZoom": False,
                           # An empty base map served locally: plotly would fetch its world
                           # map from a CDN, and the wall draws only its own boundaries.
                           "topojsonURL": "/assets/topojson/"}),
-    ]), extra=[dcc.Store(id=ids.MAP_KEY)])
+    ]), extra=[dcc.Store(id=ids.MAP_KEY), dcc.Store(id=ids.MEASURE, data=measures[0]),
+               dcc.Interval(id=ids.MEASURE_TICK, interval=seconds * 1000,
+                            disabled=len(measures) < 2)])
+
+
+def caption(measure: str, lang: str) -> str:
+    return t(f"wall.measure.{measure}", lang)
 
 
 def geometry_url(unit: str, level: str) -> str:

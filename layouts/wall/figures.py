@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
+from dash import Patch
 
 from layouts.i18n import label, t
 from layouts.wall import theme
@@ -93,24 +94,48 @@ def share_bar(frame: pd.DataFrame, code_column: str, kind: str, lang: str,
     return fig
 
 
+def measure_style(values: pd.DataFrame, measure: str, lang: str) -> dict:
+    """What of the map's fill trace changes with the measure and its values: the z values,
+    their range and scale, and the colour bar's title and ticks (never the geometry)."""
+    is_share = measure == "patrol"
+    zmax = 1.0 if is_share else max(1.0, float(values["value"].max() or 0))
+    return {
+        "z": values["value"].tolist(), "zmax": zmax,
+        "colorscale": theme.MAP_ALERT_SCALE if measure == "overdue" else theme.MAP_SCALE,
+        "colorbar": {"title": {"text": t(f"wall.measure.{measure}", lang)},
+                     "tickformat": ".0%" if is_share else "d",
+                     # Whole steps for counts, or a small range repeats labels ("2, 2, 3, 3").
+                     "dtick": 0.2 if is_share else max(1, math.ceil(zmax / 5))},
+    }
+
+
+def coverage_patch(values: pd.DataFrame, measure: str, lang: str) -> Patch:
+    """A map already on screen, brought to new values or another measure: only what
+    measure_style names travels."""
+    style = measure_style(values, measure, lang)
+    patch = Patch()
+    fill = patch["data"][0]
+    for key in ("z", "zmax", "colorscale"):
+        fill[key] = style[key]
+    fill["colorbar"]["title"]["text"] = style["colorbar"]["title"]["text"]
+    fill["colorbar"]["tickformat"] = style["colorbar"]["tickformat"]
+    fill["colorbar"]["dtick"] = style["colorbar"]["dtick"]
+    return patch
+
+
 def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_url: str,
                  outline_codes: list[str], measure: str, lang: str,
                  unit: float = 1.0) -> go.Figure:
     """Units coloured by a measure, drawn from the app's own GeoJSON (no tiles)."""
     fig = go.Figure()
-    is_share = measure == "patrol"
-    zmax = 1.0 if is_share else max(1.0, float(values["value"].max() or 0))
+    style = measure_style(values, measure, lang)
+    colorbar = style.pop("colorbar")
+    colorbar["title"]["side"] = "right"
     fig.add_choropleth(
-        geojson=fill_geojson_url, locations=values["code"].tolist(),
-        z=values["value"].tolist(), zmin=0, zmax=zmax,
-        colorscale=theme.MAP_ALERT_SCALE if measure == "overdue" else theme.MAP_SCALE,
+        geojson=fill_geojson_url, locations=values["code"].tolist(), zmin=0, **style,
         marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
-        colorbar={"title": {"text": t(f"wall.measure.{measure}", lang), "side": "right"},
-                  "tickformat": ".0%" if is_share else "d", "thickness": round(14 * unit),
-                  # Whole steps for counts, or a small range repeats labels ("2, 2, 3, 3").
-                  "dtick": 0.2 if is_share else max(1, math.ceil(zmax / 5)),
-                  "len": 0.7, "x": 1.0, "outlinewidth": 0,
-                  "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
+        colorbar={**colorbar, "thickness": round(14 * unit), "len": 0.7, "x": 1.0,
+                  "outlinewidth": 0, "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
     )
     fig.add_choropleth(
         geojson=outline_geojson_url, locations=outline_codes, z=[0] * len(outline_codes),

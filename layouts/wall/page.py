@@ -1,7 +1,8 @@
 """/wall: a fixed design canvas (1920×1080 unless ?canvas=WxH), letterboxed to the window.
 
 Query: canvas=WxH · lang=zh|en · unit=CODE (county or township) · rotate=CODE,CODE&every=S ·
-measure=patrol|online|open|overdue (the map).
+measure=patrol|online|open|overdue pins the map's measure; without it the map steps through
+all four every 20 s (measure_every=S).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ _UNIT = re.compile(r"^\d{6}(\d{3})?$")
 REFRESH_SECONDS = {"kpis": 3, "queue": 10, "alerts": 5, "coverage": 30, "disputes": 60,
                    "mix": 15}
 DEFAULT_ROTATE_SECONDS = 30
+DEFAULT_MEASURE_SECONDS = 20
 WIDE_ASPECT = 2.2
 
 
@@ -44,21 +46,29 @@ def parse_units(rotate: str | None, unit: str | None) -> list[str | None]:
     return [unit] if unit and _UNIT.match(unit) else [None]
 
 
+def _seconds(value: str | None, default: int) -> int:
+    return max(int(value) if (value or "").isdigit() else default, 5)
+
+
 def config(canvas: str | None, lang: str | None, unit: str | None, rotate: str | None,
-           every: str | None, measure: str | None) -> dict:
+           every: str | None, measure: str | None, measure_every: str | None = None) -> dict:
     width, height = parse_canvas(canvas)
-    seconds = int(every) if (every or "").isdigit() else DEFAULT_ROTATE_SECONDS
+    # At night today's patrol coverage is truly 0 % and would leave the map dark: unless
+    # one is pinned, the map shows each measure in turn.
+    measures = [measure] if measure in coverage.MEASURES else list(coverage.MEASURES)
     shape = shape_of(width, height)
     return {"width": width, "height": height, "unit_px": height / 1080, "shape": shape,
             "rows": rows_per_page(shape), "lang": normalize_lang(lang),
-            "units": parse_units(rotate, unit), "every": max(seconds, 5),
-            "measure": measure if measure in coverage.MEASURES else "patrol"}
+            "units": parse_units(rotate, unit),
+            "every": _seconds(every, DEFAULT_ROTATE_SECONDS),
+            "measures": measures, "measure": measures[0],
+            "measure_every": _seconds(measure_every, DEFAULT_MEASURE_SECONDS)}
 
 
 def layout(canvas: str | None = None, lang: str | None = None, unit: str | None = None,
            rotate: str | None = None, every: str | None = None, measure: str | None = None,
-           **_query) -> html.Div:
-    cfg = config(canvas, lang, unit, rotate, every, measure)
+           measure_every: str | None = None, **_query) -> html.Div:
+    cfg = config(canvas, lang, unit, rotate, every, measure, measure_every)
     lang = cfg["lang"]
     timers = [dcc.Interval(id=ids.tick(p), interval=s * 1000) for p, s in REFRESH_SECONDS.items()]
     return html.Div(className="wall-viewport", children=[
@@ -85,8 +95,9 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
             html.Div(t("wall.new_red", lang), id=ids.ALERT_SIGNAL, className="alert-signal"),
             kpis.layout(lang),
             html.Main(className="wall-grid", children=[
-                queue.layout(lang), coverage.layout(lang), alerts.layout(lang),
-                mix.layout(lang), disputes.layout(lang),
+                queue.layout(lang),
+                coverage.layout(lang, cfg["measures"], cfg["measure_every"]),
+                alerts.layout(lang), mix.layout(lang), disputes.layout(lang),
             ]),
         ]),
     ])

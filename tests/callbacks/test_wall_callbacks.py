@@ -81,3 +81,18 @@ def test_dead_database_keeps_last_data_greyed_then_recovers(wall_app, monkeypatc
     dead.dispose()
     back = refresh_queue(1, "320302001", CONFIG, failed[3])
     assert back[3]["ok"] is True and back[2] == "tile tile-queue"
+
+
+def test_map_measure_change_sends_a_patch_of_values_and_title(wall_app):
+    from callbacks.wall.coverage import refresh_map
+
+    first, key, caption, *_ = refresh_map(1, "320302", "patrol", CONFIG, None, None)
+    assert first.data[0].geojson.endswith("/320302/grid.json") and caption == "今日巡查覆盖率"
+    patch, same_key, caption, _status, tile_class, _state = refresh_map(
+        1, "320302", "open", CONFIG, None, key)
+    ops = {tuple(op["location"][2:]): op["params"]["value"]
+           for op in patch.to_plotly_json()["operations"]}
+    assert same_key is no_update and caption == "在办事件数" and tile_class == "tile tile-coverage"
+    assert ops[("colorbar", "title", "text")] == "在办事件数"
+    assert ops[("z",)] == [1.0, 0.0, 1.0]  # 鼓楼区's three grids: case A, none, case D
+    assert not any(k[0] in ("geojson", "locations") for k in ops)

@@ -123,11 +123,26 @@ def test_page_config_parses_canvas_rotation_and_falls_back():
     cfg = page.config("5760x2160", "en", None, "320300,320302,bad", "45", "overdue")
     assert (cfg["width"], cfg["height"], cfg["unit_px"], cfg["shape"]) == (5760, 2160, 2.0, "wide")
     assert cfg["units"] == ["320300", "320302"] and cfg["every"] == 45
-    assert cfg["measure"] == "overdue" and cfg["lang"] == "en"
+    assert cfg["measures"] == ["overdue"] and cfg["lang"] == "en"
     default = page.config("huge", "fr", "320303", None, None, "nope")
     assert (default["width"], default["height"], default["shape"]) == (1920, 1080, "standard")
     assert default["units"] == ["320303"] and default["lang"] == "zh"
-    assert default["measure"] == "patrol"
+    # No measure pinned: the map steps through all four, patrol coverage first.
+    assert default["measures"] == ["patrol", "online", "open", "overdue"]
+    assert default["measure"] == "patrol" and default["measure_every"] == 20
+    assert page.config(None, None, None, None, None, None, "2")["measure_every"] == 5
+
+
+def test_coverage_patch_carries_values_scale_and_title_never_geometry():
+    values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 7.0]})
+    ops = {tuple(op["location"]): op["params"]["value"]
+           for op in figures.coverage_patch(values, "overdue", "zh").to_plotly_json()["operations"]}
+    assert ops == {
+        ("data", 0, "z"): [0.0, 7.0], ("data", 0, "zmax"): 7.0,
+        ("data", 0, "colorscale"): theme.MAP_ALERT_SCALE,
+        ("data", 0, "colorbar", "title", "text"): "超期事件数",
+        ("data", 0, "colorbar", "tickformat"): "d", ("data", 0, "colorbar", "dtick"): 2,
+    }
 
 
 def _counties(n: int) -> pd.DataFrame:
