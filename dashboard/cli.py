@@ -5,8 +5,9 @@ import argparse
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dashboard.settings import Settings, SettingsError, load_settings
@@ -86,6 +87,23 @@ def cmd_counters_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         rt.close()
     print(f"counters rebuilt from the database: {applied} events")
+    return 0
+
+
+def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access import rollups
+
+    rt = _runtime(settings)
+    today = datetime.now(UTC).astimezone(settings.zone).date()
+    started = time.perf_counter()
+    try:
+        with rt.sessions.begin() as session:
+            rows = rollups.rebuild(session, settings.zone, today - timedelta(days=args.days - 1),
+                                   today)
+    finally:
+        rt.close()
+    print(f"case_daily rebuilt for the last {args.days} days: {rows} rows in "
+          f"{time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -170,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = csub.add_parser("rebuild", help="Recompute today's counters from the database.",
                         description="Recompute today's counters from the database.")
     p.set_defaults(handler=cmd_counters_rebuild)
+
+    rollup = sub.add_parser("rollup", help="The case_daily rollup the wall's trends read.")
+    rsub = rollup.add_subparsers(dest="rollup_command", required=True)
+    p = rsub.add_parser("rebuild", help="Recompute the last N local days from the case table.",
+                        description="Recompute case_daily for the last N local days from the "
+                        "case table (after a bulk import, or to backfill an existing database).")
+    p.add_argument("--days", type=int, default=400)
+    p.set_defaults(handler=cmd_rollup_rebuild)
 
     geo = sub.add_parser("geo", help="Territory boundaries.")
     gsub = geo.add_subparsers(dest="geo_command", required=True)

@@ -26,6 +26,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from data_access import rollups
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
@@ -300,6 +301,7 @@ def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator
     """One case change: a session in a transaction; commit, then count. On an error nothing
     is written and nothing counted."""
     with sessions() as session:
+        rollups.track(session, counters.zone)  # case_daily moves in the same transaction
         with session.begin():
             yield session
         apply_counts(counters, pending_events(session))

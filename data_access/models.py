@@ -5,11 +5,12 @@ timezone-aware UTC; days are counted in the configured local zone by the queries
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -133,6 +134,34 @@ class Case(Base):
             sqlite_where=text("stage NOT IN ('closed', 'rejected')"),
         ),
     )
+
+
+class CaseDaily(Base):
+    """Cases per local day of report × county × category × how they ended: the history the
+    wall's trends read instead of the case table (data_access/rollups.py keeps it).
+
+    "None" is stored as "" in the key columns, which form the primary key."""
+
+    __tablename__ = "case_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    major_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class CaseDailyBuilt(Base):
+    """Local days whose case_daily rows are complete (rebuilt from the case table, then kept
+    by the write path). Days not listed are counted from the case table."""
+
+    __tablename__ = "case_daily_built"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UtcTime)
 
 
 class CaseTransition(Base):

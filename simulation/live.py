@@ -12,7 +12,7 @@ import heapq
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import case_store as cs
+from data_access import rollups
 from data_access import vocabulary as v
 from data_access.counter_sync import catch_up_today
 from data_access.counters import Counters
@@ -181,12 +182,23 @@ class LiveSimulator:
         self.counters.mark_patrolled(self.grids.codes[chosen], now)
 
 
+def _build_rollup(sessions: sessionmaker[Session], zone: ZoneInfo, built: date | None) -> date:
+    """On start and at each new local day: make sure yesterday and today are in the case_daily
+    rollup, which this writer then keeps in step (case_store.case_change)."""
+    today = datetime.now(UTC).astimezone(zone).date()
+    if built != today:
+        with sessions.begin() as session:
+            rollups.ensure_built(session, zone, [today - timedelta(days=1), today])
+    return today
+
+
 def run_live(sessions: sessionmaker[Session], counters: Counters, region: str, speed: float,
              zone: ZoneInfo, stop: threading.Event, seed: int | None,
              duration: float | None) -> None:
     """Run until `stop` is set or `duration` wall-clock seconds have passed."""
     with sessions() as session:
         repaired = catch_up_today(session, counters, datetime.now(UTC))
+    built_day = _build_rollup(sessions, zone, None)
     if repaired:
         log.info("counted %d events the counters had missed", repaired)
     sim = LiveSimulator(sessions, counters, region, speed, zone, seed)
@@ -199,6 +211,7 @@ def run_live(sessions: sessionmaker[Session], counters: Counters, region: str, s
             break
         now = datetime.now(UTC)
         elapsed, last = tick - last, tick
+        built_day = _build_rollup(sessions, zone, built_day)
         sim.new_reports(now, elapsed or TICK_SECONDS)
         sim.advance_due(now)
         sim.patrols(now, elapsed or TICK_SECONDS)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from data_access import rollups
 from data_access.bulk_load import load, next_id, reset_sequences
 from data_access.counter_sync import rebuild_today
 from data_access.counters import Counters
@@ -79,6 +80,7 @@ def seed_history(sessions: sessionmaker[Session], counters: Counters, region: st
     with sessions.begin() as session:
         totals["checkins"] = seed_patrols(session, rng, grids, today, zone, now)
         reset_sequences(session)
+        totals["rollup_rows"] = rollups.rebuild(session, zone, first, today, now)
     with sessions() as session:
         rebuild_today(session, counters, now)
     totals["seconds"] = round(time.perf_counter() - started, 2)

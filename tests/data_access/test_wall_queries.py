@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from data_access import alerts, coverage, disputes, kpis, mix, queue
+from data_access import alerts, coverage, disputes, kpis, mix, queue, rollups
 from data_access.counters import CountedEvent, Counters
 from data_access.wall_scope import ScopeError, scope_for
 from tests.support.wall_region import FIXED_NOW, GRIDS, WALL_EXPECTED, ZONE, seed_wall_region
@@ -129,6 +129,20 @@ def test_disputes_summary(region):
                                           "county": 0, "city": 0}
         assert summary.outcomes.set_index("outcome").loc["agreement", "count"] == 2
         assert (summary.today, summary.same_weekday_last_week) == (1, 1)
+
+
+def test_disputes_from_the_rollup_equal_those_from_the_case_table(region):
+    first = FIXED_NOW.astimezone(ZONE).date() - timedelta(days=disputes.TREND_DAYS - 1)
+    for backend, session in _each(region):
+        live = disputes.dispute_summary(session, XUZHOU, FIXED_NOW, ZONE)
+        rollups.rebuild(session, ZONE, first, FIXED_NOW.astimezone(ZONE).date(), FIXED_NOW)
+        assert len(rollups.built_days(session, first, first + timedelta(days=40))) == 30
+        rolled = disputes.dispute_summary(session, XUZHOU, FIXED_NOW, ZONE)
+        session.rollback()  # the other tests read the case table
+        assert rolled.daily.equals(live.daily), backend.name
+        assert rolled.resolved_levels.equals(live.resolved_levels)
+        assert rolled.outcomes.equals(live.outcomes)
+        assert (rolled.today, rolled.same_weekday_last_week) == (1, 1)
 
 
 def test_today_mix_from_counters_and_for_a_township_from_the_database(region):
