@@ -40,11 +40,23 @@ def refresh_map(_n, unit: str | None, measure: str | None, config: dict, state: 
     if key == shown_key:
         return (coverage_patch(values, measure, lang), no_update, caption(measure, lang),
                 *fresh("coverage", got, lang))
+    try:
+        # A screen's first frame (or a new view): the whole figure, built once per bucket
+        # for every screen of that language and scale.
+        figure = load("coverage-figure", scope, BUCKET_SECONDS,
+                      lambda _s: build(scope, values, measure, lang, config["unit_px"]),
+                      measure=measure, lang=lang, scale=config["unit_px"]).value
+    except FAILURES:
+        return no_update, no_update, no_update, *stale("coverage", state, lang)
+    return figure, key, caption(measure, lang), *fresh("coverage", got, lang)
+
+
+def build(scope, values, measure: str, lang: str, unit_px: float) -> dict:
+    # A plain dict: it is cached, and a pickled go.Figure re-validates on load.
     fill, outline = coverage.map_levels(scope)
     outline_codes = [scope.township] if outline == "township" else list(scope.counties)
-    figure = coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
-                          outline_codes, measure, lang, config["unit_px"])
-    return figure, key, caption(measure, lang), *fresh("coverage", got, lang)
+    return coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
+                        outline_codes, measure, lang, unit_px).to_dict()
 
 
 def geometry_json(unit: str, level: str) -> Response:

@@ -6,31 +6,36 @@ from dash import Dash, Input, Output, State, no_update
 from callbacks.context import current
 from callbacks.wall.common import FAILURES, filter_href, fresh, load, now, stale, view
 from data_access import kpis
+from data_access.wall_scope import Scope
 from layouts.wall import ids
 from layouts.wall.kpis import hrefs_for, kpi_items
 
 LIVE_SECONDS, DB_SECONDS, RATE_SECONDS = 3, 15, 300
 
 
+def build(scope: Scope, lang: str) -> list[dict]:
+    """Live counters every few seconds over DB figures and rates cached longer; the built
+    items are cached per live bucket, so a warm refresh is one cache read."""
+    rt = current().runtime
+    live = kpis.live_counts(rt.counters, scope, now())
+    db = load("kpi-db", scope, DB_SECONDS,
+              lambda s: kpis.db_figures(s, scope, now(), rt.settings.zone)).value
+    rates = load("kpi-rates", scope, RATE_SECONDS,
+                 lambda s: kpis.rates(s, scope, now(), rt.settings.zone)).value
+    yesterday = {"reported": db.reported_yesterday, "registered": db.registered_yesterday,
+                 "closed": db.closed_yesterday}
+    return kpi_items({**live.__dict__, **db.__dict__, **rates.__dict__}, yesterday,
+                     hrefs_for(scope.unit, filter_href), lang)
+
+
 def refresh_kpis(_n, unit: str | None, config: dict, state: dict | None):
     lang = config["lang"]
-    rt = current().runtime
     try:
         scope = view(unit)
-        live = load("kpi-live", scope, LIVE_SECONDS,
-                    lambda _s: kpis.live_counts(rt.counters, scope, now()))
-        db = load("kpi-db", scope, DB_SECONDS,
-                  lambda s: kpis.db_figures(s, scope, now(), rt.settings.zone))
-        rates = load("kpi-rates", scope, RATE_SECONDS,
-                     lambda s: kpis.rates(s, scope, now(), rt.settings.zone))
+        got = load("kpis", scope, LIVE_SECONDS, lambda _s: build(scope, lang), lang=lang)
     except FAILURES:
         return no_update, *stale("kpis", state, lang)
-    yesterday = {"reported": db.value.reported_yesterday,
-                 "registered": db.value.registered_yesterday,
-                 "closed": db.value.closed_yesterday}
-    items = kpi_items({**live.value.__dict__, **db.value.__dict__, **rates.value.__dict__},
-                      yesterday, hrefs_for(scope.unit, filter_href), lang)
-    return items, *fresh("kpis", live, lang)
+    return got.value, *fresh("kpis", got, lang)
 
 
 def register(app: Dash) -> None:

@@ -12,19 +12,24 @@ from layouts.wall.mix import mix_body
 BUCKET_SECONDS = 15
 
 
+def build(today: mix.TodayMix, unit: str, lang: str):
+    """The built body is what is cached: a warm refresh is one cache read."""
+    return mix_body(today.by_source, today.by_major, lang,
+                    lambda code: filter_href(unit=unit, period="today", source=(code,)),
+                    lambda code: filter_href(unit=unit, period="today", major=(code,)))
+
+
 def refresh_mix(_n, unit: str | None, config: dict, state: dict | None):
     lang = config["lang"]
     rt = current().runtime
     try:
         scope = view(unit)
         got = load("mix", scope, BUCKET_SECONDS,
-                   lambda s: mix.today_mix(s, rt.counters, scope, now(), rt.settings.zone))
+                   lambda s: build(mix.today_mix(s, rt.counters, scope, now(), rt.settings.zone),
+                                   scope.unit, lang), lang=lang)
     except FAILURES:
         return no_update, *stale("mix", state, lang)
-    body = mix_body(got.value.by_source, got.value.by_major, lang,
-                    lambda code: filter_href(unit=scope.unit, period="today", source=(code,)),
-                    lambda code: filter_href(unit=scope.unit, period="today", major=(code,)))
-    return body, *fresh("mix", got, lang)
+    return got.value, *fresh("mix", got, lang)
 
 
 def register(app: Dash) -> None:

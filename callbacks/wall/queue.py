@@ -13,17 +13,19 @@ BUCKET_SECONDS = 10
 
 
 def refresh_queue(_n, unit: str | None, config: dict, state: dict | None):
-    lang = config["lang"]
+    lang, rows = config["lang"], config["rows"]
+    zone = current().runtime.settings.zone
     try:
         scope = view(unit)
+        # The built pages are cached (per language and page size): every screen of a
+        # shape shows the same, and a warm refresh is one cache read.
         got = load("queue", scope, BUCKET_SECONDS,
-                   lambda s: queue.latest_cases(s, scope, now(), limit=4 * config["rows"]),
-                   rows=config["rows"])
+                   lambda s: queue_pages(queue.latest_cases(s, scope, now(), limit=4 * rows),
+                                         lang, now(), zone, case_href, rows),
+                   rows=rows, lang=lang)
     except FAILURES:
         return no_update, *stale("queue", state, lang)
-    pages = queue_pages(got.value, lang, now(), current().runtime.settings.zone, case_href,
-                        config["rows"])
-    return pages, *fresh("queue", got, lang)
+    return got.value, *fresh("queue", got, lang)
 
 
 def register(app: Dash) -> None:

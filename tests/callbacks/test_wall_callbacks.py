@@ -87,7 +87,8 @@ def test_map_measure_change_sends_a_patch_of_values_and_title(wall_app):
     from callbacks.wall.coverage import refresh_map
 
     first, key, caption, *_ = refresh_map(1, "320302", "patrol", CONFIG, None, None)
-    assert first.data[0].geojson.endswith("/320302/grid.json") and caption == "今日巡查覆盖率"
+    assert first["data"][0]["geojson"].endswith("/320302/grid.json")
+    assert caption == "今日巡查覆盖率"
     patch, same_key, caption, _status, tile_class, _state = refresh_map(
         1, "320302", "open", CONFIG, None, key)
     ops = {tuple(op["location"][2:]): op["params"]["value"]
