@@ -11,6 +11,10 @@ from layouts.wall import ids
 from layouts.wall.kpis import hrefs_for, kpi_items
 
 LIVE_SECONDS, DB_SECONDS, RATE_SECONDS = 3, 15, 300
+# The counts with a figure for the same time yesterday (see kpis.DbFigures: not workers
+# online; rates have their own 30-day window).
+YESTERDAY = ("reported", "registered", "closed", "in_progress", "overdue",
+             "reports_last_hour")
 
 
 def build(scope: Scope, lang: str) -> list[dict]:
@@ -22,8 +26,7 @@ def build(scope: Scope, lang: str) -> list[dict]:
               lambda s: kpis.db_figures(s, scope, now(), rt.settings.zone)).value
     rates = load("kpi-rates", scope, RATE_SECONDS,
                  lambda s: kpis.rates(s, scope, now(), rt.settings.zone)).value
-    yesterday = {"reported": db.reported_yesterday, "registered": db.registered_yesterday,
-                 "closed": db.closed_yesterday}
+    yesterday = {key: getattr(db, f"{key}_yesterday") for key in YESTERDAY}
     return kpi_items({**live.__dict__, **db.__dict__, **rates.__dict__}, yesterday,
                      hrefs_for(scope.unit, filter_href), lang)
 

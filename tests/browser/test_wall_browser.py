@@ -1,12 +1,19 @@
 """/wall in headless Chromium against the real app on a small seeded region."""
 from __future__ import annotations
 
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
 
+from data_access.accounts import create_kiosk_token
 from data_access.db import make_engine
 from tests.browser.conftest import ARTIFACTS
-from tests.support.wall_region import XSS_TITLE
+from tests.support.wall_region import GRIDS, XSS_TITLE, seed_wall_region
 
 pytestmark = pytest.mark.browser
 PANELS = ("kpis", "queue", "alerts", "coverage", "disputes", "mix")
@@ -96,5 +103,129 @@ def test_tiles_go_stale_when_the_database_dies_and_recover(live_wall, browser, m
     monkeypatch.undo()
     dead.dispose()
     page.wait_for_selector("#wall-alerts-tile:not(.stale)", timeout=20_000)
+    assert page.inner_text("#wall-alerts-status").startswith("更新于")
+    page.close()
+
+
+def test_rotation_of_units_and_of_map_measures(live_wall, browser):
+    page, errors, _dialogs = _open(
+        browser, live_wall.wall("rotate=320300,320302&every=5&measure_every=5"), 1920, 1080)
+    header = page.locator("#wall-view-name")
+    assert header.inner_text() == "徐州市社会治理现代化指挥中心"
+    caption = page.locator("#wall-coverage-caption")
+    first_caption = caption.inner_text()
+    assert first_caption == "今日巡查覆盖率"
+    page.wait_for_function("document.getElementById('wall-view-name').textContent"
+                           ".endsWith('· 鼓楼区')", timeout=10_000)
+    page.wait_for_function(f"document.getElementById('wall-coverage-caption').textContent"
+                           f" !== '{first_caption}'", timeout=10_000)
+    # The colour bar's title follows the caption (a Patch, not a new figure).
+    page.wait_for_function("""() => {
+      const t = document.querySelector('#wall-coverage-graph .cbtitle');
+      return t && t.textContent ===
+        document.getElementById('wall-coverage-caption').textContent; }""", timeout=10_000)
+    page.wait_for_function("document.getElementById('wall-view-name').textContent"
+                           " === '徐州市社会治理现代化指挥中心'", timeout=10_000)
+    assert errors == []
+    page.close()
+
+
+def test_new_overdue_case_signals_rolls_the_count_and_the_queue_pages(live_wall, browser):
+    from data_access import case_store as cs
+
+    page, errors, _dialogs = _open(browser, live_wall.wall(), 1920, 1080)
+    page.wait_for_timeout(1200)  # the first number roll
+    reported = int(page.inner_text("#wall-kpi-value-reported"))
+    # The board pages on its own (8 s a page).
+    page_no = page.locator("#wall-queue-body .queue-page-no:visible")
+    assert page_no.inner_text() == "第 1/2 页"
+    page.wait_for_function("[...document.querySelectorAll('#wall-queue-body .queue-page-no')]"
+                           ".some(p => p.offsetParent && p.textContent === '第 2/2 页')",
+                           timeout=12_000)
+    now = datetime.now(UTC)
+    draft = cs.CaseDraft(external_id="T-NEW-RED", source="grid_patrol", major_class="urban",
+                         subclass="manhole", priority="normal", title="井盖缺失 新告警",
+                         description="", grid_code=GRIDS[0], lon=None, lat=None,
+                         reporter_name=None, reporter_phone=None, address=None)
+    with cs.case_change(live_wall.runtime.sessions, live_wall.runtime.counters) as session:
+        cs.report_case(session, draft, now - timedelta(minutes=1), "test",
+                       now - timedelta(minutes=30))
+    page.wait_for_selector("#wall-alert-signal.on", timeout=15_000)
+    assert "alert-focus" in page.get_attribute("#wall-canvas", "class")
+    assert page.locator("#wall-alerts-body .alert-row.red.flash",
+                        has_text="井盖缺失 新告警").count() == 1
+    # The roll ends on the new figure, not somewhere on the way.
+    page.wait_for_function(f"document.getElementById('wall-kpi-value-reported').textContent"
+                           f" === '{reported + 1}'", timeout=10_000)
+    page.wait_for_timeout(1200)
+    value = page.locator("#wall-kpi-value-reported")
+    assert value.inner_text() == str(reported + 1)
+    assert value.get_attribute("data-value") == str(reported + 1)
+    page.screenshot(path=str(ARTIFACTS / "wall-new-alert.png"))
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture
+def wall_on_a_stoppable_redis(tmp_path):
+    """The app on a redis-server of this test's own, which the test stops and starts."""
+    from dashboard.app import create_app
+    from dashboard.runtime import open_runtime
+    from dashboard.settings import Settings
+    from tests.support.backends import open_backend
+
+    socket = tmp_path / "redis.sock"
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(socket),
+                                 "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                                stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            if socket.exists():
+                return proc
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    server_proc = [start()]
+    with open_backend("embedded", tmp_path / "db") as backend:
+        seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        with backend.sessions.begin() as session:
+            _info, kiosk = create_kiosk_token(session, "redis test", datetime.now(UTC))
+        settings = Settings(env="test", database_url=backend.database_url,
+                            redis_url=f"unix://{socket}", redis_namespace=backend.namespace,
+                            region="320300", var_dir=tmp_path / "var")
+        runtime = open_runtime(settings)
+        server = make_server("127.0.0.1", 0, create_app(settings, runtime).server, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+        def stop_redis() -> None:
+            server_proc[0].terminate()
+            server_proc[0].wait(10)
+
+        def start_redis() -> None:
+            server_proc[0] = start()
+
+        try:
+            yield (f"http://127.0.0.1:{server.server_port}/wall?kiosk={kiosk}", stop_redis,
+                   start_redis)
+        finally:
+            server.shutdown()
+            runtime.close()
+            server_proc[0].terminate()
+            server_proc[0].wait(10)
+
+
+def test_tiles_go_stale_when_redis_goes_away_and_recover(wall_on_a_stoppable_redis, browser):
+    url, stop_redis, start_redis = wall_on_a_stoppable_redis
+    page, _errors, _dialogs = _open(browser, url, 1920, 1080)
+    rows = page.locator("#wall-alerts-body .alert-row").count()
+    stop_redis()
+    page.wait_for_selector("#wall-alerts-tile.stale", timeout=20_000)
+    assert page.inner_text("#wall-alerts-status").startswith("数据已过期 自 ")
+    assert page.locator("#wall-alerts-body .alert-row").count() == rows  # last frame kept
+    page.screenshot(path=str(ARTIFACTS / "wall-redis-down.png"))
+    start_redis()
+    for panel in PANELS:
+        page.wait_for_selector(f"#wall-{panel}-tile:not(.stale)", timeout=30_000)
     assert page.inner_text("#wall-alerts-status").startswith("更新于")
     page.close()

@@ -52,6 +52,9 @@ def test_headline_counts_and_rates(region):
         assert live.reports_last_hour == 1  # case A, 30 minutes ago
         db = kpis.db_figures(session, XUZHOU, FIXED_NOW, ZONE)
         assert db.__dict__ == WALL_EXPECTED["db"], backend.name
+        # At 11:30, the hour before 11:30 yesterday holds F (reported 11:00).
+        earlier = kpis.db_figures(session, XUZHOU, FIXED_NOW - timedelta(hours=2.5), ZONE)
+        assert earlier.reports_last_hour_yesterday == 1
         rates = kpis.rates(session, XUZHOU, FIXED_NOW, ZONE)
         for name, value in WALL_EXPECTED["rates"].items():
             assert getattr(rates, name) == pytest.approx(value), (backend.name, name)

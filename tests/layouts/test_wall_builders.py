@@ -36,6 +36,11 @@ def test_kpi_items_values_deltas_tone_and_labels():
     assert items["in_progress"]["delta"] is None
     assert items["closure_rate"]["text"] == "37.5%" and items["on_time_rate"]["text"] == "—"
     assert items["overdue"]["tone"] == "red" and items["reported"]["tone"] == ""
+    more = {i["key"]: i for i in kpis.kpi_items(
+        values, {"in_progress": 33, "overdue": 1, "reports_last_hour": 3}, {}, "zh")}
+    assert more["in_progress"]["delta_text"] == "较昨日同时 -3"
+    assert more["overdue"]["delta"] == 1 and more["reports_last_hour"]["delta"] == 0
+    assert more["workers_online"]["delta_text"] == ""
     english = {i["key"]: i for i in kpis.kpi_items(values, {"reported": 10}, {}, "en")}
     assert english["reported"]["delta_text"] == "vs. yesterday +2"
 

@@ -131,8 +131,11 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
 # Worked out by hand from the specs above (see the module docstring).
 WALL_EXPECTED = {
     "live": {"reported": 4, "registered": 3, "closed": 1, "workers_online": 1},
+    # Yesterday 14:00: C, D, E were open (F had closed at 13:00), D was overdue (C's
+    # deadline is today); nothing was reported 13:00-14:00.
     "db": {"in_progress": 5, "overdue": 2, "reported_yesterday": 1,
-           "registered_yesterday": 1, "closed_yesterday": 1},
+           "registered_yesterday": 1, "closed_yesterday": 1, "in_progress_yesterday": 3,
+           "overdue_yesterday": 1, "reports_last_hour_yesterday": 0},
     "rates": {"closure_rate": 3 / 8, "on_time_rate": 3 / 5, "satisfaction": 2 / 3},
     "alerts_order": ["T-D", "T-C", "T-E"],
     "alerts_states": ["long_overdue", "overdue", "approaching"],
