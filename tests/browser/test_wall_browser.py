@@ -136,31 +136,39 @@ def test_new_overdue_case_signals_rolls_the_count_and_the_queue_pages(live_wall,
     page, errors, _dialogs = _open(browser, live_wall.wall(), 1920, 1080)
     page.wait_for_timeout(1200)  # the first number roll
     reported = int(page.inner_text("#wall-kpi-value-reported"))
-    # The board pages on its own (8 s a page).
-    page_no = page.locator("#wall-queue-body .queue-page-no:visible")
-    assert page_no.inner_text() == "第 1/2 页"
-    page.wait_for_function("[...document.querySelectorAll('#wall-queue-body .queue-page-no')]"
-                           ".some(p => p.offsetParent && p.textContent === '第 2/2 页')",
-                           timeout=12_000)
     now = datetime.now(UTC)
-    draft = cs.CaseDraft(external_id="T-NEW-RED", source="grid_patrol", major_class="urban",
-                         subclass="manhole", priority="normal", title="井盖缺失 新告警",
-                         description="", grid_code=GRIDS[0], lon=None, lat=None,
-                         reporter_name=None, reporter_phone=None, address=None)
-    with cs.case_change(live_wall.runtime.sessions, live_wall.runtime.counters) as session:
-        cs.report_case(session, draft, now - timedelta(minutes=1), "test",
-                       now - timedelta(minutes=30))
+
+    def report(n: int, title: str, deadline: datetime) -> None:
+        draft = cs.CaseDraft(external_id=f"T-NEW-{n}", source="grid_patrol",
+                             major_class="urban", subclass="manhole", priority="normal",
+                             title=title, description="", grid_code=GRIDS[n % 4], lon=None,
+                             lat=None, reporter_name=None, reporter_phone=None, address=None)
+        with cs.case_change(live_wall.runtime.sessions, live_wall.runtime.counters) as session:
+            cs.report_case(session, draft, now - timedelta(minutes=2), "test", deadline)
+
+    # Enough new reports for two pages of the board whatever the hour, then one overdue.
+    for n in range(8):
+        report(n, f"例行上报{n}", now + timedelta(days=3))
+    report(8, "井盖缺失 新告警", now - timedelta(minutes=30))
     page.wait_for_selector("#wall-alert-signal.on", timeout=15_000)
     assert "alert-focus" in page.get_attribute("#wall-canvas", "class")
     assert page.locator("#wall-alerts-body .alert-row.red.flash",
                         has_text="井盖缺失 新告警").count() == 1
     # The roll ends on the new figure, not somewhere on the way.
     page.wait_for_function(f"document.getElementById('wall-kpi-value-reported').textContent"
-                           f" === '{reported + 1}'", timeout=10_000)
+                           f" === '{reported + 9}'", timeout=10_000)
     page.wait_for_timeout(1200)
     value = page.locator("#wall-kpi-value-reported")
-    assert value.inner_text() == str(reported + 1)
-    assert value.get_attribute("data-value") == str(reported + 1)
+    assert value.inner_text() == str(reported + 9)
+    assert value.get_attribute("data-value") == str(reported + 9)
+    # The board pages on its own (8 s a page): once it has several pages, the one shown
+    # changes with no input.
+    shown = """() => { const p = [...document.querySelectorAll('#wall-queue-body .queue-page-no')]
+      .find(p => p.offsetParent); return p ? p.textContent : ''; }"""
+    page.wait_for_function(f"/^第 \\d\\/[2-9] 页$/.test(({shown})())", timeout=15_000)
+    first = page.evaluate(shown)
+    page.wait_for_function(f"({shown})() !== '{first}'", timeout=10_000)
+    assert page.evaluate(shown).endswith(first[first.index("/"):])  # same pages, next one
     page.screenshot(path=str(ARTIFACTS / "wall-new-alert.png"))
     assert errors == []
     page.close()
