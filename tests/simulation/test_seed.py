@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from data_access.counter_sync import events_for_day, rebuild_today
 from data_access.models import Case, CaseTransition
@@ -22,15 +22,42 @@ DAYS = 20
 NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 14:00 in Xuzhou, a Friday
 
 
+def schema(engine) -> dict:
+    """Indexes and constraints of every table, as the database reports them (partial-index
+    conditions as their SQL text)."""
+    inspector = inspect(engine)
+
+    def text_of(items: list[dict]) -> list[str]:
+        return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)
+
+    return {table: (text_of(inspector.get_indexes(table)),
+                    text_of(inspector.get_unique_constraints(table)),
+                    text_of(inspector.get_foreign_keys(table)),
+                    inspector.get_pk_constraint(table))
+            for table in inspector.get_table_names()}
+
+
 @pytest.fixture(scope="module", params=backend_names())
 def seeded(request, tmp_path_factory):
     with open_backend(request.param, tmp_path_factory.mktemp("seed")) as backend:
         ensure_territory(backend.sessions, REGION, seed=7)
+        migrated = schema(backend.engine)
         summary = seed_history(backend.sessions, backend.counters, REGION, days=DAYS, seed=7,
                                zone=ZONE, now=NOW)
+        # The bulk load drops and rebuilds indexes and constraints: compare after the seed.
+        summary["schemas"] = migrated, schema(backend.engine)
         with backend.sessions() as session:
             stats = collect_stats(session, REGION, ZONE, NOW)
         yield backend, summary, stats
+
+
+def test_bulk_load_puts_back_the_migrated_indexes_and_constraints(seeded):
+    _, summary, _ = seeded
+    migrated, seeded_schema = summary["schemas"]
+    assert seeded_schema == migrated
+    # The partial index's condition is part of what is compared.
+    assert any("ix_cases_open_deadline" in index and "closed" in index
+               for index in migrated["cases"][0])
 
 
 def test_catalog_codes_exist_in_the_vocabulary():
