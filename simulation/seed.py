@@ -64,7 +64,8 @@ class Chunk:
 def seed_history(sessions: sessionmaker[Session], counters: Counters, region: str, days: int,
                  seed: int, zone: ZoneInfo, now: datetime | None = None) -> dict:
     """Write `days` local days of history (ending today, cut at `now`) for the region's
-    grids; deterministic for `seed`. Returns {"cases", "transitions", "checkins", "seconds"}.
+    grids; deterministic for `seed`. Returns {"cases", "transitions", "checkins", "seconds",
+    "hot_spots"} (the HotSpot runs drawn, so that a check of the volume can allow for them).
 
     One worker thread generates and encodes the next chunk of days while this one writes the
     current chunk: numpy and the database's socket both release the GIL, so generating and
@@ -84,7 +85,7 @@ def seed_history(sessions: sessionmaker[Session], counters: Counters, region: st
     spans = [day_range(first + timedelta(days=start),
                        min(first + timedelta(days=start + CHUNK_DAYS - 1), today))
              for start in range(0, days, CHUNK_DAYS)]
-    totals = {"cases": 0, "transitions": 0}
+    totals: dict = {"cases": 0, "transitions": 0, "hot_spots": spots}
     with bulk_loading(engine, BULK_TABLES) as connection, ThreadPoolExecutor(1) as worker:
         case_id = next_id(connection, Case.__table__)
         transition_id = next_id(connection, CaseTransition.__table__)
