@@ -1,7 +1,7 @@
 """Time the history seed on a throwaway database and print the figures.
 
     .venv/bin/python bench/seed.py [--days 365] [--region 320300] [--backend sqlite|postgresql|both]
-        [--keep NAME]
+        [--keep NAME] [-v]
 
 --keep NAME seeds the PostgreSQL database NAME (dropped and recreated if it exists) and keeps
 it, for the other benchmarks (bench/wall.py, bench/ops.py) to reuse.
@@ -9,6 +9,7 @@ it, for the other benchmarks (bench/wall.py, bench/ops.py) to reuse.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
@@ -93,7 +94,11 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--keep", metavar="NAME",
                         help="keep the seeded PostgreSQL database under this name")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log each chunk and the bulk-load phases")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory() as folder:
         server = embedded_redis(Path(folder) / "redis.db")
         client = connect(unix_socket_url(server))
