@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import Date, cast, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -119,22 +119,35 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
 def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
                    now: datetime) -> int:
     start, end = _day_bounds(first, last, zone)
-    rows = session.execute(select(Case.reported_at, *(getattr(Case, n) for n in KEY))
-                           .where(Case.reported_at >= start, Case.reported_at < end)).all()
-    frame = pd.DataFrame(rows, columns=["reported_at", *KEY])
-    frame["day"] = pd.to_datetime(frame["reported_at"], utc=True).dt.tz_convert(zone).dt.date
-    grouped = (frame.drop(columns="reported_at").fillna(NONE)
-               .groupby(["day", *KEY]).size().rename("cases").reset_index())
     session.execute(delete(CaseDaily).where(CaseDaily.day >= first, CaseDaily.day <= last))
     session.execute(delete(CaseDailyBuilt).where(CaseDailyBuilt.day >= first,
                                                  CaseDailyBuilt.day <= last))
-    records = grouped.to_dict("records")
-    if records:
-        session.execute(CaseDaily.__table__.insert(), records)
+    in_range = (Case.reported_at >= start, Case.reported_at < end)
+    if session.get_bind().dialect.name == "postgresql":
+        # Grouped in the database: a year of a city is a few seconds, not a minute of rows
+        # travelling to Python.
+        day = cast(func.timezone(zone.key, Case.reported_at), Date)
+        keys = [func.coalesce(getattr(Case, n), NONE) for n in KEY]
+        grouped = (select(day, *keys, func.count()).where(*in_range)
+                   .group_by(day, *keys))
+        written = session.execute(CaseDaily.__table__.insert().from_select(
+            ["day", *KEY, "cases"], grouped)).rowcount
+    else:
+        rows = session.execute(select(Case.reported_at, *(getattr(Case, n) for n in KEY))
+                               .where(*in_range)).all()
+        frame = pd.DataFrame(rows, columns=["reported_at", *KEY])
+        frame["day"] = (pd.to_datetime(frame["reported_at"], utc=True).dt.tz_convert(zone)
+                        .dt.date)
+        records = (frame.drop(columns="reported_at").fillna(NONE)
+                   .groupby(["day", *KEY]).size().rename("cases").reset_index()
+                   .to_dict("records"))
+        if records:
+            session.execute(CaseDaily.__table__.insert(), records)
+        written = len(records)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     session.execute(CaseDailyBuilt.__table__.insert(),
                     [{"day": d, "built_at": now} for d in days])
-    return len(records)
+    return written
 
 
 def ensure_built(session: Session, zone: ZoneInfo, days: Iterable[date]) -> int:
