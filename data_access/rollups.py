@@ -130,8 +130,10 @@ def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
         keys = [func.coalesce(getattr(Case, n), NONE) for n in KEY]
         grouped = (select(day, *keys, func.count()).where(*in_range)
                    .group_by(day, *keys))
-        written = session.execute(CaseDaily.__table__.insert().from_select(
-            ["day", *KEY, "cases"], grouped)).rowcount
+        session.execute(CaseDaily.__table__.insert().from_select(["day", *KEY, "cases"],
+                                                                 grouped))
+        written = session.scalar(select(func.count()).select_from(CaseDaily)
+                                 .where(CaseDaily.day >= first, CaseDaily.day <= last))
     else:
         rows = session.execute(select(Case.reported_at, *(getattr(Case, n) for n in KEY))
                                .where(*in_range)).all()
