@@ -1,9 +1,7 @@
 """/wall in headless Chromium against the real app on a small seeded region."""
 from __future__ import annotations
 
-import subprocess
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +11,7 @@ from werkzeug.serving import make_server
 from data_access.accounts import create_kiosk_token
 from data_access.db import make_engine
 from tests.browser.conftest import ARTIFACTS
+from tests.support.redis_server import RedisServer
 from tests.support.wall_region import GRIDS, XSS_TITLE, seed_wall_region
 
 pytestmark = pytest.mark.browser
@@ -182,57 +181,35 @@ def wall_on_a_stoppable_redis(tmp_path):
     from dashboard.settings import Settings
     from tests.support.backends import open_backend
 
-    socket = tmp_path / "redis.sock"
-
-    def start() -> subprocess.Popen:
-        proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(socket),
-                                 "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                                stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            if socket.exists():
-                return proc
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    server_proc = [start()]
+    redis_server = RedisServer(tmp_path).start()
     with open_backend("embedded", tmp_path / "db") as backend:
         seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
         with backend.sessions.begin() as session:
             _info, kiosk = create_kiosk_token(session, "redis test", datetime.now(UTC))
         settings = Settings(env="test", database_url=backend.database_url,
-                            redis_url=f"unix://{socket}", redis_namespace=backend.namespace,
+                            redis_url=redis_server.url, redis_namespace=backend.namespace,
                             region="320300", var_dir=tmp_path / "var")
         runtime = open_runtime(settings)
         server = make_server("127.0.0.1", 0, create_app(settings, runtime).server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-
-        def stop_redis() -> None:
-            server_proc[0].terminate()
-            server_proc[0].wait(10)
-
-        def start_redis() -> None:
-            server_proc[0] = start()
-
         try:
-            yield (f"http://127.0.0.1:{server.server_port}/wall?kiosk={kiosk}", stop_redis,
-                   start_redis)
+            yield f"http://127.0.0.1:{server.server_port}/wall?kiosk={kiosk}", redis_server
         finally:
             server.shutdown()
             runtime.close()
-            server_proc[0].terminate()
-            server_proc[0].wait(10)
+            redis_server.stop()
 
 
 def test_tiles_go_stale_when_redis_goes_away_and_recover(wall_on_a_stoppable_redis, browser):
-    url, stop_redis, start_redis = wall_on_a_stoppable_redis
+    url, redis_server = wall_on_a_stoppable_redis
     page, _errors, _dialogs = _open(browser, url, 1920, 1080)
     rows = page.locator("#wall-alerts-body .alert-row").count()
-    stop_redis()
+    redis_server.stop()
     page.wait_for_selector("#wall-alerts-tile.stale", timeout=20_000)
     assert page.inner_text("#wall-alerts-status").startswith("数据已过期 自 ")
     assert page.locator("#wall-alerts-body .alert-row").count() == rows  # last frame kept
     page.screenshot(path=str(ARTIFACTS / "wall-redis-down.png"))
-    start_redis()
+    redis_server.start()
     for panel in PANELS:
         page.wait_for_selector(f"#wall-{panel}-tile:not(.stale)", timeout=30_000)
     assert page.inner_text("#wall-alerts-status").startswith("更新于")

@@ -13,7 +13,7 @@ from dashboard.cli import build_parser, main
 GOVWALL = Path(sys.executable).parent / "govwall"
 COMMANDS = [
     ["init-db"], ["seed"], ["simulate"], ["serve"], ["demo"], ["stats"], ["counters", "rebuild"],
-    ["geo", "import"], ["user", "add"], ["kiosk-token", "create"],
+    ["geo", "import"], ["user", "add"], ["kiosk-token", "create"], ["rollup", "rebuild"],
 ]
 
 
