@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from dash import Dash, Input, Output, State, no_update
 from flask import Response, abort
 
 from callbacks.context import current
 from callbacks.wall.common import FAILURES, fresh, load, now, stale, view
 from data_access import coverage
-from data_access.wall_scope import ScopeError
+from data_access.wall_scope import Scope, ScopeError
 from layouts.wall import ids
 from layouts.wall.coverage import caption, geometry_url
 from layouts.wall.figures import coverage_map, coverage_patch
@@ -51,7 +52,7 @@ def refresh_map(_n, unit: str | None, measure: str | None, config: dict, state: 
     return figure, key, caption(measure, lang), *fresh("coverage", got, lang)
 
 
-def build(scope, values, measure: str, lang: str, unit_px: float) -> dict:
+def build(scope: Scope, values: pd.DataFrame, measure: str, lang: str, unit_px: float) -> dict:
     # A plain dict: it is cached, and a pickled go.Figure re-validates on load.
     fill, outline = coverage.map_levels(scope)
     outline_codes = [scope.township] if outline == "township" else list(scope.counties)
