@@ -18,9 +18,13 @@ def _filter(query: dict | None) -> CaseFilter | None:
         return None
 
 
-def rows(request: dict | None, query: dict | None, lang: str) -> dict:
-    """One block of rows for the grid; the row count once the last block is reached."""
-    f = _filter(query)
+def rows(request: dict | None, query: dict | None, url_query: dict | None, lang: str) -> dict:
+    """One block of rows for the grid; the row count once the last block is reached.
+
+    The grid asks for its first block as soon as it exists, which can be before the filter
+    bar has turned the URL into `ops-filter`: until then the URL's own query is the filter
+    (never "no filter", which would list every case under the filtered counts)."""
+    f = _filter(query if query is not None else url_query)
     if request is None or f is None:
         return {"rowData": [], "rowCount": 0}
     start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
@@ -52,7 +56,8 @@ def pick_case(cell: dict | None) -> str | None:
 
 def register(app: Dash) -> None:
     app.callback(Output("ops-grid", "getRowsResponse"), Input("ops-grid", "getRowsRequest"),
-                 State("ops-filter", "data"), State("ops-lang", "data"))(rows)
+                 State("ops-filter", "data"), State("ops-query", "data"),
+                 State("ops-lang", "data"))(rows)
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
                  Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
     app.callback(Output("ops-case-id", "data"), Input("ops-grid", "cellClicked"),
