@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import current
 from data_access import case_query
@@ -41,6 +41,8 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
 
 
 def counts(query: dict | None, _version: int, lang: str) -> list:
+    if query is None:  # the filter bar has not read the URL yet: no figures rather than all
+        return no_update
     f = _filter(query)
     if f is None:
         return no_update
@@ -50,7 +52,10 @@ def counts(query: dict | None, _version: int, lang: str) -> list:
     return ops_table.counts_bar(found, lang)
 
 
-def pick_case(cell: dict | None) -> str | None:
+def pick_case(cell: dict | None, _close: int | None) -> str | None:
+    """The clicked row's case, or none when the detail is closed."""
+    if ctx.triggered_id == "ops-detail-close":
+        return None
     return (cell or {}).get("rowId") or no_update
 
 
@@ -61,7 +66,9 @@ def register(app: Dash) -> None:
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
                  Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
     app.callback(Output("ops-case-id", "data"), Input("ops-grid", "cellClicked"),
-                 prevent_initial_call=True)(pick_case)
+                 Input("ops-detail-close", "n_clicks"), prevent_initial_call=True)(pick_case)
+    app.clientside_callback(ClientsideFunction("govwall", "opsDetailOpen"),
+                            Output("ops-main", "className"), Input("ops-case-id", "data"))
     app.clientside_callback(
         ClientsideFunction("govwall", "opsSync"),
         Output("ops-export-csv", "href"), Output("ops-export-xlsx", "href"),

@@ -89,6 +89,9 @@ def test_nobody_is_sent_to_sign_in_or_refused(app):
     page = client.get("/ops?unit=320303")
     assert page.status_code == 302
     assert page.headers["Location"].startswith("/login?next=/ops")
+    deep = client.get("/ops?deadline=overdue,long_overdue&open=1").headers["Location"]
+    login = client.get(deep).get_data(as_text=True)
+    assert 'name="next" value="/ops?deadline=overdue,long_overdue&amp;open=1"' in login
     assert client.get("/wall").status_code == 302
     assert post(client, COUNTS).status_code == 401
     assert post(client, WALL).status_code == 401
