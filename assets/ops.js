@@ -23,5 +23,8 @@ window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall ||
         window._govwallOpsKey = key;
         const suffix = exportQuery ? "?" + exportQuery : "";
         return ["/ops/export.csv" + suffix, "/ops/export.xlsx" + suffix];
+    },
+    opsDetailOpen: function (caseId) {
+        return caseId ? "ops-main has-case" : "ops-main";
     }
 });
