@@ -1,10 +1,15 @@
 """Time the history seed on a throwaway database and print the figures.
 
     .venv/bin/python bench/seed.py [--days 365] [--region 320300] [--backend sqlite|postgresql|both]
+        [--keep NAME] [-v]
+
+--keep NAME seeds the PostgreSQL database NAME (dropped and recreated if it exists) and keeps
+it, for the other benchmarks (bench/wall.py, bench/ops.py) to reuse.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
@@ -52,19 +57,23 @@ def run(url: str, region: str, days: int, redis_client, size) -> None:
         engine.dispose()
 
 
-def bench_postgresql(region: str, days: int, redis_client) -> None:
-    name = f"govwall_bench_{uuid.uuid4().hex[:8]}"
+def bench_postgresql(region: str, days: int, redis_client, keep: str | None) -> None:
+    name = keep or f"govwall_bench_{uuid.uuid4().hex[:8]}"
     admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
         print(f"PostgreSQL ({name}):")
         run(url, region, days, redis_client,
             lambda s: s.scalar(select(func.pg_database_size(func.current_database()))))
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"  kept:        {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -83,13 +92,19 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--region", default="320300")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="keep the seeded PostgreSQL database under this name")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log each chunk and the bulk-load phases")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory() as folder:
         server = embedded_redis(Path(folder) / "redis.db")
         client = connect(unix_socket_url(server))
         try:
             if args.backend in ("postgresql", "both"):
-                bench_postgresql(args.region, args.days, client)
+                bench_postgresql(args.region, args.days, client, args.keep)
             if args.backend in ("sqlite", "both"):
                 bench_sqlite(args.region, args.days, client)
         finally:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import context, ops_detail, ops_filters, ops_table
+from callbacks import context, ops_detail, ops_filters, ops_table, wall
 
 
 def register_all(app: Dash, runtime, cache) -> None:
     context.bind(runtime, cache)
     for module in (ops_filters, ops_table, ops_detail):
         module.register(app)
+    wall.register(app)

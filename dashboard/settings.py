@@ -32,8 +32,6 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     secret_key: str = DEFAULT_SECRET_KEY
     var_dir: Path = Path("var")
-    # How often the wall's live tiles poll; heavier panels use multiples of it.
-    live_refresh_seconds: int = 3
     # Sign-in for /ops and kiosk tokens for /wall (dashboard/auth.py). Off only for local
     # development of a page; refused in production.
     auth_required: bool = True

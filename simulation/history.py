@@ -298,7 +298,7 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
     }
     handled_at_first = _when(np.isnat(rework_at), handled)
     handled_before_rework = _when(~np.isnat(rework_at), first_handled)
-    steps = (
+    steps: tuple[Step, ...] = (
         # kind, from, to, times, level, actor
         ("stage", None, "reported", reported, None, c["source"]),
         ("stage", "reported", "registered", registered, None, CENTER),
@@ -320,23 +320,33 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         ("supervision", None, None, supervision2_at, 2, CENTER),
         ("followup", None, None, followup_at, None, FOLLOWUP_DESK),
     )
-    parts = []
-    for kind, from_stage, to_stage, times, level, actor in steps:
-        present = ~np.isnat(times)
-        k = int(present.sum())
-        if not k:
-            continue
-        actors = actor[present] if isinstance(actor, np.ndarray) else np.full(k, actor, object)
-        parts.append(pd.DataFrame({
-            "case_id": ids[present], "kind": kind, "from_stage": from_stage,
-            "to_stage": to_stage, "level": np.full(k, level, dtype=object),
-            "actor": actors, "at": times[present]}))
-    transitions = pd.concat(parts, ignore_index=True).sort_values(
-        ["at", "case_id"], kind="stable", ignore_index=True)
-    transitions.insert(0, "id", np.arange(first_transition_id,
-                                          first_transition_id + len(transitions),
-                                          dtype=np.int64))
-    return cases, {col: transitions[col].to_numpy() for col in transitions.columns}
+    return cases, _transition_rows(steps, ids, first_transition_id)
+
+
+Step = tuple[str, str | None, str | None, np.ndarray, int | None, np.ndarray | str]
+
+
+def _transition_rows(steps: tuple[Step, ...], ids: np.ndarray, first_id: int
+                     ) -> dict[str, np.ndarray]:
+    """One row per step that happened (time not NaT), ordered by time then case; kind,
+    stages and level looked up by step number rather than built per row."""
+    present = [np.flatnonzero(~np.isnat(step[3])) for step in steps]
+    step_no = np.concatenate([np.full(len(p), i, np.int64) for i, p in enumerate(present)])
+    case_id = np.concatenate([ids[p] for p in present])
+    at = np.concatenate([step[3][p] for step, p in zip(steps, present, strict=True)])
+    actor = np.concatenate([step[5][p] if isinstance(step[5], np.ndarray)
+                            else np.full(len(p), step[5], dtype=object)
+                            for step, p in zip(steps, present, strict=True)])
+    order = np.lexsort((case_id, at))  # stable: same-instant steps keep their order
+    step_no = step_no[order]
+
+    def by_step(field: int) -> np.ndarray:
+        return np.array([step[field] for step in steps], dtype=object)[step_no]
+
+    return {"id": np.arange(first_id, first_id + len(order), dtype=np.int64),
+            "case_id": case_id[order], "kind": by_step(0), "from_stage": by_step(1),
+            "to_stage": by_step(2), "level": by_step(4), "actor": actor[order],
+            "at": at[order]}
 
 
 def day_range(first: date, last: date) -> list[date]:

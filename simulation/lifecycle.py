@@ -2,15 +2,17 @@
 (vectorized over many cases) and the live simulator (one case at a time)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from data_access.sla import add_working_time, limit_for
+from data_access.sla import TimeLimit, add_working_time, limit_for
 from simulation import catalog
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 MAX_HANDLING_HOURS = 14 * 24.0  # the long tail is cut: Xuzhou closes 100 % in the end
 # Median hours and log-spread of the short steps; urgent cases move about 3× faster.
 _STEP = {"registered": (0.25, 0.6), "dispatched": (0.2, 0.6), "handling": (0.6, 0.7),
@@ -41,24 +43,28 @@ def deadlines(reported: np.ndarray, major_class: np.ndarray, subclass: np.ndarra
               priority: np.ndarray, source: np.ndarray, zone: ZoneInfo) -> np.ndarray:
     """Each case's deadline (UTC datetime64[us]) by the working-time clock (data_access.sla).
     A working-day deadline depends only on the local day of the report, so those are
-    computed once per (limit, day); hour limits once per case."""
+    computed once per (limit, day); hour limits (urgent cases only) once per case."""
     out = np.empty(len(reported), dtype="datetime64[us]")
     keys = pd.DataFrame({"m": major_class, "s": subclass, "p": priority, "src": source})
     # Local day numbers without boxing timestamps: the zone's offset is fixed (China has no
     # daylight saving time since 1991).
     offset = np.timedelta64(int(zone.utcoffset(datetime(2000, 1, 1)).total_seconds()), "s")
-    local_days = (reported + offset).astype("datetime64[D]").astype(np.int64)
+    local_days = (reported + offset).astype("datetime64[D]")
     for (major, sub, pri, src), index in keys.groupby(["m", "s", "p", "src"]).indices.items():
         limit = limit_for(major, sub, pri, src)
+        starts = reported[index]
         if limit.minutes is not None:
-            out[index] = reported[index] + np.timedelta64(int(limit.minutes * 60e6), "us")
-            continue
-        cache: dict = {}
-        for i in index:
-            key = local_days[i] if limit.working_days is not None else i
-            if key not in cache:
-                start = pd.Timestamp(reported[i]).tz_localize("UTC").to_pydatetime()
-                cache[key] = np.datetime64(
-                    int(add_working_time(start, limit, zone=zone).timestamp() * 1e6), "us")
-            out[i] = cache[key]
+            out[index] = starts + np.timedelta64(int(limit.minutes * 60e6), "us")
+        elif limit.working_days is not None:
+            _, first, inverse = np.unique(local_days[index], return_index=True,
+                                          return_inverse=True)
+            out[index] = _working_deadlines(starts[first], limit, zone)[inverse]
+        else:
+            out[index] = _working_deadlines(starts, limit, zone)
     return out
+
+
+def _working_deadlines(starts: np.ndarray, limit: TimeLimit, zone: ZoneInfo) -> np.ndarray:
+    micros = starts.astype("datetime64[us]").astype(np.int64).tolist()
+    return np.array([(add_working_time(_EPOCH + timedelta(microseconds=us), limit, zone=zone)
+                      - _EPOCH) // _ONE_US for us in micros], dtype="datetime64[us]")

@@ -1,0 +1,137 @@
+/* The wall's browser side: window.dash_clientside.govwall (registered in callbacks/wall/clientside.py). */
+(function () {
+  "use strict";
+  var NO = function () { return window.dash_clientside.no_update; };
+  var ROLL_MS = 900;
+  var FOCUS_MS = 8000;
+  var STALE_AFTER_MS = 30000;
+  var lastRedIds = null;
+  var signals = 0;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function fit() {
+    var canvas = document.getElementById("wall-canvas");
+    if (!canvas) { return; }
+    var w = canvas.offsetWidth, h = canvas.offsetHeight;
+    var s = Math.min(window.innerWidth / w, window.innerHeight / h);
+    var x = (window.innerWidth - w * s) / 2, y = (window.innerHeight - h * s) / 2;
+    canvas.style.transform = "translate(" + x + "px," + y + "px) scale(" + s + ")";
+  }
+
+  function formatKpi(item, value) {
+    if (value === null || value === undefined) { return "—"; }
+    if (item.rate) { return (value * 100).toFixed(1) + "%"; }
+    return Math.round(value).toLocaleString("en-US");
+  }
+
+  function roll(el, item) {
+    var to = item.value;
+    var from = parseFloat(el.getAttribute("data-value"));
+    el.setAttribute("data-value", to === null ? "" : String(to));
+    if (to === null || isNaN(from) || from === to) { el.textContent = item.text; return; }
+    var start = performance.now();
+    function step(t) {
+      var k = Math.min(1, (t - start) / ROLL_MS);
+      var eased = 1 - Math.pow(1 - k, 3);
+      el.textContent = k < 1 ? formatKpi(item, from + (to - from) * eased) : item.text;
+      if (k < 1) { window.requestAnimationFrame(step); }
+    }
+    window.requestAnimationFrame(step);
+  }
+
+  function countdowns(lang) {
+    var now = Date.now();
+    var nodes = document.querySelectorAll("[data-due]");
+    for (var i = 0; i < nodes.length; i++) {
+      var left = Number(nodes[i].getAttribute("data-due")) - now;
+      var over = left < 0;
+      var m = Math.floor(Math.abs(left) / 60000), d = Math.floor(m / 1440);
+      var h = Math.floor((m % 1440) / 60), mm = m % 60;
+      var text = d > 0 ? (lang === "zh" ? d + "天" + h + "时" : d + "d " + h + "h")
+        : (lang === "zh" ? h + "时" + pad(mm) + "分" : h + "h " + pad(mm) + "m");
+      nodes[i].textContent = (over ? (lang === "zh" ? "超 " : "-") : "") + text;
+      nodes[i].className = "q-left countdown " + (over ? "over" : left < 4 * 3600000 ? "soon" : "");
+    }
+  }
+
+  // Shared namespace with other pages' scripts (assets/ops.js): add to it, never replace it.
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall || {}, {
+      fitCanvas: function () {
+        if (!window.__govwallFit) {
+          window.__govwallFit = true;
+          window.addEventListener("resize", fit);
+        }
+        window.requestAnimationFrame(fit);
+        return NO();
+      },
+      tick: function (_n, config, zone) {
+        var zh = config.lang === "zh";
+        // The center's local time, whatever the display machine's own zone.
+        var parts = {};
+        new Intl.DateTimeFormat("en-US", { timeZone: zone || "Asia/Shanghai", hourCycle: "h23",
+          year: "numeric", month: "numeric", day: "numeric", weekday: "short",
+          hour: "2-digit", minute: "2-digit", second: "2-digit" })
+          .formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+        var clock = parts.hour + ":" + parts.minute + ":" + parts.second;
+        var days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+        var wd = zh ? "日一二三四五六".charAt(days.indexOf(parts.weekday)) : parts.weekday;
+        var date = zh ? parts.year + "年" + parts.month + "月" + parts.day + "日 星期" + wd
+          : parts.year + "-" + pad(+parts.month) + "-" + pad(+parts.day) + " " + wd;
+        var states = Array.prototype.slice.call(arguments, 3);
+        var stale = states.some(function (s) { return s && s.ok === false; });
+        var newest = Math.max.apply(null, states.map(function (s) { return (s && s.asof) || 0; }));
+        var offline = newest > 0 && Date.now() - newest * 1000 > STALE_AFTER_MS;
+        countdowns(config.lang);
+        var state = offline ? "offline" : stale ? "stale" : "ok";
+        var text = { ok: zh ? "数据正常" : "Live", stale: zh ? "部分数据过期" : "Some data stale",
+                     offline: zh ? "连接中断" : "Disconnected" }[state];
+        return [clock, date, text, "freshness " + state];
+      },
+      rollKpis: function (items) {
+        (items || []).forEach(function (item) {
+          var value = document.getElementById("wall-kpi-value-" + item.key);
+          var delta = document.getElementById("wall-kpi-delta-" + item.key);
+          var link = document.getElementById("wall-kpi-link-" + item.key);
+          if (value) { roll(value, item); value.className = "kpi-value " + item.tone; }
+          if (delta) {
+            delta.textContent = item.delta_text;
+            delta.className = "kpi-delta" + (item.delta > 0 ? " up" : item.delta < 0 ? " down" : "");
+          }
+          if (link) { link.setAttribute("href", item.href); }
+        });
+        return NO();
+      },
+      pageQueue: function (n) {
+        var body = document.getElementById("wall-queue-body");
+        var pages = body ? body.querySelectorAll(".queue-page").length : 0;
+        return "tile-body show-" + (pages ? (n || 0) % pages : 0);
+      },
+      rotate: function (n, config) {
+        var units = config.units || [null];
+        return units[(n || 0) % units.length];
+      },
+      signalAlerts: function (ids) {
+        ids = ids || [];
+        var fresh = lastRedIds !== null && ids.some(function (id) { return lastRedIds.indexOf(id) < 0; });
+        lastRedIds = ids;
+        if (!fresh) { return NO(); }
+        var canvas = document.getElementById("wall-canvas");
+        if (canvas) {
+          canvas.classList.add("alert-focus");
+          window.setTimeout(function () { canvas.classList.remove("alert-focus"); }, FOCUS_MS);
+        }
+        signals += 1;
+        return "alert-signal on " + (signals % 2 ? "odd" : "even");
+      },
+      followClick: function (click) {
+        var point = click && click.points && click.points[0];
+        // The same URL as CaseFilter(unit=code, open=True).href() (data_access/case_filters.py).
+        if (point && point.location) {
+          window.location.href = "/ops?unit=" + encodeURIComponent(point.location) + "&open=1";
+        }
+        return NO();
+      }
+  });
+}());

@@ -1,0 +1,1 @@
+"""The wall (/wall): a fixed design canvas of panels, read from meters away."""

@@ -1,0 +1,122 @@
+"""Pure figure builders for the wall: (data, **opts) -> go.Figure, one theme, one empty state."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from layouts.i18n import label, t
+from layouts.wall import theme
+
+TOP_DISPUTE_TYPES = 5
+# Design heights at 1920×1080 (assets/wall.css gives the containers the same).
+TREND_HEIGHT = 176
+SHARE_HEIGHT = 40
+TRANSPARENT = "rgba(0,0,0,0)"
+
+
+def apply_theme(fig: go.Figure, unit: float = 1.0) -> go.Figure:
+    fig.update_layout(
+        paper_bgcolor=TRANSPARENT, plot_bgcolor=TRANSPARENT,
+        font={"family": theme.FONT_FAMILY, "color": theme.TEXT,
+              "size": theme.px(theme.FIGURE_FONT_PX, unit)},
+        margin={"l": round(8 * unit), "r": round(8 * unit), "t": round(8 * unit),
+                "b": round(8 * unit)},
+        showlegend=False, hovermode=False, uirevision="wall",
+    )
+    axis = {"gridcolor": theme.GRID_LINE, "zerolinecolor": theme.GRID_LINE,
+            "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit), "color": theme.MUTED},
+            "automargin": True}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    return fig
+
+
+def empty_figure(message: str, unit: float = 1.0) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper",
+                       yref="paper", font={"size": theme.px(18, unit), "color": theme.MUTED})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return apply_theme(fig, unit)
+
+
+def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figure:
+    """Stacked daily bars: the largest types, the rest as 'other'."""
+    if daily.empty or daily["count"].sum() == 0:
+        return empty_figure(t("wall.no_data", lang), unit)
+    totals = daily.groupby("dispute_type")["count"].sum().sort_values(ascending=False)
+    top = list(totals.index[:TOP_DISPUTE_TYPES])
+    series = daily.assign(kind=daily["dispute_type"].where(daily["dispute_type"].isin(top),
+                                                           "_other"))
+    pivot = series.pivot_table(index="day", columns="kind", values="count", aggfunc="sum",
+                               fill_value=0)
+    fig = go.Figure()
+    for i, kind in enumerate([*top, "_other"]):
+        if kind not in pivot:
+            continue
+        name = t("wall.disputes.other", lang) if kind == "_other" else label("dispute", kind, lang)
+        fig.add_bar(x=[d.strftime("%m-%d") for d in pivot.index], y=pivot[kind].tolist(),
+                    name=name, marker_color=theme.SERIES[i % len(theme.SERIES)])
+    fig.update_layout(barmode="stack", showlegend=True, bargap=0.15,
+                      height=round(TREND_HEIGHT * unit),
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                              "font": {"size": theme.px(theme.MIN_FONT_PX, unit)}})
+    apply_theme(fig, unit)
+    fig.update_layout(showlegend=True)
+    # Category axis: "11-22" labels must not be read as dates.
+    fig.update_xaxes(type="category", nticks=6)
+    return fig
+
+
+def share_bar(frame: pd.DataFrame, code_column: str, kind: str, lang: str,
+              unit: float = 1.0) -> go.Figure:
+    """One 100 % horizontal bar of shares (e.g. where disputes were resolved: the 721 picture)."""
+    total = int(frame["count"].sum())
+    if total == 0:
+        return empty_figure(t("wall.no_data", lang), unit)
+    fig = go.Figure()
+    for i, (code, count) in enumerate(zip(frame[code_column], frame["count"], strict=True)):
+        if count == 0:
+            continue
+        share = count / total
+        fig.add_bar(y=[""], x=[share], orientation="h", name=label(kind, code, lang),
+                    marker_color=theme.SERIES[i % len(theme.SERIES)],
+                    text=f"{label(kind, code, lang)} {share:.0%}" if share >= 0.12 else "",
+                    textposition="inside", insidetextanchor="middle",
+                    textfont={"size": theme.px(theme.MIN_FONT_PX, unit), "color": "#06101f"})
+    fig.update_layout(barmode="stack", bargap=0.1, height=round(SHARE_HEIGHT * unit))
+    apply_theme(fig, unit)
+    fig.update_xaxes(visible=False, range=[0, 1])
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_url: str,
+                 outline_codes: list[str], measure: str, lang: str,
+                 unit: float = 1.0) -> go.Figure:
+    """Units coloured by a measure, drawn from the app's own GeoJSON (no tiles)."""
+    fig = go.Figure()
+    is_share = measure == "patrol"
+    zmax = 1.0 if is_share else max(1.0, float(values["value"].max() or 0))
+    fig.add_choropleth(
+        geojson=fill_geojson_url, locations=values["code"].tolist(),
+        z=values["value"].tolist(), zmin=0, zmax=zmax,
+        colorscale=theme.MAP_ALERT_SCALE if measure == "overdue" else theme.MAP_SCALE,
+        marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
+        colorbar={"title": {"text": t(f"wall.measure.{measure}", lang), "side": "right"},
+                  "tickformat": ".0%" if is_share else "d", "thickness": round(14 * unit),
+                  # Whole steps for counts, or a small range repeats labels ("2, 2, 3, 3").
+                  "dtick": 0.2 if is_share else max(1, math.ceil(zmax / 5)),
+                  "len": 0.7, "x": 1.0, "outlinewidth": 0,
+                  "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
+    )
+    fig.add_choropleth(
+        geojson=outline_geojson_url, locations=outline_codes, z=[0] * len(outline_codes),
+        colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]], showscale=False,
+        marker_line_color=theme.ACCENT, marker_line_width=1.6 * unit,
+    )
+    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
+                    bgcolor=TRANSPARENT, showframe=False)
+    return apply_theme(fig, unit)

@@ -1,0 +1,127 @@
+"""The wall's queries on both backends, against the hand-made slice in tests/support/wall_region."""
+from __future__ import annotations
+
+import pytest
+
+from data_access import alerts, coverage, disputes, kpis, mix, queue
+from data_access.wall_scope import ScopeError, scope_for
+from tests.support.wall_region import FIXED_NOW, GRIDS, WALL_EXPECTED, ZONE, seed_wall_region
+
+XUZHOU = scope_for("320300")
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory, request):
+    from tests.support.backends import backend_names, open_backend
+
+    opened = []
+    for name in backend_names():
+        ctx = open_backend(name, tmp_path_factory.mktemp(f"wall-{name}"))
+        backend = ctx.__enter__()
+        seed_wall_region(backend.sessions, backend.counters)
+        opened.append((ctx, backend))
+    yield [b for _, b in opened]
+    for ctx, _ in opened:
+        ctx.__exit__(None, None, None)
+
+
+def _each(region):
+    for backend in region:
+        with backend.sessions() as session:
+            yield backend, session
+
+
+def test_scope_of_city_county_and_township():
+    assert "320302" in XUZHOU.counties and "320102" not in XUZHOU.counties
+    assert scope_for("320303").counties == ("320303",)
+    township = scope_for("320302001")
+    assert (township.level, township.counties, township.township) == \
+        ("township", ("320302",), "320302001")
+    with pytest.raises(ScopeError):
+        scope_for("999999")
+
+
+def test_headline_counts_and_rates(region):
+    for backend, session in _each(region):
+        live = kpis.live_counts(backend.counters, XUZHOU, FIXED_NOW)
+        got = {k: getattr(live, k) for k in WALL_EXPECTED["live"]}
+        assert got == WALL_EXPECTED["live"], backend.name
+        assert live.reports_last_hour == 1  # case A, 30 minutes ago
+        db = kpis.db_figures(session, XUZHOU, FIXED_NOW, ZONE)
+        assert db.__dict__ == WALL_EXPECTED["db"], backend.name
+        rates = kpis.rates(session, XUZHOU, FIXED_NOW, ZONE)
+        for name, value in WALL_EXPECTED["rates"].items():
+            assert getattr(rates, name) == pytest.approx(value), (backend.name, name)
+
+
+def test_township_view_counts_only_its_township(region):
+    for backend, session in _each(region):
+        township = scope_for("320302001")
+        live = kpis.live_counts(backend.counters, township, FIXED_NOW)
+        assert (live.reported, live.registered, live.closed) == (3, 2, 1)
+        assert kpis.db_figures(session, township, FIXED_NOW, ZONE).in_progress == 1
+
+
+def test_alert_board_order_states_and_county_counts(region):
+    for _backend, session in _each(region):
+        board = alerts.alert_board(session, XUZHOU, FIXED_NOW, ZONE)
+        assert list(board.rows["external_id"]) == WALL_EXPECTED["alerts_order"]
+        assert list(board.rows["state"]) == WALL_EXPECTED["alerts_states"]
+        assert (board.red_total, board.yellow_total) == (2, 1)
+        counts = {r.county_code: (r.red, r.yellow) for r in board.by_county.itertuples()
+                  if r.red or r.yellow}
+        assert counts == WALL_EXPECTED["by_county"]
+        assert board.by_county.iloc[0]["county_code"] == "320303"
+        d = board.rows.iloc[0]
+        assert (d["supervision_level"], d["acknowledged_by"]) == (3, "王值班")
+        assert d["place"] == "鼓楼区·牌楼街道·第3网格"
+
+
+def test_queue_newest_first_and_escaped_title_kept_verbatim(region):
+    for _backend, session in _each(region):
+        frame = queue.latest_cases(session, XUZHOU, FIXED_NOW)
+        assert list(frame["external_id"]) == WALL_EXPECTED["queue_order"]
+        a = frame.set_index("external_id").loc["T-A"]
+        assert a["title"] == "<img src=x onerror=alert(1)>"
+        assert a["place"] == "鼓楼区·丰财街道·第1网格"
+
+
+def test_disputes_summary(region):
+    for _backend, session in _each(region):
+        summary = disputes.dispute_summary(session, XUZHOU, FIXED_NOW, ZONE)
+        assert len(summary.daily) == 30 * 2  # 30 days × {labour, neighbour}
+        assert summary.daily["count"].sum() == 3
+        assert dict(zip(summary.resolved_levels["level"], summary.resolved_levels["count"],
+                        strict=True)) == {"grid": 1, "village": 0, "township": 1,
+                                          "county": 0, "city": 0}
+        assert summary.outcomes.set_index("outcome").loc["agreement", "count"] == 2
+        assert (summary.today, summary.same_weekday_last_week) == (1, 1)
+
+
+def test_today_mix_from_counters_and_for_a_township_from_the_database(region):
+    for backend, session in _each(region):
+        today = mix.today_mix(session, backend.counters, XUZHOU, FIXED_NOW, ZONE)
+        assert today.by_source.iloc[0].tolist() == ["grid_patrol", 2]
+        assert today.by_source["count"].sum() == 4
+        assert today.by_major.iloc[0].tolist() == ["urban", 2]
+        township = mix.today_mix(session, backend.counters, scope_for("320302001"),
+                                 FIXED_NOW, ZONE)
+        assert township.by_source["count"].sum() == 3
+
+
+def test_map_measures_per_township_and_per_grid(region):
+    for backend, session in _each(region):
+        def values(scope, measure, session=session, counters=backend.counters):
+            frame = coverage.measure_values(session, counters, scope, measure, FIXED_NOW)
+            return dict(zip(frame["code"], frame["value"], strict=True))
+
+        assert values(XUZHOU, "open") == {"320302001": 1, "320302002": 1, "320303001": 3}
+        assert values(XUZHOU, "overdue") == {"320302001": 0, "320302002": 1, "320303001": 1}
+        assert values(XUZHOU, "patrol") == {"320302001": 0.5, "320302002": 0, "320303001": 0}
+        assert values(XUZHOU, "online") == {"320302001": 0, "320302002": 0, "320303001": 1}
+        assert values(scope_for("320303"), "open") == {GRIDS[3]: 3}
+        shapes = coverage.geometry(session, XUZHOU, "township")
+        assert [f["id"] for f in shapes["features"]] == ["320302001", "320302002",
+                                                         "320303001"]
+        counties = [f["id"] for f in coverage.geometry(session, XUZHOU, "county")["features"]]
+        assert {"320302", "320303"} <= set(counties) <= set(XUZHOU.counties)
