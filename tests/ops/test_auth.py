@@ -177,3 +177,41 @@ def test_next_never_leaves_the_site(app):
     assert response.headers["Location"] == "/ops"
     page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
     assert 'name="next" value="/ops"' in page
+
+
+def unmask(case_id: int) -> dict:
+    return callback([("ops-unmask-contact", "children")], [("ops-unmask-btn", "n_clicks", 1)],
+                    [("ops-act-case", "data", case_id), ("ops-lang", "data", "zh")])
+
+
+def unmask_records(ops_backend, case_id: int) -> list[str]:
+    with ops_backend.sessions() as session:
+        return list(session.scalars(select(CaseTransition.actor).where(
+            CaseTransition.case_id == case_id, CaseTransition.kind == "unmask")))
+
+
+def test_a_leader_unmasks_once_and_it_is_recorded(app, ops_backend):
+    case_id = ops_backend.case_ids["G"]
+    before = unmask_records(ops_backend, case_id)
+    response = post(client_as(app, "lead"), unmask(case_id))
+    assert response.status_code == 200
+    assert "13812345678" in response.get_data(as_text=True)
+    assert unmask_records(ops_backend, case_id) == [*before, "lead-name"]
+
+
+@pytest.mark.parametrize(("who", "status"), [("duty", 403), ("kiosk", 403), (None, 401)])
+def test_others_cannot_unmask(app, ops_backend, who, status):
+    case_id = ops_backend.case_ids["G"]
+    before = unmask_records(ops_backend, case_id)
+    response = post(client_as(app, who, ops_backend), unmask(case_id))
+    assert response.status_code == status
+    assert "13812345678" not in response.get_data(as_text=True)
+    assert unmask_records(ops_backend, case_id) == before
+
+
+def test_sign_in_page_in_english(app):
+    page = app.server.test_client().get("/login?lang=en&next=/ops")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<html lang="en">' in text
+    assert "Duty sign-in" in text and ">Sign in</button>" in text
+    assert 'name="lang" value="en"' in text and "值班登录" not in text
