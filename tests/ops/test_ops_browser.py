@@ -1,5 +1,6 @@
-"""/ops in Chromium: sign in, drill to a county, open a case, issue a 督办, see it; the table
-shows exactly the cases the counts above it count."""
+"""/ops in Chromium: sign in, drill to a county, open a case, issue a 督办, see it (and on
+the wall); the table shows exactly the cases the counts above it count; a county on the
+wall leads to /ops with the same count."""
 from __future__ import annotations
 
 import pytest
@@ -94,5 +95,36 @@ def test_drill_open_and_supervise(base_url, page, ops_backend):
     page.wait_for_function(
         "[...document.querySelectorAll('#ops-timeline text')].some(t => t.textContent == '督办')")
     page.screenshot(path=str(ARTIFACTS / "ops-supervised.png"), full_page=True)
-    page.click("#ops-act-acknowledge")
+    ops_url = page.url
+    # The wall's alert panel shows the order (its cache lives a few seconds: wait for it).
+    row = wall_row(page, "路灯闪烁")
+    row.locator(".a-sup", has_text="督办").wait_for(timeout=30_000)
+    page.goto(ops_url)
+    page.locator("#ops-act-acknowledge").click()
     page.locator("#ops-detail-ack").filter(has_text="duty-name").wait_for()
+    row = wall_row(page, "路灯闪烁")
+    row.locator(".a-ack", has_text="duty-name").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "wall-acknowledged.png"))
+
+
+def test_a_county_on_the_wall_opens_ops_with_the_same_count(base_url, page):
+    sign_in(page, base_url, "/wall")
+    county = page.locator(".rank-row", has_text="云龙区").first
+    county.wait_for(timeout=30_000)
+    red = int(county.locator(".n-red").text_content())
+    county.click()
+    page.wait_for_url("**/ops?*")
+    page.wait_for_function(f"document.querySelector('#ops-count-total') && document"
+                           f".querySelector('#ops-count-total').textContent == '{red}'")
+    assert f"unit={COUNTY}" in page.url and "deadline=overdue" in page.url
+    state = settled_grid(page)
+    assert state["count"] == red
+    assert {r["deadline_state_code"] for r in state["rows"]} <= {"overdue", "long_overdue"}
+
+
+def wall_row(page, title: str):
+    """The wall's alert row of a case, once the wall has refreshed."""
+    page.goto(page.url.split("/ops")[0] + "/wall")
+    row = page.locator(".alert-row", has_text=title).first
+    row.wait_for(timeout=30_000)
+    return row
