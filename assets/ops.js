@@ -1,5 +1,7 @@
 // /ops: the URL is the state. The filter bar's query replaces the address (no page reload,
-// no Dash navigation), the export links follow it, and the case table refetches its rows.
+// no Dash navigation), the export links follow it, and the case table refetches its rows
+// whenever the filter differs from the one its cached rows were fetched under -- including
+// the first filter, since the first block may have been asked for before it existed.
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall || {}, {
     opsSync: function (filter, caseId, version) {
@@ -9,12 +11,20 @@ window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall ||
         const search = query.toString();
         window.history.replaceState(window.history.state, "", "/ops" + (search ? "?" + search : ""));
         const key = exportQuery + "|" + version;
-        if (window._govwallOpsKey !== undefined && window._govwallOpsKey !== key) {
-            const api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-grid");
+        if (window._govwallOpsKey !== key) {
+            let api = null;
+            try {
+                api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-grid");
+            } catch (e) {
+                api = null;  // the grid is not ready: its first request will see this filter
+            }
             if (api) { api.purgeInfiniteCache(); }
         }
         window._govwallOpsKey = key;
         const suffix = exportQuery ? "?" + exportQuery : "";
         return ["/ops/export.csv" + suffix, "/ops/export.xlsx" + suffix];
+    },
+    opsDetailOpen: function (caseId) {
+        return caseId ? "ops-main has-case" : "ops-main";
     }
 });

@@ -2,7 +2,9 @@
 and peak memory of a 100,000-row CSV export.
 
 Usage: GOVWALL_DATABASE_URL=postgresql+psycopg://... python bench/ops.py [--days 365]
-(seeds the region with --days of history first when the database has no cases).
+(seeds the region with --days of history first when the database has no cases), or
+python bench/ops.py --database-url postgresql+psycopg://.../govwall_bench_xuzhou365 to
+measure an existing, already seeded database as it is (no migration, no seeding).
 """
 from __future__ import annotations
 
@@ -26,12 +28,18 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="an existing seeded database, used read-only")
     args = parser.parse_args()
     settings = load_settings()
+    if args.database_url:
+        settings = settings.model_copy(update={"database_url": args.database_url})
     rt = open_runtime(settings)
-    upgrade(rt.engine)
+    if not args.database_url:
+        upgrade(rt.engine)
     with rt.sessions() as session:
         empty = not has_cases(session)
+    if empty and args.database_url:
+        raise SystemExit(f"no cases in {args.database_url}: seed it first")
     if empty:
         from simulation.bootstrap import ensure_territory
         from simulation.seed import seed_history

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import current
 from data_access import case_query
@@ -18,9 +18,13 @@ def _filter(query: dict | None) -> CaseFilter | None:
         return None
 
 
-def rows(request: dict | None, query: dict | None, lang: str) -> dict:
-    """One block of rows for the grid; the row count once the last block is reached."""
-    f = _filter(query)
+def rows(request: dict | None, query: dict | None, url_query: dict | None, lang: str) -> dict:
+    """One block of rows for the grid; the row count once the last block is reached.
+
+    The grid asks for its first block as soon as it exists, which can be before the filter
+    bar has turned the URL into `ops-filter`: until then the URL's own query is the filter
+    (never "no filter", which would list every case under the filtered counts)."""
+    f = _filter(query if query is not None else url_query)
     if request is None or f is None:
         return {"rowData": [], "rowCount": 0}
     start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
@@ -37,6 +41,8 @@ def rows(request: dict | None, query: dict | None, lang: str) -> dict:
 
 
 def counts(query: dict | None, _version: int, lang: str) -> list:
+    if query is None:  # the filter bar has not read the URL yet: no figures rather than all
+        return no_update
     f = _filter(query)
     if f is None:
         return no_update
@@ -46,17 +52,23 @@ def counts(query: dict | None, _version: int, lang: str) -> list:
     return ops_table.counts_bar(found, lang)
 
 
-def pick_case(cell: dict | None) -> str | None:
+def pick_case(cell: dict | None, _close: int | None) -> str | None:
+    """The clicked row's case, or none when the detail is closed."""
+    if ctx.triggered_id == "ops-detail-close":
+        return None
     return (cell or {}).get("rowId") or no_update
 
 
 def register(app: Dash) -> None:
     app.callback(Output("ops-grid", "getRowsResponse"), Input("ops-grid", "getRowsRequest"),
-                 State("ops-filter", "data"), State("ops-lang", "data"))(rows)
+                 State("ops-filter", "data"), State("ops-query", "data"),
+                 State("ops-lang", "data"))(rows)
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
                  Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
     app.callback(Output("ops-case-id", "data"), Input("ops-grid", "cellClicked"),
-                 prevent_initial_call=True)(pick_case)
+                 Input("ops-detail-close", "n_clicks"), prevent_initial_call=True)(pick_case)
+    app.clientside_callback(ClientsideFunction("govwall", "opsDetailOpen"),
+                            Output("ops-main", "className"), Input("ops-case-id", "data"))
     app.clientside_callback(
         ClientsideFunction("govwall", "opsSync"),
         Output("ops-export-csv", "href"), Output("ops-export-xlsx", "href"),

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, redirect, request, session
 from markupsafe import escape
@@ -184,7 +184,8 @@ def guard(sessions):
             return None
         if who is None and session.get(ident.KIOSK_ID) is None and request.method == "GET" \
                 and path != CALLBACK_PATH and not path.startswith("/ops/export"):
-            return redirect(f"/login?next={_safe_next(request.full_path)}")
+            # Quoted: the page's own query must come back whole, not split into login's.
+            return redirect(f"/login?next={quote(_safe_next(request.full_path), safe='/')}")
         return Response("sign in required" if who is None else "not allowed for this role",
                         401 if who is None and session.get(ident.KIOSK_ID) is None else 403)
 

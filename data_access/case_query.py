@@ -151,14 +151,14 @@ def _cut_expression(now: datetime, zone: ZoneInfo, which: str) -> ColumnElement:
                   for parts, cut in rest), else_=literal(default, Case.deadline_at.type))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _cached_cutoffs(now: datetime, span: timedelta, zone: ZoneInfo) -> Cutoffs:
     return cutoffs(now, span, zone)
 
 
 def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
     """Each case's deadline state, or 'closed' for closed and rejected cases."""
-    now = _second(now)
+    now = _minute(now)
     d = EFFECTIVE_DEADLINE
     return case(
         (Case.stage.in_(v.TERMINAL_STAGES), literal(CLOSED_STATE)),
@@ -170,10 +170,12 @@ def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
     )
 
 
-def _second(now: datetime) -> datetime:
-    """`now` to the second, in UTC: cut-offs are cached per instant, and a page's queries
-    within one second agree."""
-    return as_utc(now).replace(microsecond=0)
+def _minute(now: datetime) -> datetime:
+    """`now` to the minute, in UTC. Working out the cut-offs costs ~26 ms (a bisection on the
+    working-time clock per time limit); to the second, every page and count paid it again
+    each second. To the minute they are computed once a minute and every query of that
+    minute agrees; a state changes at most 59 s after the clock says so."""
+    return as_utc(now).replace(second=0, microsecond=0)
 
 
 # -- the filter as a WHERE clause --------------------------------------------------------------
@@ -257,14 +259,20 @@ def count_by_state(session: Session, f: CaseFilter, now: datetime,
     return counts
 
 
+def _nullable(column: ColumnElement) -> bool:
+    return getattr(column, "nullable", True)
+
+
 def _order_by(sort: tuple[tuple[str, str], ...]) -> list[ColumnElement]:
     clauses = []
     for col_id, direction in sort or DEFAULT_SORT:
         column = SORTS.get(col_id)
         if column is None:
             continue
-        clauses.append(column.desc().nulls_last() if direction == "desc"
-                       else column.asc().nulls_last())
+        ordered = column.desc() if direction == "desc" else column.asc()
+        # NULLS LAST only where NULLs exist: on a NOT NULL column it keeps PostgreSQL from
+        # reading a b-tree backwards (DESC is NULLS FIRST there) and it sorted the whole table.
+        clauses.append(ordered.nulls_last() if _nullable(column) else ordered)
     # The id breaks ties, so that pages never repeat or skip a row.
     last = (sort or DEFAULT_SORT)[0][1]
     clauses.append(Case.id.desc() if last == "desc" else Case.id.asc())

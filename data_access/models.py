@@ -125,6 +125,8 @@ class Case(Base):
         Index("ix_cases_grid_reported", "grid_code", "reported_at"),
         Index("ix_cases_dispute_reported", "dispute_type", "reported_at"),
         Index("ix_cases_reporter_phone", "reporter_phone"),
+        # /ops sorted by deadline (case_query.EFFECTIVE_DEADLINE); migration 0003.
+        Index("ix_cases_effective_deadline", text("coalesce(extended_until, deadline_at)")),
         # The wall asks about open cases all the time; history must not slow it down.
         Index(
             "ix_cases_open_deadline",

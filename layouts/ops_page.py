@@ -38,8 +38,13 @@ def _multi(name: str, raw: str | None, lang: str) -> dcc.Dropdown:
 
 def filter_bar(query: dict[str, str], lang: str) -> html.Div:
     units = territory_values(query.get("unit"))
+    # The chosen unit starts as its own option (named by its code until the names arrive):
+    # dcc.Dropdown drops a value missing from options that arrive later, and when they come
+    # quickly it checks them against the initial ones, losing the URL's unit.
     territory = [dcc.Dropdown(id=f"ops-{level}", placeholder=t(f"ops.{level}", lang),
-                              value=units[level], options=[], className="ops-filter")
+                              value=units[level], className="ops-filter",
+                              options=[{"label": units[level], "value": units[level]}]
+                              if units[level] else [])
                  for level in TERRITORY]
     period = dcc.Dropdown(
         id="ops-period", placeholder=t("ops.period", lang), value=query.get("period") or None,
@@ -57,8 +62,8 @@ def filter_bar(query: dict[str, str], lang: str) -> html.Div:
     search = dcc.Input(id="ops-q", type="search", debounce=True, value=query.get("q") or "",
                        placeholder=t("ops.q", lang), className="form-control")
     return html.Div(className="ops-filter-bar", children=[
-        html.Div(territory, className="ops-row"),
-        html.Div([_multi(n, query.get(n), lang) for n in LIST_FILTERS], className="ops-row"),
+        html.Div([*territory, *(_multi(n, query.get(n), lang) for n in LIST_FILTERS)],
+                 className="ops-row"),
         html.Div([period, dates, html.Div(search, className="ops-search"), flags,
                   html.A(t("ops.reset", lang), href=f"/ops?lang={lang}" if lang != "zh"
                          else "/ops", className="btn btn-outline-secondary btn-sm")],
@@ -91,9 +96,15 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                        href="/ops/export.xlsx", className="btn btn-sm btn-outline-primary"),
             ]),
         ]),
-        html.Div(className="ops-main", children=[
+        # The detail column appears only while a case is open (assets/ops.css, `has-case`),
+        # so that the table has the whole width otherwise.
+        html.Div(id="ops-main", className="ops-main", children=[
             html.Div(ops_table.grid(lang), className="ops-table"),
-            html.Aside(id="ops-detail", className="ops-detail",
-                       children=html.P(t("ops.pick_case", lang), className="text-muted p-3")),
+            html.Aside(className="ops-detail", children=[
+                html.Button(id="ops-detail-close", className="btn-close ops-detail-close",
+                            title=t("ops.close_detail", lang),
+                            **{"aria-label": t("ops.close_detail", lang)}),
+                html.Div(id="ops-detail"),
+            ]),
         ]),
     ])

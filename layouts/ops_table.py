@@ -10,14 +10,24 @@ from dash import html
 
 from layouts.i18n import label, t
 
-COLUMNS = ("external_id", "title", "deadline_state", "stage", "reported_at", "deadline_at",
-           "county_name", "township_name", "grid_name", "major_class", "source", "priority",
-           "responsible_unit", "handler", "supervision_level", "acknowledged_by")
+COLUMNS = ("external_id", "title", "deadline_state", "stage", "place", "category", "source",
+           "priority", "reported_at", "deadline_at", "responsible_unit", "supervision_level",
+           "acknowledged_by")
 SORTABLE = {"external_id", "title", "stage", "reported_at", "deadline_at", "major_class",
             "source", "priority", "supervision_level"}
 # Vocabulary columns: the cell shows the label, the row carries the code.
-CODED = {"deadline_state": "deadline", "stage": "stage", "major_class": "major",
-         "source": "source", "priority": "priority"}
+CODED = {"deadline_state": "deadline", "stage": "stage", "source": "source",
+         "priority": "priority"}
+# Shown columns that sort by another field (the grid sends the colId).
+SORT_AS = {"category": "major_class"}
+# Pixel widths at 14 px Noto Sans CJK; the title and the place share what is left.
+WIDTHS = {"external_id": 150, "deadline_state": 104, "stage": 100, "category": 170,
+          "source": 112, "priority": 92, "reported_at": 158, "deadline_at": 158,
+          "responsible_unit": 130, "supervision_level": 96, "acknowledged_by": 96}
+FLEX = {"title": (3, 220), "place": (2, 200)}
+# Long text gets the browser's own tooltip (the title attribute: plain text, never HTML).
+TOOLTIPS = {"external_id", "title", "place", "category", "responsible_unit"}
+PLACE_PARTS = ("county_name", "township_name", "grid_name")
 STATE_COLOURS = {"normal": "success", "approaching": "warning", "overdue": "danger",
                  "long_overdue": "dark", "open": "primary", "closed": "secondary",
                  "total": "light"}
@@ -27,10 +37,16 @@ BLOCK_SIZE = 100
 def column_defs(lang: str) -> list[dict]:
     defs = []
     for col in COLUMNS:
-        d = {"field": col, "headerName": t(f"col.{col}", lang), "sortable": col in SORTABLE}
-        if col in ("title",):
-            d["flex"] = 2
-            d["minWidth"] = 180
+        d: dict = {"field": col, "headerName": t(f"col.{col}", lang),
+                   "sortable": SORT_AS.get(col, col) in SORTABLE}
+        if col in SORT_AS:
+            d["colId"] = SORT_AS[col]
+        if col in FLEX:
+            d["flex"], d["minWidth"] = FLEX[col]
+        else:
+            d["width"] = WIDTHS[col]
+        if col in TOOLTIPS:
+            d["tooltipField"] = col
         if col == "deadline_state":
             d["cellClassRules"] = {f"ops-state-{s}": f"params.data && params.data.{col}_code"
                                    f" == '{s}'" for s in ("approaching", "overdue",
@@ -44,13 +60,14 @@ def grid(lang: str) -> dag.AgGrid:
         id="ops-grid",
         rowModelType="infinite",
         columnDefs=column_defs(lang),
-        defaultColDef={"resizable": True, "filter": False, "minWidth": 90},
+        defaultColDef={"resizable": True, "filter": False, "minWidth": 70},
         getRowId="params.data.id",
         dashGridOptions={"cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
                          "infiniteInitialRowCount": 1, "rowSelection": {"mode": "singleRow",
                                                                         "checkboxes": False},
                          "animateRows": False, "suppressCellFocus": True,
-                         "localeText": {"loadingOoo": "…"}},
+                         "enableBrowserTooltips": True, "rowHeight": 34,
+                         "headerHeight": 36, "localeText": {"loadingOoo": "…"}},
         className="ag-theme-alpine",
         style={"height": "100%", "width": "100%"},
     )
@@ -77,6 +94,9 @@ def grid_rows(rows: list[dict], lang: str, zone: ZoneInfo) -> list[dict]:
         for col, kind in CODED.items():
             row[f"{col}_code"] = r.get(col)
             row[col] = label(kind, r.get(col), lang)
+        row["place"] = "·".join(r.get(p) or "" for p in PLACE_PARTS)
+        row["category"] = f"{label('major', r.get('major_class'), lang)}·" \
+                          f"{label('subclass', r.get('subclass'), lang)}"
         if r.get("deadline_state") == "closed":
             row["deadline_state"] = t("ops.count.closed", lang)
         row["reported_at"] = local_text(r["reported_at"], zone)

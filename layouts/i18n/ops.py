@@ -30,6 +30,7 @@ TEXT: dict[str, dict[str, str]] = {
     "ops.count.closed": {"zh": "已结束", "en": "Finished"},
     "ops.count.total": {"zh": "合计", "en": "Total"},
     "ops.bad_filter": {"zh": "筛选条件有误", "en": "Bad filter"},
+    "ops.close_detail": {"zh": "关闭详情", "en": "Close the case"},
     "ops.pick_case": {"zh": "点击表格中的案件查看详情", "en": "Click a case in the table"},
     "ops.no_case": {"zh": "案件不存在", "en": "No such case"},
     "role.duty_officer": {"zh": "值班员", "en": "Duty officer"},
@@ -59,6 +60,8 @@ TEXT: dict[str, dict[str, str]] = {
     "col.reporter_name": {"zh": "反映人", "en": "Reporter"},
     "col.reporter_phone": {"zh": "联系电话", "en": "Phone"},
     "col.description": {"zh": "描述", "en": "Description"},
+    "col.place": {"zh": "位置(县区·镇街·网格)", "en": "Place (county·township·grid)"},
+    "col.category": {"zh": "类别", "en": "Category"},
     "col.time_left": {"zh": "剩余时间", "en": "Time left"},
     # the detail panel
     "detail.fields": {"zh": "案件信息", "en": "Case"},

@@ -1,6 +1,7 @@
 """The `govwall` command as an operator meets it: help for everything, clear errors."""
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -50,3 +51,46 @@ def test_geo_import_of_a_bad_file_fails_with_a_message_and_exit_code_1(tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("govwall geo import: ")
     assert "FeatureCollection" in err
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    """An initialised SQLite database the commands find through the environment."""
+    monkeypatch.setenv("GOVWALL_VAR_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", url)
+    assert main(["init-db"]) == 0
+    return url
+
+
+def test_user_add_reads_the_password_from_stdin_and_it_signs_in(cli_db, monkeypatch, capsys):
+    from data_access.accounts import authenticate
+    from data_access.db import make_engine, session_factory
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password-1\n"))
+    assert main(["user", "add", "zhang", "--role", "duty_officer", "--name", "张值班",
+                 "--password-stdin"]) == 0
+    assert "user zhang (duty_officer) created" in capsys.readouterr().out
+    engine = make_engine(cli_db)
+    with session_factory(engine)() as session:
+        user = authenticate(session, "zhang", "a-long-password-1")
+        assert user is not None and user.display_name == "张值班"
+        assert authenticate(session, "zhang", "a-long-password-1x") is None
+    engine.dispose()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("another-password-2\n"))
+    assert main(["user", "add", "zhang", "--role", "leader", "--password-stdin"]) == 1
+    assert capsys.readouterr().err.startswith("govwall user add: ")
+
+
+def test_kiosk_tokens_are_created_listed_and_revoked(cli_db, capsys):
+    assert main(["kiosk-token", "create", "--label", "大厅左屏"]) == 0
+    out = capsys.readouterr().out
+    token = out.splitlines()[1]
+    assert f"/wall?kiosk={token}" in out
+    assert main(["kiosk-token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "大厅左屏" in listing and "active" in listing and token not in listing
+    assert main(["kiosk-token", "revoke", "--label", "大厅左屏"]) == 0
+    assert "revoked 1 kiosk token(s)" in capsys.readouterr().out
+    assert main(["kiosk-token", "list"]) == 0
+    assert "\trevoked " in capsys.readouterr().out

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from dash import Input, Output
 from sqlalchemy import select
 
 from dashboard.app import create_app
@@ -23,9 +22,6 @@ def app(ops_backend):
     settings = Settings(env="test", database_url=ops_backend.database_url,
                         redis_url=ops_backend.redis_url, redis_namespace=ops_backend.namespace)
     dash_app = create_app(settings)
-    # Stands for the wall's callbacks (the wall is built on its own branch).
-    dash_app.callback(Output("wall-probe", "children"), Input("wall-probe-in", "value"))(
-        lambda value: f"wall {value}")
     yield dash_app
     dash_app.server.config["GOVWALL_RUNTIME"].close()
 
@@ -46,7 +42,14 @@ def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object
 COUNTS = callback([("ops-counts", "children")],
                   [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0)],
                   [("ops-lang", "data", "zh")])
-WALL = callback([("wall-probe", "children")], [("wall-probe-in", "value", "x")])
+# The wall's alert board (a real wall callback): it lists the overdue cases of the fixture.
+WALL = callback(
+    [("wall-alerts-body", "children"), ("wall-alerts-red-ids", "data"),
+     ("wall-alerts-status", "children"), ("wall-alerts-tile", "className"),
+     ("wall-alerts-state", "data")],
+    [("wall-alerts-tick", "n_intervals", 1), ("wall-unit", "data", COUNTY)],
+    [("wall-config", "data", {"lang": "zh", "rows": 12}), ("wall-alerts-state", "data", None)])
+REPORTER = ("王小明", "13812345678", "138****5678", "王*")
 
 
 def pages(path: str) -> dict:
@@ -89,11 +92,22 @@ def test_nobody_is_sent_to_sign_in_or_refused(app):
     page = client.get("/ops?unit=320303")
     assert page.status_code == 302
     assert page.headers["Location"].startswith("/login?next=/ops")
+    deep = client.get("/ops?deadline=overdue,long_overdue&open=1").headers["Location"]
+    login = client.get(deep).get_data(as_text=True)
+    assert 'name="next" value="/ops?deadline=overdue,long_overdue&amp;open=1"' in login
     assert client.get("/wall").status_code == 302
     assert post(client, COUNTS).status_code == 401
     assert post(client, WALL).status_code == 401
     assert post(client, pages("/ops")).status_code == 401
     assert client.get("/ops/export.csv").status_code == 401
+
+
+def test_wall_callbacks_answer_a_kiosk_without_personal_data(app, ops_backend):
+    response = post(client_as(app, "kiosk", ops_backend), WALL)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "OPS-D" in text  # the long-overdue case is on the board...
+    assert not [r for r in REPORTER if r in text]  # ...without who reported it
 
 
 def test_kiosk_screen_sees_the_wall_only(app, ops_backend):
@@ -174,3 +188,41 @@ def test_next_never_leaves_the_site(app):
     assert response.headers["Location"] == "/ops"
     page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
     assert 'name="next" value="/ops"' in page
+
+
+def unmask(case_id: int) -> dict:
+    return callback([("ops-unmask-contact", "children")], [("ops-unmask-btn", "n_clicks", 1)],
+                    [("ops-act-case", "data", case_id), ("ops-lang", "data", "zh")])
+
+
+def unmask_records(ops_backend, case_id: int) -> list[str]:
+    with ops_backend.sessions() as session:
+        return list(session.scalars(select(CaseTransition.actor).where(
+            CaseTransition.case_id == case_id, CaseTransition.kind == "unmask")))
+
+
+def test_a_leader_unmasks_once_and_it_is_recorded(app, ops_backend):
+    case_id = ops_backend.case_ids["G"]
+    before = unmask_records(ops_backend, case_id)
+    response = post(client_as(app, "lead"), unmask(case_id))
+    assert response.status_code == 200
+    assert "13812345678" in response.get_data(as_text=True)
+    assert unmask_records(ops_backend, case_id) == [*before, "lead-name"]
+
+
+@pytest.mark.parametrize(("who", "status"), [("duty", 403), ("kiosk", 403), (None, 401)])
+def test_others_cannot_unmask(app, ops_backend, who, status):
+    case_id = ops_backend.case_ids["G"]
+    before = unmask_records(ops_backend, case_id)
+    response = post(client_as(app, who, ops_backend), unmask(case_id))
+    assert response.status_code == status
+    assert "13812345678" not in response.get_data(as_text=True)
+    assert unmask_records(ops_backend, case_id) == before
+
+
+def test_sign_in_page_in_english(app):
+    page = app.server.test_client().get("/login?lang=en&next=/ops")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<html lang="en">' in text
+    assert "Duty sign-in" in text and ">Sign in</button>" in text
+    assert 'name="lang" value="en"' in text and "值班登录" not in text
