@@ -1,14 +1,14 @@
 """case_daily rollup (cases per local day × county × category) and its built days
 
 Revision ID: 7c3e9a1f52d8
-Revises: 5b1d0c2e7a41
+Revises: 7c3e91a0d5f2
 Create Date: 2026-11-23 19:05:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '7c3e9a1f52d8'
-down_revision = '5b1d0c2e7a41'
+down_revision = '7c3e91a0d5f2'
 branch_labels = None
 depends_on = None
 
