@@ -1,6 +1,7 @@
 """`govwall demo`: the whole product on the embedded defaults, in one process."""
 from __future__ import annotations
 
+import signal
 import threading
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from dashboard.settings import Settings
 
 def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) -> int:
     from dashboard.app import create_app
+    from data_access.accounts import DEMO_ADMIN, ensure_demo_accounts
     from data_access.counter_sync import rebuild_today
     from data_access.migrate import upgrade
     from data_access.stats import has_cases
@@ -39,8 +41,6 @@ def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) 
                 "stop": stop, "seed": None, "duration": None},
     )
     simulator.start()
-    from data_access.accounts import DEMO_ADMIN, ensure_demo_accounts
-
     with runtime.sessions.begin() as session:
         token, password = ensure_demo_accounts(session, settings.secret_key, datetime.now(UTC))
     app = create_app(settings, runtime)
@@ -49,6 +49,9 @@ def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) 
     print(f"\n  govwall is running:  http://{host}:{port}/wall?kiosk={token}"
           f"\n  duty officers:       http://{host}:{port}/ops   sign in as {sign_in}\n",
           flush=True)
+    # A service manager stops us with SIGTERM: leave like Ctrl-C, so the simulator stops and
+    # the embedded redis-server is shut down instead of being orphaned.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         app.run(host=host, port=port, debug=False)
     finally:
@@ -56,3 +59,7 @@ def run_demo(settings: Settings, host: str, port: int, days: int, speed: float) 
         simulator.join(timeout=10)
         runtime.close()
     return 0
+
+
+def _exit_on_sigterm(_signum, _frame) -> None:
+    raise SystemExit(0)
