@@ -1,10 +1,20 @@
 """Overdue alerts and the red/yellow ranking per county."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Output, no_update
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, case_href, filter_href, fresh, load, now, stale, view
+from callbacks.wall.common import (
+    FAILURES,
+    case_href,
+    filter_href,
+    fresh,
+    load,
+    now,
+    register_tile,
+    stale,
+    view,
+)
 from data_access import alerts
 from layouts.wall import ids
 from layouts.wall.alerts import alert_board, red_ids
@@ -36,10 +46,5 @@ def refresh_alerts(_n, unit: str | None, config: dict, state: dict | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.body("alerts"), "children"), Output(ids.ALERT_RED_IDS, "data"),
-        Output(ids.status("alerts"), "children"), Output(ids.tile("alerts"), "className"),
-        Output(ids.state("alerts"), "data"),
-        Input(ids.tick("alerts"), "n_intervals"), Input(ids.UNIT, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("alerts"), "data"),
-    )(refresh_alerts)
+    register_tile(app, "alerts", refresh_alerts,
+                  [Output(ids.body("alerts"), "children"), Output(ids.ALERT_RED_IDS, "data")])

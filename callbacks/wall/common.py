@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from dash import Dash, Input, Output, State
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from callbacks.context import current
 from data_access.cache import Cached, cached
 from data_access.case_filters import CaseFilter
 from data_access.wall_scope import Scope, ScopeError, scope_for
+from layouts.wall import ids
 from layouts.wall.tile import status_fresh, status_stale, tile_class
 
 T = TypeVar("T")
@@ -64,3 +66,18 @@ def case_href(external_id: str) -> str:
 
 def filter_href(**fields) -> str:
     return CaseFilter(**fields).href()
+
+
+def register_tile(app: Dash, panel: str, refresh: Callable, content: list[Output],
+                  extra_inputs: tuple[Input, ...] = (), extra_states: tuple[State, ...] = ()
+                  ) -> None:
+    """Wire a tile's refresh the one way every tile refreshes: its own interval and the
+    view drive it; it returns its content, then its status line, class and last good state
+    (see fresh/stale)."""
+    app.callback(
+        *content,
+        Output(ids.status(panel), "children"), Output(ids.tile(panel), "className"),
+        Output(ids.state(panel), "data"),
+        Input(ids.tick(panel), "n_intervals"), Input(ids.UNIT, "data"), *extra_inputs,
+        State(ids.CONFIG, "data"), State(ids.state(panel), "data"), *extra_states,
+    )(refresh)

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, no_update
 from flask import Response, abort
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, fresh, load, now, stale, view
+from callbacks.wall.common import FAILURES, fresh, load, now, register_tile, stale, view
 from data_access import coverage
 from data_access.wall_scope import Scope, ScopeError
 from layouts.wall import ids
@@ -78,13 +78,8 @@ def geometry_json(unit: str, level: str) -> Response:
 
 def register(app: Dash) -> None:
     app.server.add_url_rule("/wall/geo/<unit>/<level>.json", "wall_geometry", geometry_json)
-    app.callback(
-        Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_KEY, "data"),
-        Output(ids.MAP_CAPTION, "children"),
-        Output(ids.status("coverage"), "children"), Output(ids.tile("coverage"), "className"),
-        Output(ids.state("coverage"), "data"),
-        Input(ids.tick("coverage"), "n_intervals"), Input(ids.UNIT, "data"),
-        Input(ids.MEASURE, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("coverage"), "data"),
-        State(ids.MAP_KEY, "data"),
-    )(refresh_map)
+    register_tile(app, "coverage", refresh_map,
+                  [Output(ids.MAP_GRAPH, "figure"), Output(ids.MAP_KEY, "data"),
+                   Output(ids.MAP_CAPTION, "children")],
+                  extra_inputs=(Input(ids.MEASURE, "data"),),
+                  extra_states=(State(ids.MAP_KEY, "data"),))

@@ -1,10 +1,10 @@
 """Disputes: trend, resolution levels (721), outcomes, today vs last week."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Output, no_update
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, fresh, load, now, stale, view
+from callbacks.wall.common import FAILURES, fresh, load, now, register_tile, stale, view
 from data_access import disputes
 from layouts.wall import ids
 from layouts.wall.disputes import outcome_chips, today_text
@@ -37,11 +37,7 @@ def refresh_disputes(_n, unit: str | None, config: dict, state: dict | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.DISPUTES_TREND, "figure"), Output(ids.DISPUTES_LEVELS, "figure"),
-        Output(ids.DISPUTES_OUTCOMES, "children"), Output(ids.DISPUTES_TODAY, "children"),
-        Output(ids.status("disputes"), "children"), Output(ids.tile("disputes"), "className"),
-        Output(ids.state("disputes"), "data"),
-        Input(ids.tick("disputes"), "n_intervals"), Input(ids.UNIT, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("disputes"), "data"),
-    )(refresh_disputes)
+    register_tile(app, "disputes", refresh_disputes,
+                  [Output(ids.DISPUTES_TREND, "figure"), Output(ids.DISPUTES_LEVELS, "figure"),
+                   Output(ids.DISPUTES_OUTCOMES, "children"),
+                   Output(ids.DISPUTES_TODAY, "children")])

@@ -1,10 +1,19 @@
 """Headline indicators: live counters every few seconds, DB figures and rates less often."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Output, no_update
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, filter_href, fresh, load, now, stale, view
+from callbacks.wall.common import (
+    FAILURES,
+    filter_href,
+    fresh,
+    load,
+    now,
+    register_tile,
+    stale,
+    view,
+)
 from data_access import kpis
 from data_access.wall_scope import Scope
 from layouts.wall import ids
@@ -42,9 +51,4 @@ def refresh_kpis(_n, unit: str | None, config: dict, state: dict | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.KPI_DATA, "data"), Output(ids.status("kpis"), "children"),
-        Output(ids.tile("kpis"), "className"), Output(ids.state("kpis"), "data"),
-        Input(ids.tick("kpis"), "n_intervals"), Input(ids.UNIT, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("kpis"), "data"),
-    )(refresh_kpis)
+    register_tile(app, "kpis", refresh_kpis, [Output(ids.KPI_DATA, "data")])

@@ -1,10 +1,19 @@
 """Today's mix by source and major class."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Output, no_update
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, filter_href, fresh, load, now, stale, view
+from callbacks.wall.common import (
+    FAILURES,
+    filter_href,
+    fresh,
+    load,
+    now,
+    register_tile,
+    stale,
+    view,
+)
 from data_access import mix
 from layouts.wall import ids
 from layouts.wall.mix import mix_body
@@ -33,9 +42,4 @@ def refresh_mix(_n, unit: str | None, config: dict, state: dict | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.body("mix"), "children"), Output(ids.status("mix"), "children"),
-        Output(ids.tile("mix"), "className"), Output(ids.state("mix"), "data"),
-        Input(ids.tick("mix"), "n_intervals"), Input(ids.UNIT, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("mix"), "data"),
-    )(refresh_mix)
+    register_tile(app, "mix", refresh_mix, [Output(ids.body("mix"), "children")])

@@ -1,10 +1,10 @@
 """The live incident board."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Output, no_update
 
 from callbacks.context import current
-from callbacks.wall.common import FAILURES, case_href, fresh, load, now, stale, view
+from callbacks.wall.common import FAILURES, case_href, fresh, load, now, register_tile, stale, view
 from data_access import queue
 from layouts.wall import ids
 from layouts.wall.queue import queue_pages
@@ -29,9 +29,4 @@ def refresh_queue(_n, unit: str | None, config: dict, state: dict | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.body("queue"), "children"), Output(ids.status("queue"), "children"),
-        Output(ids.tile("queue"), "className"), Output(ids.state("queue"), "data"),
-        Input(ids.tick("queue"), "n_intervals"), Input(ids.UNIT, "data"),
-        State(ids.CONFIG, "data"), State(ids.state("queue"), "data"),
-    )(refresh_queue)
+    register_tile(app, "queue", refresh_queue, [Output(ids.body("queue"), "children")])
