@@ -6,7 +6,9 @@ them without round trips. Timestamps are numpy datetime64 (UTC; NaT for none).
 `bulk_loading` is the fast path for millions of rows: one transaction, the target tables'
 secondary indexes (and on PostgreSQL their unique and foreign-key constraints) dropped for the
 load and recreated at the end from the models' metadata, so the schema after the load is the
-migrated one. Building an index once is several times cheaper than maintaining it row by row.
+migrated one. On PostgreSQL, indexes that a migration made outside the models (the trigram
+indexes of migration 0005, which need an extension) are dropped too and recreated from their
+catalogue definition. Building an index once is several times cheaper than maintaining it row by row.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.schema import AddConstraint, Constraint, DropConstraint
 
@@ -121,6 +124,18 @@ def _droppable(table: Table, postgres: bool) -> tuple[list[Index], list[Constrai
     return list(table.indexes), constraints
 
 
+def _catalog_only_indexes(connection: Connection, table: Table) -> list[tuple[str, str]]:
+    """PostgreSQL: (name, CREATE statement) of the table's indexes that are not in the models
+    and back no constraint."""
+    known = {index.name for index in table.indexes}
+    rows = connection.execute(text(
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+        "WHERE i.schemaname = current_schema() AND i.tablename = :table "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"),
+        {"table": table.name})
+    return [(name, definition) for name, definition in rows if name not in known]
+
+
 @contextmanager
 def bulk_loading(engine: Engine, tables: Sequence[Table]) -> Iterator[Connection]:
     """A connection in one transaction for loading many rows into `tables` (see the module
@@ -134,6 +149,10 @@ def bulk_loading(engine: Engine, tables: Sequence[Table]) -> Iterator[Connection
                     for name, value in POSTGRES_LOAD_SETTINGS.items():
                         connection.execute(select(func.set_config(name, value, True)))
                 dropped = [_droppable(t, postgres) for t in tables]
+                unmodelled = [i for t in tables for i in _catalog_only_indexes(connection, t)] \
+                    if postgres else []
+                for name, _ in unmodelled:
+                    connection.exec_driver_sql(f'DROP INDEX "{name}"')
                 for indexes, constraints in dropped:
                     for constraint in constraints:
                         connection.execute(DropConstraint(constraint))
@@ -147,6 +166,8 @@ def bulk_loading(engine: Engine, tables: Sequence[Table]) -> Iterator[Connection
                         index.create(connection)
                     for constraint in constraints:
                         connection.execute(AddConstraint(constraint))
+                for _, definition in unmodelled:
+                    connection.exec_driver_sql(definition)
                 if postgres:
                     connection.exec_driver_sql(
                         "ANALYZE " + ", ".join(f'"{t.name}"' for t in tables))
