@@ -129,11 +129,15 @@
         signals += 1;
         return "alert-signal on " + (signals % 2 ? "odd" : "even");
       },
-      followClick: function (click) {
+      followClick: function (click, measure) {
         var point = click && click.points && click.points[0];
-        // The same URL as CaseFilter(unit=code, open=True).href() (data_access/case_filters.py).
+        // The cases behind the colour: an overdue map opens the area's overdue cases, any
+        // other its open cases. The same URLs as CaseFilter(unit=code, deadline=("overdue",
+        // "long_overdue")).href() and CaseFilter(unit=code, open=True).href()
+        // (data_access/case_filters.py; tests/browser/test_wall_browser.py holds them equal).
+        var cases = measure === "overdue" ? "deadline=overdue%2Clong_overdue" : "open=1";
         if (point && point.location) {
-          window.location.href = "/ops?unit=" + encodeURIComponent(point.location) + "&open=1";
+          window.location.href = "/ops?unit=" + encodeURIComponent(point.location) + "&" + cases;
         }
         return NO();
       }

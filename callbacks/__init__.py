@@ -7,7 +7,7 @@ from callbacks import context, ops_detail, ops_filters, ops_table, wall
 
 
 def register_all(app: Dash, runtime, cache) -> None:
-    context.bind(runtime, cache)
+    context.bind(app.server, runtime, cache)
     for module in (ops_filters, ops_table, ops_detail):
         module.register(app)
     wall.register(app)

@@ -8,7 +8,8 @@ secondary indexes (and on PostgreSQL their unique and foreign-key constraints) d
 load and recreated at the end from the models' metadata, so the schema after the load is the
 migrated one. On PostgreSQL, indexes that a migration made outside the models (the trigram
 indexes of migration 0005, which need an extension) are dropped too and recreated from their
-catalogue definition. Building an index once is several times cheaper than maintaining it row by row.
+catalogue definition. Building an index once is several times cheaper than maintaining it
+row by row.
 """
 from __future__ import annotations
 

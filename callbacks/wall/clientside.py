@@ -33,4 +33,5 @@ def register(app: Dash) -> None:
     app.clientside_callback(_js("signalAlerts"), Output(ids.ALERT_SIGNAL, "className"),
                             Input(ids.ALERT_RED_IDS, "data"))
     app.clientside_callback(_js("followClick"), Output(ids.MAP_GRAPH, "className"),
-                            Input(ids.MAP_GRAPH, "clickData"), prevent_initial_call=True)
+                            Input(ids.MAP_GRAPH, "clickData"), State(ids.MEASURE, "data"),
+                            prevent_initial_call=True)

@@ -134,6 +134,7 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
     fig.add_choropleth(
         geojson=fill_geojson_url, locations=values["code"].tolist(), zmin=0, **style,
         marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
+        hoverinfo="none",  # no hover labels on a wall, but hover (hence clicks) still fire
         colorbar={**colorbar, "thickness": round(14 * unit), "len": 0.7, "x": 1.0,
                   "outlinewidth": 0, "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
     )
@@ -141,7 +142,10 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         geojson=outline_geojson_url, locations=outline_codes, z=[0] * len(outline_codes),
         colorscale=[[0, TRANSPARENT], [1, TRANSPARENT]], showscale=False,
         marker_line_color=theme.ACCENT, marker_line_width=1.6 * unit,
+        hoverinfo="skip",  # a click goes through the outlines to the area below
     )
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
                     bgcolor=TRANSPARENT, showframe=False)
-    return apply_theme(fig, unit)
+    # plotly emits a click only for the point under hover: with the theme's hovermode=False a
+    # click on an area did nothing, and the map's drill-down to /ops was dead.
+    return apply_theme(fig, unit).update_layout(hovermode="closest")

@@ -31,7 +31,8 @@ def order_for_board(frame: pd.DataFrame) -> pd.DataFrame:
 def _row(case, lang: str, now: datetime, zone: ZoneInfo, href: Callable[[str], str]):
     is_new = now - case.reported_at < NEW_FOR
     urgent = case.priority == "urgent" and case.stage not in OPEN_ENDED
-    due = case.due if isinstance(case.due, datetime) and case.stage not in OPEN_ENDED else None
+    # A case not yet registered has no deadline: NaT in the frame (and NaT is a datetime).
+    due = case.due if pd.notna(case.due) and case.stage not in OPEN_ENDED else None
     classes = "queue-row" + (" new" if is_new else "") + (" urgent" if urgent else "")
     return html.A(className=classes, href=href(case.external_id), children=[
         html.Span(case.reported_at.astimezone(zone).strftime("%H:%M"), className="q-time"),
@@ -39,7 +40,7 @@ def _row(case, lang: str, now: datetime, zone: ZoneInfo, href: Callable[[str], s
                    html.B(label("priority", "urgent", lang), className="badge-urgent")
                    if urgent else None, case.title], className="q-title"),
         html.Span("—" if due is None else "", className="q-left countdown",
-                  **({"data-due": int(due.timestamp() * 1000)} if due else {})),
+                  **({"data-due": int(due.timestamp() * 1000)} if due is not None else {})),
         html.Span(className="q-line2", children=[
             html.Span(f"{label('subclass', case.subclass, lang)} · "
                       f"{label('source', case.source, lang)}", className="q-cat"),

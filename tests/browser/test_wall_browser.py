@@ -9,8 +9,12 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
 from data_access.accounts import create_kiosk_token
+from data_access.case_filters import CaseFilter
 from data_access.db import make_engine
+from layouts.wall.ids import MAP_GRAPH
 from tests.browser.conftest import ARTIFACTS
+from tests.support.browser import sign_in
+from tests.support.kiosk import add_people
 from tests.support.redis_server import RedisServer
 from tests.support.wall_region import GRIDS, XSS_TITLE, seed_wall_region
 
@@ -29,6 +33,24 @@ SMALLEST_TEXT_JS = """() => {
     if (size < smallest) { smallest = size; where = el.className + ' ' + el.textContent; }
   }
   return [smallest, where.slice(0, 80)];
+}"""
+
+
+# A point on screen inside the n-th area of the map's fill trace (areas are drawn in the
+# order of the trace's locations).
+INSIDE_AREA = """([graph, n]) => {
+    const path = document.querySelector(graph + ' .trace.choropleth')
+        .querySelectorAll('.choroplethlocation')[n];
+    const box = path.getBBox(), matrix = path.getScreenCTM();
+    for (let i = 1; i < 400; i++) {
+        const p = new DOMPoint(box.x + box.width * ((i % 20) + 0.5) / 20,
+                               box.y + box.height * (Math.floor(i / 20) + 0.5) / 20);
+        if (path.isPointInFill(p)) {
+            const s = p.matrixTransform(matrix);
+            return [s.x, s.y];
+        }
+    }
+    throw new Error('no point inside area ' + n);
 }"""
 
 
@@ -213,4 +235,33 @@ def test_tiles_go_stale_when_redis_goes_away_and_recover(wall_on_a_stoppable_red
     for panel in PANELS:
         page.wait_for_selector(f"#wall-{panel}-tile:not(.stale)", timeout=30_000)
     assert page.inner_text("#wall-alerts-status").startswith("更新于")
+    page.close()
+
+
+@pytest.mark.parametrize(("measure", "cases"), [
+    ("open", {"open": True}), ("overdue", {"deadline": ("overdue", "long_overdue")})])
+def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, measure, cases):
+    """The map pinned to a count of cases: clicking an area opens /ops on exactly the cases
+    its colour counts (the URL CaseFilter.href() makes), and /ops shows the same number."""
+    add_people(live_wall.backend.sessions)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    sign_in(page, live_wall.url, f"/wall?measure={measure}")
+    graph = f"#{MAP_GRAPH}"
+    page.wait_for_function(f"() => {{ const g = document.querySelector('{graph} .js-plotly-plot'); "
+                           "return g && g.data && g.data[0] && g.data[0].locations && "
+                           "g.data[0].locations.length > 0; }", timeout=30_000)
+    fill = page.evaluate(f"() => {{ const d = document.querySelector('{graph} .js-plotly-plot')"
+                         ".data[0]; return {locations: d.locations, z: d.z}; }")
+    value = max(fill["z"])
+    n = fill["z"].index(value)
+    assert value > 0  # the seeded region has open and overdue cases
+    # the areas come from a GeoJSON URL: wait until they are drawn
+    page.wait_for_function(f"() => {{ const p = document.querySelector('{graph} .trace.choropleth"
+                           " .choroplethlocation'); return p && p.getBBox().width > 0; }",
+                           timeout=30_000)
+    page.mouse.click(*page.evaluate(INSIDE_AREA, [graph, n]))
+    page.wait_for_url("**/ops?*", timeout=10_000)
+    assert page.url == live_wall.url + CaseFilter(unit=fill["locations"][n], **cases).href()
+    page.wait_for_function("document.querySelector('#ops-count-total') && document"
+                           f".querySelector('#ops-count-total').textContent == '{int(value)}'")
     page.close()

@@ -105,6 +105,24 @@ def test_queue_pages_put_urgent_open_cases_first_and_page():
     assert _texts(pages[0].children[0])[1:4] == ["紧急", "事件5", ""]
 
 
+def test_queue_row_of_a_case_without_deadline_shows_a_dash():
+    """A case reported but not yet registered has no deadline: NaT in the frame."""
+    frame = pd.DataFrame([
+        {"id": i, "external_id": f"Q{i}", "reported_at": NOW - timedelta(minutes=10 * i),
+         "major_class": "urban", "subclass": "garbage", "title": f"事件{i}", "place": "p",
+         "source": "grid_patrol", "stage": "reported" if i == 2 else "handling",
+         "priority": "normal", "due": None if i == 2 else NOW + timedelta(hours=1)}
+        for i in (1, 2)])
+    assert frame["due"].isna().tolist() == [False, True]
+    rows = queue.queue_pages(frame, "zh", NOW, ZONE, str, rows_per_page=4)[0].children
+    countdowns = [next(c for c in row.children if "countdown" in (c.className or ""))
+                  for row in rows[:2]]
+    assert [c.children for c in countdowns] == ["", "—"]
+    assert countdowns[0].to_plotly_json()["props"]["data-due"] == \
+        int((NOW + timedelta(hours=1)).timestamp() * 1000)
+    assert "data-due" not in countdowns[1].to_plotly_json()["props"]
+
+
 def test_figures_carry_values_and_theme():
     daily = pd.DataFrame({"day": [NOW.date()] * 2, "dispute_type": ["labour", "neighbour"],
                           "count": [2, 5]})
@@ -121,6 +139,9 @@ def test_figures_carry_values_and_theme():
                                "zh", unit=2.0)
     assert list(fig.data[0].z) == [0.5, 1.0] and fig.data[0].geojson == "/g/fill.json"
     assert fig.data[0].colorbar.tickformat == ".0%"
+    # clicks need hover: none shown, the fill clickable, the outlines transparent to it
+    assert (fig.layout.hovermode, fig.data[0].hoverinfo, fig.data[1].hoverinfo) == \
+        ("closest", "none", "skip")
     assert fig.layout.font.size == 2 * theme.FIGURE_FONT_PX
 
 
