@@ -140,6 +140,20 @@
           window.location.href = "/ops?unit=" + encodeURIComponent(point.location) + "&" + cases;
         }
         return NO();
+      },
+      followDispute: function (click, unit) {
+        // A segment of the dispute trend: the disputes of its type(s) reported that day, in
+        // the view. The same URL as CaseFilter(unit=unit, dispute=types, date_from=day,
+        // date_to=day).href() (data_access/case_filters.py; tests/browser/test_wall_browser.py
+        // holds them equal).
+        var point = click && click.points && click.points[0];
+        if (point && point.customdata) {
+          var types = point.customdata[0], day = point.customdata[1];
+          var query = (unit ? "unit=" + encodeURIComponent(unit) + "&" : "") +
+            "dispute=" + encodeURIComponent(types) + "&from=" + day + "&to=" + day;
+          window.location.href = "/ops?" + query;
+        }
+        return NO();
       }
   });
 }());

@@ -35,3 +35,6 @@ def register(app: Dash) -> None:
     app.clientside_callback(_js("followClick"), Output(ids.MAP_GRAPH, "className"),
                             Input(ids.MAP_GRAPH, "clickData"), State(ids.MEASURE, "data"),
                             prevent_initial_call=True)
+    app.clientside_callback(_js("followDispute"), Output(ids.DISPUTES_TREND, "className"),
+                            Input(ids.DISPUTES_TREND, "clickData"), State(ids.UNIT, "data"),
+                            prevent_initial_call=True)

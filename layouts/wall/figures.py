@@ -53,19 +53,24 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
                                                            "_other"))
     pivot = series.pivot_table(index="day", columns="kind", values="count", aggfunc="sum",
                                fill_value=0)
+    rest = ",".join(sorted(set(totals.index) - set(top)))
     fig = go.Figure()
     for i, kind in enumerate([*top, "_other"]):
         if kind not in pivot:
             continue
         name = t("wall.disputes.other", lang) if kind == "_other" else label("dispute", kind, lang)
+        types = rest if kind == "_other" else kind
+        # customdata: what a click on a segment opens in /ops (assets/wall.js followDispute)
         fig.add_bar(x=[d.strftime("%m-%d") for d in pivot.index], y=pivot[kind].tolist(),
-                    name=name, marker_color=theme.SERIES[i % len(theme.SERIES)])
+                    name=name, marker_color=theme.SERIES[i % len(theme.SERIES)],
+                    customdata=[[types, d.isoformat()] for d in pivot.index], hoverinfo="none")
     fig.update_layout(barmode="stack", showlegend=True, bargap=0.15,
                       height=round(TREND_HEIGHT * unit),
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
                               "font": {"size": theme.px(theme.MIN_FONT_PX, unit)}})
     apply_theme(fig, unit)
-    fig.update_layout(showlegend=True)
+    # hover on (no labels: hoverinfo none) or plotly emits no clicks
+    fig.update_layout(showlegend=True, hovermode="closest")
     # Category axis: "11-22" labels must not be read as dates.
     fig.update_xaxes(type="category", nticks=6)
     return fig

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from data_access.accounts import create_kiosk_token
 from data_access.case_filters import CaseFilter
 from data_access.db import make_engine
-from layouts.wall.ids import MAP_GRAPH
+from layouts.wall.ids import DISPUTES_TREND, MAP_GRAPH
 from tests.browser.conftest import ARTIFACTS
 from tests.support.browser import sign_in
 from tests.support.kiosk import add_people
@@ -264,4 +264,32 @@ def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, me
     assert page.url == live_wall.url + CaseFilter(unit=fill["locations"][n], **cases).href()
     page.wait_for_function("document.querySelector('#ops-count-total') && document"
                            f".querySelector('#ops-count-total').textContent == '{int(value)}'")
+    page.close()
+
+
+def test_a_dispute_segment_opens_ops_on_its_cases(live_wall, browser):
+    """A segment of the dispute trend (a type on a day) opens /ops on exactly those disputes:
+    the URL CaseFilter.href() makes, and /ops counts the segment's height."""
+    add_people(live_wall.backend.sessions)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    sign_in(page, live_wall.url, "/wall?unit=320302")
+    graph = f"#{DISPUTES_TREND}"
+    page.wait_for_function(f"() => {{ const g = document.querySelector('{graph} .js-plotly-plot'); "
+                           "return g && g.data && g.data.some(t => t.customdata); }",
+                           timeout=30_000)
+    # the tallest segment of the first type
+    bars = page.evaluate(f"() => {{ const t = document.querySelector('{graph} .js-plotly-plot')"
+                         ".data[0]; return {y: t.y, customdata: t.customdata}; }")
+    n = bars["y"].index(max(bars["y"]))
+    types, day = bars["customdata"][n]
+    box = page.locator(f"{graph} .trace.bars").first.locator(".point").nth(n).bounding_box()
+    assert box and box["height"] > 0
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/ops?*", timeout=10_000)
+    wanted = CaseFilter(unit="320302", dispute=tuple(types.split(",")),
+                        date_from=date.fromisoformat(day), date_to=date.fromisoformat(day))
+    assert page.url == live_wall.url + wanted.href()
+    page.wait_for_function("document.querySelector('#ops-count-total') && document"
+                           f".querySelector('#ops-count-total').textContent == "
+                           f"'{max(bars['y'])}'")
     page.close()
