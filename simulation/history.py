@@ -195,13 +195,18 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         rng, "dispatched", urgent)), first_dispatch)
     handling = dispatched + _hours(lifecycle.step_hours(rng, "handling", urgent))
     work = lifecycle.handling_hours(rng, c["major_class"], c["subclass"], urgent)
-    first_handled = handling + _hours(work)
+    def office(at: np.ndarray, step: str) -> np.ndarray:
+        return lifecycle.in_office_hours(rng, at, step, urgent, zone)
+
+    first_handled = office(handling + _hours(work), "handled")
     reworked = live & (rng.random(n) < catalog.REWORK_SHARE)
     rework_at = _when(reworked, first_handled + _hours(lifecycle.step_hours(
         rng, "verified", urgent)))
-    handled = np.where(reworked, rework_at + _hours(0.5 * work), first_handled)
-    verified = handled + _hours(lifecycle.step_hours(rng, "verified", urgent))
-    closed = verified + _hours(lifecycle.step_hours(rng, "closed", urgent))
+    handled = np.where(reworked, office(rework_at + _hours(0.5 * work), "handled"),
+                       first_handled)
+    verified = office(handled + _hours(lifecycle.step_hours(rng, "verified", urgent)),
+                      "verified")
+    closed = office(verified + _hours(lifecycle.step_hours(rng, "closed", urgent)), "closed")
 
     level_codes = np.array(v.RESOLUTION_LEVELS, dtype=object)
     resolved_level = np.empty(n, dtype=object)
@@ -236,7 +241,8 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
     followup_share = np.where(citizen, catalog.FOLLOWUP_SHARE_CITIZEN,
                               catalog.FOLLOWUP_SHARE_PATROL)
     followed = live & (rng.random(n) < followup_share)
-    followup_at = _when(followed, closed + _hours(lifecycle.step_hours(rng, "followup", urgent)))
+    followup_at = _when(followed, office(
+        closed + _hours(lifecycle.step_hours(rng, "followup", urgent)), "followup"))
     satisfaction = np.array(catalog.SATISFACTION[0], dtype=object)[
         catalog.pick(rng, catalog.SATISFACTION, n)]
 

@@ -136,6 +136,20 @@ def test_figures_inside_the_calibrated_bands(seeded):
     assert old_closed / old_total >= 0.99
 
 
+def test_cases_close_in_office_hours_unless_urgent(seeded):
+    """The desks close cases from 08:00 to 20:00: at night only urgent cases close."""
+    backend, _, _ = seeded
+    with backend.sessions() as session:
+        closed = session.execute(select(Case.closed_at, Case.priority)
+                                 .where(Case.closed_at.is_not(None))).all()
+    hours = Counter((as_utc(at).astimezone(ZONE).hour, priority) for at, priority in closed)
+    normal = sum(n for (_h, p), n in hours.items() if p == "normal")
+    at_night = sum(n for (h, p), n in hours.items() if p == "normal" and not 8 <= h < 20)
+    assert normal > 1000 and at_night == 0
+    urgent_at_night = sum(n for (h, p), n in hours.items() if p == "urgent" and not 8 <= h < 20)
+    assert urgent_at_night > 0  # urgent cases keep the clock running
+
+
 def test_transitions_follow_the_stage_rules(seeded):
     backend, _, _ = seeded
     with backend.sessions() as session:
