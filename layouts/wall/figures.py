@@ -66,7 +66,9 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
                     customdata=[[types, d.isoformat()] for d in pivot.index], hoverinfo="none")
     fig.update_layout(barmode="stack", showlegend=True, bargap=0.15,
                       height=round(TREND_HEIGHT * unit),
+                      # largest type first, "other" last (plotly reverses stacked bars)
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0,
+                              "traceorder": "normal",
                               "font": {"size": theme.px(theme.MIN_FONT_PX, unit)}})
     apply_theme(fig, unit)
     # hover on (no labels: hoverinfo none) or plotly emits no clicks

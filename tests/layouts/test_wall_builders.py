@@ -131,6 +131,7 @@ def test_figures_carry_values_and_theme():
     # a click on a segment names its type and day (hover on, for clicks; no labels)
     assert list(trend.data[0].customdata[0]) == ["neighbour", NOW.date().isoformat()]
     assert (trend.layout.hovermode, trend.data[0].hoverinfo) == ("closest", "none")
+    assert trend.layout.legend.traceorder == "normal"  # the legend reads largest first
     assert trend.layout.font.size >= theme.MIN_FONT_PX
     levels = pd.DataFrame({"level": ["grid", "village", "township"], "count": [7, 2, 1]})
     share = figures.share_bar(levels, "level", "resolved", "zh")
