@@ -12,16 +12,13 @@ import pandas as pd
 from data_access import vocabulary as v
 from data_access.timeutil import local_day_bounds
 from simulation import catalog, lifecycle
+from simulation.lifecycle import as_span
 from simulation.rhythm import HOT_SPOT_EXTRA, HOURLY_SHARE, HotSpot, expected_reports
 from simulation.territory import GridTable
 
 NAT = np.datetime64("NaT", "us")
 CENTER = "指挥中心"
 FOLLOWUP_DESK = "回访专席"
-
-
-def _hours(h: np.ndarray) -> np.ndarray:
-    return (h * 3_600_000_000).astype("timedelta64[us]")
 
 
 def _utc64(at: datetime) -> np.datetime64:
@@ -65,7 +62,7 @@ def report_times(rng: np.random.Generator, days: list[date], grid_count: int,
         n = int(rng.poisson(expected_reports(day, grid_count)))
         start = _utc64(local_day_bounds(day, zone)[0])
         hours = rng.choice(24, size=n, p=HOURLY_SHARE) + rng.random(n)
-        parts.append(start + _hours(hours))
+        parts.append(start + as_span(hours))
     return np.concatenate(parts) if parts else np.zeros(0, "datetime64[us]")
 
 
@@ -82,7 +79,7 @@ def hot_spot_reports(rng: np.random.Generator, spots: list[HotSpot], days: list[
                 continue
             n = int(rng.poisson(HOT_SPOT_EXTRA * share * expected_reports(day, len(grids))))
             start = _utc64(local_day_bounds(day, zone)[0])
-            times.append(start + _hours(rng.choice(24, size=n, p=HOURLY_SHARE) + rng.random(n)))
+            times.append(start + as_span(rng.choice(24, size=n, p=HOURLY_SHARE) + rng.random(n)))
             grid_idx.append(in_township[rng.integers(0, len(in_township), n)])
             majors.append(np.full(n, spot.major_class, dtype=object))
             subs.append(np.full(n, spot.subclass, dtype=object))
@@ -176,37 +173,38 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
     n = len(reports)
     now64 = _utc64(now)
     urgent = c["priority"] == "urgent"
+
+    def office(at: np.ndarray, step: str) -> np.ndarray:
+        return lifecycle.in_office_hours(rng, at, step, urgent, zone)
+
     ids = np.arange(first_case_id, first_case_id + n, dtype=np.int64)
     reported = c["reported_at"]
     deadline = lifecycle.deadlines(reported, c["major_class"], c["subclass"], c["priority"],
                                    c["source"], zone)
 
-    registered = reported + _hours(lifecycle.step_hours(rng, "registered", urgent))
+    registered = reported + as_span(lifecycle.step_hours(rng, "registered", urgent))
     rejected = rng.random(n) < catalog.REJECTED_SHARE
-    rejected_at = _when(rejected, registered + _hours(lifecycle.step_hours(
+    rejected_at = _when(rejected, registered + as_span(lifecycle.step_hours(
         rng, "dispatched", urgent)))
     live = ~rejected
-    first_dispatch = _when(live, registered + _hours(lifecycle.step_hours(
+    first_dispatch = _when(live, registered + as_span(lifecycle.step_hours(
         rng, "dispatched", urgent)))
     returned = live & (rng.random(n) < catalog.RETURN_SHARE)
-    return_at = _when(returned, first_dispatch + _hours(lifecycle.step_hours(
+    return_at = _when(returned, first_dispatch + as_span(lifecycle.step_hours(
         rng, "return", urgent)))
-    dispatched = np.where(returned, return_at + _hours(lifecycle.step_hours(
+    dispatched = np.where(returned, return_at + as_span(lifecycle.step_hours(
         rng, "dispatched", urgent)), first_dispatch)
-    handling = dispatched + _hours(lifecycle.step_hours(rng, "handling", urgent))
+    handling = dispatched + as_span(lifecycle.step_hours(rng, "handling", urgent))
     work = lifecycle.handling_hours(rng, c["major_class"], c["subclass"], urgent)
-    def office(at: np.ndarray, step: str) -> np.ndarray:
-        return lifecycle.in_office_hours(rng, at, step, urgent, zone)
-
-    first_handled = office(handling + _hours(work), "handled")
+    first_handled = office(handling + as_span(work), "handled")
     reworked = live & (rng.random(n) < catalog.REWORK_SHARE)
-    rework_at = _when(reworked, first_handled + _hours(lifecycle.step_hours(
+    rework_at = _when(reworked, first_handled + as_span(lifecycle.step_hours(
         rng, "verified", urgent)))
-    handled = np.where(reworked, office(rework_at + _hours(0.5 * work), "handled"),
+    handled = np.where(reworked, office(rework_at + as_span(0.5 * work), "handled"),
                        first_handled)
-    verified = office(handled + _hours(lifecycle.step_hours(rng, "verified", urgent)),
+    verified = office(handled + as_span(lifecycle.step_hours(rng, "verified", urgent)),
                       "verified")
-    closed = office(verified + _hours(lifecycle.step_hours(rng, "closed", urgent)), "closed")
+    closed = office(verified + as_span(lifecycle.step_hours(rng, "closed", urgent)), "closed")
 
     level_codes = np.array(v.RESOLUTION_LEVELS, dtype=object)
     resolved_level = np.empty(n, dtype=object)
@@ -221,19 +219,19 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
 
     above_township = np.isin(resolved_level, ("county", "city"))
     escalated = live & above_township & (rng.random(n) < catalog.ESCALATION_SHARE_ABOVE_TOWNSHIP)
-    escalation_at = _when(escalated, handling + _hours(0.2 * work))
+    escalation_at = _when(escalated, handling + as_span(0.2 * work))
     extended = live & (rng.random(n) < catalog.EXTENSION_SHARE)
-    extension_at = _when(extended, handling + _hours(0.3 * work))
+    extension_at = _when(extended, handling + as_span(0.3 * work))
     limit = deadline - reported
     extended_until = _when(extended, deadline + limit // 2)
     effective_deadline = np.where(extended, extended_until, deadline)
     # Supervision orders follow overdue cases: level 1 soon after the deadline passes,
     # level 2 three days later if still not handled; plus a few ordered at random.
     late = live & (handled > effective_deadline)
-    supervision1_at = _when(late, effective_deadline + _hours(0.5 + 3.5 * rng.random(n)))
+    supervision1_at = _when(late, effective_deadline + as_span(0.5 + 3.5 * rng.random(n)))
     supervision1_at = np.where(
         ~late & live & (rng.random(n) < catalog.RANDOM_SUPERVISION_SHARE),
-        handling + _hours(0.5 * work), supervision1_at)
+        handling + as_span(0.5 * work), supervision1_at)
     very_late = late & (handled > effective_deadline + np.timedelta64(3, "D"))
     supervision2_at = _when(very_late, effective_deadline + np.timedelta64(3, "D"))
 
@@ -242,7 +240,7 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
                               catalog.FOLLOWUP_SHARE_PATROL)
     followed = live & (rng.random(n) < followup_share)
     followup_at = _when(followed, office(
-        closed + _hours(lifecycle.step_hours(rng, "followup", urgent)), "followup"))
+        closed + as_span(lifecycle.step_hours(rng, "followup", urgent)), "followup"))
     satisfaction = np.array(catalog.SATISFACTION[0], dtype=object)[
         catalog.pick(rng, catalog.SATISFACTION, n)]
 

@@ -20,6 +20,11 @@ _STEP = {"registered": (0.25, 0.6), "dispatched": (0.2, 0.6), "handling": (0.6, 
          "return": (2.0, 0.6)}
 
 
+def as_span(hours) -> np.ndarray:
+    """Hours (float or array) as numpy durations, to the microsecond."""
+    return (np.asarray(hours) * 3_600_000_000).astype("timedelta64[us]")
+
+
 # Local hours [open, close) in which people finish each step of a normal case: field work
 # by grid workers and departments mostly by day and evening, verification and closing at the
 # center's desks, follow-up calls in calling hours. A step falling outside its hours waits
@@ -47,8 +52,7 @@ def in_office_hours(rng: np.random.Generator, at: np.ndarray, step: str, urgent:
     outside = ((hour < opens) | (hour >= closes)) & ~urgent & ~np.isnat(at)
     next_day = np.where(hour >= closes, day + np.timedelta64(1, "D"), day)
     spread = np.minimum(rng.exponential(_MORNING_SPREAD_HOURS, len(at)), closes - opens - 0.1)
-    opening = next_day.astype("datetime64[us]") + np.timedelta64(opens, "h") + \
-        (spread * 3_600_000_000).astype("timedelta64[us]")
+    opening = next_day.astype("datetime64[us]") + np.timedelta64(opens, "h") + as_span(spread)
     return np.where(outside, opening - offset, at)
 
 

@@ -66,8 +66,8 @@ class LiveSimulator:
             hours = lifecycle.step_hours(self.rng, nxt, flags)[0]
         # Office hours on the simulated clock, which runs from now at `speed`.
         start = np.datetime64(int(wall * 1_000_000), "us")
-        at = start + np.timedelta64(int(hours * 3_600_000_000), "us")
-        at = lifecycle.in_office_hours(self.rng, np.array([at]), nxt, flags, self.zone)[0]
+        at = lifecycle.in_office_hours(self.rng, np.array([start + lifecycle.as_span(hours)]),
+                                       nxt, flags, self.zone)[0]
         hours = float((at - start) / np.timedelta64(1, "h"))
         heapq.heappush(self.due, (wall + hours * 3600 / self.speed, case_id, stage))
 

@@ -40,6 +40,7 @@ from simulation.history import (
     hot_spot_reports,
     report_times,
 )
+from simulation.lifecycle import as_span
 from simulation.rhythm import HotSpot, hot_spots
 from simulation.territory import GridTable, load_grids
 
@@ -149,7 +150,7 @@ def seed_patrols(connection: Connection, rng: np.random.Generator, grids: GridTa
         chosen = np.concatenate([walked, again])
         start = _utc64(local_day_bounds(day, zone)[0])
         hours = 7.5 + 10.0 * rng.random(len(chosen))
-        times.append(start + (hours * 3_600_000_000).astype("timedelta64[us]"))
+        times.append(start + as_span(hours))
         grid_idx.append(chosen)
     at = np.concatenate(times)
     idx = np.concatenate(grid_idx)
