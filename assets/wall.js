@@ -10,6 +10,15 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // Drill-down from a plotly figure: the clicked point, and /ops on [name, value] pairs in
+  // the order CaseFilter.to_query() writes them (data_access/case_filters.py), so that the
+  // URL is the same as the server's; tests/browser/test_wall_browser.py holds them equal.
+  function clickedPoint(click) { return click && click.points && click.points[0]; }
+  function openCases(pairs) {
+    window.location.href = "/ops?" + pairs.filter(function (p) { return p[1]; })
+      .map(function (p) { return p[0] + "=" + encodeURIComponent(p[1]); }).join("&");
+  }
+
   function fit() {
     var canvas = document.getElementById("wall-canvas");
     if (!canvas) { return; }
@@ -130,28 +139,22 @@
         return "alert-signal on " + (signals % 2 ? "odd" : "even");
       },
       followClick: function (click, measure) {
-        var point = click && click.points && click.points[0];
         // The cases behind the colour: an overdue map opens the area's overdue cases, any
-        // other its open cases. The same URLs as CaseFilter(unit=code, deadline=("overdue",
-        // "long_overdue")).href() and CaseFilter(unit=code, open=True).href()
-        // (data_access/case_filters.py; tests/browser/test_wall_browser.py holds them equal).
-        var cases = measure === "overdue" ? "deadline=overdue%2Clong_overdue" : "open=1";
+        // other its open cases.
+        var point = clickedPoint(click);
         if (point && point.location) {
-          window.location.href = "/ops?unit=" + encodeURIComponent(point.location) + "&" + cases;
+          openCases([["unit", point.location],
+                     measure === "overdue" ? ["deadline", "overdue,long_overdue"] : ["open", "1"]]);
         }
         return NO();
       },
       followDispute: function (click, unit) {
         // A segment of the dispute trend: the disputes of its type(s) reported that day, in
-        // the view. The same URL as CaseFilter(unit=unit, dispute=types, date_from=day,
-        // date_to=day).href() (data_access/case_filters.py; tests/browser/test_wall_browser.py
-        // holds them equal).
-        var point = click && click.points && click.points[0];
+        // the view (customdata: [types, day], layouts/wall/figures.py dispute_trend).
+        var point = clickedPoint(click);
         if (point && point.customdata) {
-          var types = point.customdata[0], day = point.customdata[1];
-          var query = (unit ? "unit=" + encodeURIComponent(unit) + "&" : "") +
-            "dispute=" + encodeURIComponent(types) + "&from=" + day + "&to=" + day;
-          window.location.href = "/ops?" + query;
+          var day = point.customdata[1];
+          openCases([["unit", unit], ["dispute", point.customdata[0]], ["from", day], ["to", day]]);
         }
         return NO();
       }
