@@ -238,20 +238,40 @@ def test_tiles_go_stale_when_redis_goes_away_and_recover(wall_on_a_stoppable_red
     page.close()
 
 
+def _signed_in(live_wall, browser, path: str):
+    """A 1920×1080 page with a duty officer signed in (so that /ops opens), at `path`."""
+    add_people(live_wall.backend.sessions)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    sign_in(page, live_wall.url, path)
+    return page
+
+
+def _first_trace(page, graph: str, keys: tuple[str, str]) -> dict:
+    """`keys` of the first trace of the plotly figure in `graph`, once the first is filled."""
+    plot = f"document.querySelector('{graph} .js-plotly-plot')"
+    page.wait_for_function(f"() => {{ const g = {plot}; const t = g && g.data && g.data[0]; "
+                           f"return t && t.{keys[0]} && t.{keys[0]}.length > 0; }}",
+                           timeout=30_000)
+    return page.evaluate(f"() => {{ const t = {plot}.data[0]; "
+                         f"return {{{keys[0]}: t.{keys[0]}, {keys[1]}: t.{keys[1]}}}; }}")
+
+
+def _ops_shows(page, live_wall, wanted: CaseFilter, count: int) -> None:
+    """The click led to /ops on exactly `wanted`, and /ops counts `count` cases."""
+    page.wait_for_url("**/ops?*", timeout=10_000)
+    assert page.url == live_wall.url + wanted.href()
+    page.wait_for_function("document.querySelector('#ops-count-total') && document"
+                           f".querySelector('#ops-count-total').textContent == '{count}'")
+
+
 @pytest.mark.parametrize(("measure", "cases"), [
     ("open", {"open": True}), ("overdue", {"deadline": ("overdue", "long_overdue")})])
 def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, measure, cases):
     """The map pinned to a count of cases: clicking an area opens /ops on exactly the cases
     its colour counts (the URL CaseFilter.href() makes), and /ops shows the same number."""
-    add_people(live_wall.backend.sessions)
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    sign_in(page, live_wall.url, f"/wall?measure={measure}")
+    page = _signed_in(live_wall, browser, f"/wall?measure={measure}")
     graph = f"#{MAP_GRAPH}"
-    page.wait_for_function(f"() => {{ const g = document.querySelector('{graph} .js-plotly-plot'); "
-                           "return g && g.data && g.data[0] && g.data[0].locations && "
-                           "g.data[0].locations.length > 0; }", timeout=30_000)
-    fill = page.evaluate(f"() => {{ const d = document.querySelector('{graph} .js-plotly-plot')"
-                         ".data[0]; return {locations: d.locations, z: d.z}; }")
+    fill = _first_trace(page, graph, ("locations", "z"))
     value = max(fill["z"])
     n = fill["z"].index(value)
     assert value > 0  # the seeded region has open and overdue cases
@@ -260,36 +280,23 @@ def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, me
                            " .choroplethlocation'); return p && p.getBBox().width > 0; }",
                            timeout=30_000)
     page.mouse.click(*page.evaluate(INSIDE_AREA, [graph, n]))
-    page.wait_for_url("**/ops?*", timeout=10_000)
-    assert page.url == live_wall.url + CaseFilter(unit=fill["locations"][n], **cases).href()
-    page.wait_for_function("document.querySelector('#ops-count-total') && document"
-                           f".querySelector('#ops-count-total').textContent == '{int(value)}'")
+    _ops_shows(page, live_wall, CaseFilter(unit=fill["locations"][n], **cases), int(value))
     page.close()
 
 
 def test_a_dispute_segment_opens_ops_on_its_cases(live_wall, browser):
     """A segment of the dispute trend (a type on a day) opens /ops on exactly those disputes:
     the URL CaseFilter.href() makes, and /ops counts the segment's height."""
-    add_people(live_wall.backend.sessions)
-    page = browser.new_page(viewport={"width": 1920, "height": 1080})
-    sign_in(page, live_wall.url, "/wall?unit=320302")
+    page = _signed_in(live_wall, browser, "/wall?unit=320302")
     graph = f"#{DISPUTES_TREND}"
-    page.wait_for_function(f"() => {{ const g = document.querySelector('{graph} .js-plotly-plot'); "
-                           "return g && g.data && g.data.some(t => t.customdata); }",
-                           timeout=30_000)
+    bars = _first_trace(page, graph, ("customdata", "y"))
     # the tallest segment of the first type
-    bars = page.evaluate(f"() => {{ const t = document.querySelector('{graph} .js-plotly-plot')"
-                         ".data[0]; return {y: t.y, customdata: t.customdata}; }")
     n = bars["y"].index(max(bars["y"]))
     types, day = bars["customdata"][n]
     box = page.locator(f"{graph} .trace.bars").first.locator(".point").nth(n).bounding_box()
     assert box and box["height"] > 0
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_url("**/ops?*", timeout=10_000)
     wanted = CaseFilter(unit="320302", dispute=tuple(types.split(",")),
                         date_from=date.fromisoformat(day), date_to=date.fromisoformat(day))
-    assert page.url == live_wall.url + wanted.href()
-    page.wait_for_function("document.querySelector('#ops-count-total') && document"
-                           f".querySelector('#ops-count-total').textContent == "
-                           f"'{max(bars['y'])}'")
+    _ops_shows(page, live_wall, wanted, max(bars["y"]))
     page.close()

@@ -128,4 +128,3 @@ def wall_row(page, title: str):
     row = page.locator(".alert-row", has_text=title).first
     row.wait_for(timeout=30_000)
     return row
-
