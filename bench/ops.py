@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 import tracemalloc
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dashboard import export
 from dashboard.runtime import open_runtime
@@ -67,6 +67,34 @@ def main() -> None:
     timings.sort()
     print(f"page fetch (100 rows, filtered, sorted): p50 {statistics.median(timings):.1f} ms, "
           f"p95 {timings[int(0.95 * (len(timings) - 1))]:.1f} ms over {len(timings)}")
+
+    print("one by one (median of 3; counts above the table, then a page of 100):")
+    today = datetime.now(UTC).astimezone(zone).date()
+    by_deadline = (("deadline_at", "asc"),)
+    named = [
+        ("search 路灯 (2 characters, common), whole history", CaseFilter(q="路灯"),
+         case_query.DEFAULT_SORT),
+        ("search 张三丰 (3 characters, in no case), whole history", CaseFilter(q="张三丰"),
+         case_query.DEFAULT_SORT),
+        ("by deadline, today", CaseFilter(period="today"), by_deadline),
+        ("by deadline, 7 days", CaseFilter(period="7d"), by_deadline),
+        ("by deadline, 30 days", CaseFilter(period="30d"), by_deadline),
+        ("by deadline, from a year ago", CaseFilter(date_from=today - timedelta(days=364)),
+         by_deadline),
+        ("by deadline, whole history", CaseFilter(), by_deadline),
+    ]
+    for label, f, sort in named:
+        counting, paging = [], []
+        for _ in range(3):
+            with rt.sessions() as session:
+                start = time.perf_counter()
+                case_query.count_by_state(session, f, datetime.now(UTC), zone)
+                middle = time.perf_counter()
+                case_query.page(session, f, datetime.now(UTC), zone, sort, 0, 100)
+                counting.append((middle - start) * 1000)
+                paging.append((time.perf_counter() - middle) * 1000)
+        print(f"  {label}: counts {statistics.median(counting):.1f} ms, "
+              f"page {statistics.median(paging):.1f} ms")
 
     tracemalloc.start()
     start = time.perf_counter()

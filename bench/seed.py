@@ -52,9 +52,19 @@ def run(url: str, region: str, days: int, redis_client, size) -> None:
         print(f"  rows/s:      {rows / summary['seconds']:,.0f}")
         with sessions() as session:
             print(f"  database:    {size(session) / 2**20:,.0f} MiB")
+            if engine.dialect.name == "postgresql":
+                print(f"  of which trigram search indexes: "
+                      f"{trigram_index_bytes(session) / 2**20:,.0f} MiB")
     finally:
         counters.delete_namespace()
         engine.dispose()
+
+
+def trigram_index_bytes(session) -> int:
+    """The /ops search indexes of migration 0005 (PostgreSQL only)."""
+    return session.scalar(text(
+        "SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c "
+        "WHERE c.relkind = 'i' AND c.relname LIKE 'ix\\_cases\\_%\\_trgm'"))
 
 
 def bench_postgresql(region: str, days: int, redis_client, keep: str | None) -> None:
