@@ -18,14 +18,19 @@ TRANSPARENT = "rgba(0,0,0,0)"
 
 
 def apply_theme(fig: go.Figure, unit: float = 1.0) -> go.Figure:
+    """The wall's look, on a figure whose traces are all added. No hover labels (nobody is
+    there to read them), but hover stays on: plotly emits a click only for a hovered point,
+    and clicks drill down to /ops. A trace marked hoverinfo="skip" (outlines) stays
+    transparent to clicks."""
     fig.update_layout(
         paper_bgcolor=TRANSPARENT, plot_bgcolor=TRANSPARENT,
         font={"family": theme.FONT_FAMILY, "color": theme.TEXT,
               "size": theme.px(theme.FIGURE_FONT_PX, unit)},
         margin={"l": round(8 * unit), "r": round(8 * unit), "t": round(8 * unit),
                 "b": round(8 * unit)},
-        showlegend=False, hovermode=False, uirevision="wall",
+        showlegend=False, hovermode="closest", uirevision="wall",
     )
+    fig.update_traces(hoverinfo="none", selector=lambda trace: trace.hoverinfo != "skip")
     axis = {"gridcolor": theme.GRID_LINE, "zerolinecolor": theme.GRID_LINE,
             "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit), "color": theme.MUTED},
             "automargin": True}
@@ -63,7 +68,7 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
         # customdata: what a click on a segment opens in /ops (assets/wall.js followDispute)
         fig.add_bar(x=[d.strftime("%m-%d") for d in pivot.index], y=pivot[kind].tolist(),
                     name=name, marker_color=theme.SERIES[i % len(theme.SERIES)],
-                    customdata=[[types, d.isoformat()] for d in pivot.index], hoverinfo="none")
+                    customdata=[[types, d.isoformat()] for d in pivot.index])
     fig.update_layout(barmode="stack", showlegend=True, bargap=0.15,
                       height=round(TREND_HEIGHT * unit),
                       # largest type first, "other" last (plotly reverses stacked bars)
@@ -71,8 +76,7 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
                               "traceorder": "normal",
                               "font": {"size": theme.px(theme.MIN_FONT_PX, unit)}})
     apply_theme(fig, unit)
-    # hover on (no labels: hoverinfo none) or plotly emits no clicks
-    fig.update_layout(showlegend=True, hovermode="closest")
+    fig.update_layout(showlegend=True)
     # Category axis: "11-22" labels must not be read as dates.
     fig.update_xaxes(type="category", nticks=6)
     return fig
@@ -141,7 +145,6 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
     fig.add_choropleth(
         geojson=fill_geojson_url, locations=values["code"].tolist(), zmin=0, **style,
         marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
-        hoverinfo="none",  # no hover labels on a wall, but hover (hence clicks) still fire
         colorbar={**colorbar, "thickness": round(14 * unit), "len": 0.7, "x": 1.0,
                   "outlinewidth": 0, "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
     )
@@ -153,6 +156,4 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
     )
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
                     bgcolor=TRANSPARENT, showframe=False)
-    # plotly emits a click only for the point under hover: with the theme's hovermode=False a
-    # click on an area did nothing, and the map's drill-down to /ops was dead.
-    return apply_theme(fig, unit).update_layout(hovermode="closest")
+    return apply_theme(fig, unit)
