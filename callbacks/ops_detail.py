@@ -1,8 +1,6 @@
 """/ops case detail and the officer's actions on it (签收, 督办, 上报上级, 备注, 回访)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.context import current
@@ -25,7 +23,8 @@ def detail(case_id, _version: int, lang: str):
     case_id = _case_id(case_id)
     if case_id is None:
         return html.P(t("ops.pick_case", lang), className="text-muted p-3")
-    rt, now, person = current().runtime, datetime.now(UTC), current_identity()
+    rt = current().runtime
+    now, person = rt.clock(), current_identity()
     with rt.sessions() as session:
         found = case_detail.load(session, case_id, now, rt.settings.zone)
         allowed = case_store.allowed_actions(found.fields) if found else set()
@@ -58,7 +57,7 @@ def act(_a, _s, _e, _n, _f, case_id, level, note, satisfaction, version, lang):
     try:
         with case_store.case_change(rt.sessions, rt.counters) as session:
             case_store.perform(session, case_id, action, person.display_name,
-                               datetime.now(UTC), **params)
+                               rt.clock(), **params)
     except case_store.ActionRefused as exc:
         return html.Span(refusal_text(exc.code, lang), className="text-danger",
                          id="ops-action-refused"), no_update
@@ -73,7 +72,7 @@ def unmask(clicks, case_id, lang: str):
         return no_update
     rt = current().runtime
     with case_store.case_change(rt.sessions, rt.counters) as session:
-        case_store.perform(session, case_id, "unmask", person.display_name, datetime.now(UTC))
+        case_store.perform(session, case_id, "unmask", person.display_name, rt.clock())
         name, phone = case_detail.contact(session, case_id) or (None, None)
     return f"{name or '—'} {phone or '—'}"
 

@@ -1,8 +1,6 @@
 """/ops case table: rows on demand (AG Grid infinite model), counts, URL and export links."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import current
@@ -32,7 +30,7 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
                  if s.get("colId") in ops_table.SORTABLE)
     rt = current().runtime
     with rt.sessions() as session:
-        found = case_query.page(session, f, datetime.now(UTC), rt.settings.zone,
+        found = case_query.page(session, f, rt.clock(), rt.settings.zone,
                                 sort or case_query.DEFAULT_SORT, start, end - start)
     response = {"rowData": ops_table.grid_rows(found, lang, rt.settings.zone)}
     if len(found) < end - start:
@@ -48,7 +46,7 @@ def counts(query: dict | None, _version: int, lang: str) -> list:
         return no_update
     rt = current().runtime
     with rt.sessions() as session:
-        found = case_query.count_by_state(session, f, datetime.now(UTC), rt.settings.zone)
+        found = case_query.count_by_state(session, f, rt.clock(), rt.settings.zone)
     return ops_table.counts_bar(found, lang)
 
 

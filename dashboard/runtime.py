@@ -4,7 +4,9 @@ Built from Settings by the CLI and by create_app; nothing here runs at import ti
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import Engine
@@ -24,6 +26,9 @@ class Runtime:
     redis: redis.Redis
     redis_url: str
     counters: Counters
+    # "Now" for everything this runtime computes: the real clock, or a frozen one in tests
+    # (no test may depend on today's date or the time of day).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
     # Holds the embedded redis-server process alive for as long as this runtime lives.
     _embedded: redis.Redis | None = field(default=None, repr=False)
 
@@ -32,7 +37,7 @@ class Runtime:
         self.engine.dispose()
 
 
-def open_runtime(settings: Settings) -> Runtime:
+def open_runtime(settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
     engine = make_engine(settings.effective_database_url)
     embedded = None
     if settings.redis_url:
@@ -42,5 +47,8 @@ def open_runtime(settings: Settings) -> Runtime:
         redis_url = unix_socket_url(embedded)
     client = connect(redis_url)
     counters = Counters(client, namespace=settings.redis_namespace, zone=settings.zone)
-    return Runtime(settings, engine, session_factory(engine), client, redis_url, counters,
-                   embedded)
+    runtime = Runtime(settings, engine, session_factory(engine), client, redis_url, counters,
+                      _embedded=embedded)
+    if clock is not None:
+        runtime.clock = clock
+    return runtime

@@ -7,6 +7,7 @@ and bumps the counters atomically, so replaying events after a crash never doubl
 """
 from __future__ import annotations
 
+import json
 from collections import Counter as Tally
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -90,6 +91,9 @@ class Counters:
     def online_key(self) -> str:
         return self._key("online")
 
+    def writers_key(self) -> str:
+        return self._key("writers")
+
     def day_keys(self, day: date) -> list[str]:
         return [self.applied_key(day), self.county_key(day), self.township_key(day),
                 self.patrolled_key(day)]
@@ -151,6 +155,12 @@ class Counters:
         pipe.expire(key, DAY_TTL)
         pipe.execute()
 
+    def writer_status(self, name: str, at: datetime, **info) -> None:
+        """A writer (the simulator, an intake poller) says it is alive, and how it is doing
+        (e.g. outage_since, lag_seconds): read by /healthz and /metrics."""
+        self.redis.hset(self.writers_key(), name,
+                        json.dumps({"at": at.timestamp(), **info}, default=str))
+
     # -- reads --------------------------------------------------------------------------
     def day_counts(self, day: date) -> list[CountRow]:
         rows = []
@@ -188,6 +198,11 @@ class Counters:
         members = self.redis.zrangebyscore(self.online_key(),
                                            (now - HEARTBEAT_TTL).timestamp(), "+inf")
         return Tally(member.split("|", 1)[1] for member in members)
+
+    def writers(self) -> dict[str, dict]:
+        """Every writer's last status (see writer_status), by name."""
+        return {name: json.loads(raw)
+                for name, raw in self.redis.hgetall(self.writers_key()).items()}
 
     def patrolled_grids(self, day: date) -> set[str]:
         return self.redis.smembers(self.patrolled_key(day))

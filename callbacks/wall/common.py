@@ -3,7 +3,7 @@ the shared bucketed cache, and turn a failure into a greyed, stale tile (no_upda
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from dash import Dash, Input, Output, State
@@ -26,7 +26,7 @@ FAILURES = (*SERVICE_ERRORS, ScopeError)
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return current().runtime.clock()
 
 
 def view(unit: str | None) -> Scope:
