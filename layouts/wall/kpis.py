@@ -13,6 +13,8 @@ COUNTS = ("reported", "registered", "closed")
 KEYS = ("reported", "registered", "closed", "in_progress", "overdue", "closure_rate",
         "on_time_rate", "satisfaction", "workers_online", "reports_last_hour")
 RATES = ("closure_rate", "on_time_rate", "satisfaction")
+# What the live Redis counters feed (data_access.kpis.LiveCounts).
+COUNTED_LIVE = ("reported", "registered", "closed", "reports_last_hour")
 
 
 def value_id(key: str) -> str:
@@ -44,14 +46,20 @@ def format_value(key: str, value: float | None) -> str:
 
 
 def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
-              hrefs: Mapping[str, str], lang: str) -> list[dict]:
+              hrefs: Mapping[str, str], lang: str, recounting: bool = False) -> list[dict]:
     """What the strip shows, as plain data for the clientside roll animation.
 
     `yesterday` holds the counts at the same local time yesterday; `hrefs` the drill-down
-    link of each indicator (CaseFilter URLs, built by the caller)."""
+    link of each indicator (CaseFilter URLs, built by the caller). While today's counters
+    are being rebuilt (`recounting`), the counts they feed say so instead of a number."""
     items = []
     for key in KEYS:
         value = values.get(key)
+        if recounting and key in COUNTED_LIVE:
+            items.append({"key": key, "value": None, "text": t("wall.recounting", lang),
+                          "rate": False, "delta": None, "delta_text": "", "tone": "recount",
+                          "href": hrefs.get(key, "/ops")})
+            continue
         delta = None
         if key in yesterday and value is not None:
             delta = int(value) - yesterday[key]

@@ -78,7 +78,9 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
               {"dispute_type": "neighbour", "resolved_level": "grid",
                "mediation_type": "people", "mediation_outcome": "agreement",
                "satisfaction": "unsatisfied"}),
-        "G": (GRIDS[3], _local(now, 0, 8), True, None, "registered", now + 5 * d,
+        # Far from yellow: 5 days ahead sat exactly on the approaching threshold of its
+        # limit and turned yellow seconds after `now`.
+        "G": (GRIDS[3], _local(now, 0, 8), True, None, "registered", now + 8 * d,
               "citizen_app", "dispute", {"dispute_type": "labour"}),
         "H": (GRIDS[0], _local(now, 7, 9), True, _local(now, 7, 12), "closed",
               _local(now, 7, 9) + 5 * d, "hotline_12345", "dispute",
@@ -124,6 +126,9 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
                 events.append(CountedEvent(transition.id, at, case.county_code,
                                            case.township_code, to_stage, major, source))
     counters.apply(e for e in events if counters.local_day(e.at) == counters.local_day(now))
+    # Every event of the day is counted above: the day's counts are whole, as after a
+    # rebuild (otherwise the wall's refresher would rebuild them from the database first).
+    counters.mark_complete(counters.local_day(now))
     counters.mark_patrolled([GRIDS[0]], now)
     counters.heartbeat(1, GRIDS[3], now)
 
