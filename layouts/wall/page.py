@@ -63,7 +63,8 @@ def config(canvas: str | None, lang: str | None, unit: str | None, rotate: str |
             "rows": rows_per_page(shape), "lang": normalize_lang(lang),
             "units": parse_units(rotate, unit),
             "every": _seconds(every, DEFAULT_ROTATE_SECONDS),
-            "measures": measures, "measure": measures[0], "refresh": REFRESH_SECONDS, "panels": list(ids.PANELS),
+            "measures": measures, "measure": measures[0],
+            "refresh": REFRESH_SECONDS, "panels": list(ids.PANELS),
             "measure_every": _seconds(measure_every, DEFAULT_MEASURE_SECONDS)}
 
 
