@@ -111,10 +111,11 @@ def catch_up_recent(session: Session, counters: Counters, now: datetime) -> int:
     return _apply_in_chunks(counters, missing)
 
 
-def keep_counters(sessions: sessionmaker[Session], counters: Counters, now: datetime) -> str:
+def keep_counters(sessions: sessionmaker[Session], counters: Counters, now: datetime,
+                  catch_up: bool = True) -> str:
     """One pass of the self-repair: "rebuilt" when today's counts were missing or from
     another Redis lifetime (one process rebuilds, under a lock), "busy" while another process
-    rebuilds, else "ok" after catching up recent events."""
+    rebuilds, else "ok" (after catching up recent events, with `catch_up`)."""
     if not counters.is_complete(counters.local_day(now)):
         with sessions() as session:
             applied = rebuild_today(session, counters, now, wait=False)
@@ -122,6 +123,7 @@ def keep_counters(sessions: sessionmaker[Session], counters: Counters, now: date
             return "busy"
         log.info("today's counters rebuilt from the database: %d events", applied)
         return "rebuilt"
-    with sessions() as session:
-        catch_up_recent(session, counters, now)
+    if catch_up:
+        with sessions() as session:
+            catch_up_recent(session, counters, now)
     return "ok"

@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 
 SERVICE_ERRORS = (SQLAlchemyError, RedisError, OSError)
 PASS_SECONDS = 1.0
+# Whether today's counters are whole is a Redis read, checked often; catching up what a
+# Redis hiccup left uncounted reads the database, less often.
 KEEP_COUNTERS_SECONDS = 5.0
+CATCH_UP_SECONDS = 30.0
 # Enough newest cases for the widest board (14 rows a page, four pages).
 QUEUE_CASES = 56
 
@@ -93,7 +96,7 @@ class WallRefresher:
         self.region, self.zone, self.clock = region, zone, clock
         self.recomputed = 0
         self._outage: str | None = None
-        self._counters_checked = 0.0
+        self._counters_checked = self._caught_up = 0.0
 
     def units(self) -> list[str]:
         in_use = self.store.units_in_use(self.clock().timestamp())
@@ -131,10 +134,14 @@ class WallRefresher:
             self.store.unlock(spec.name, unit)
 
     def keep_counters(self) -> None:
-        if time.monotonic() - self._counters_checked < KEEP_COUNTERS_SECONDS:
+        tick = time.monotonic()
+        if tick - self._counters_checked < KEEP_COUNTERS_SECONDS:
             return
-        self._counters_checked = time.monotonic()
-        keep_counters(self.sessions, self.counters, self.clock())
+        self._counters_checked = tick
+        catch_up = tick - self._caught_up >= CATCH_UP_SECONDS
+        if catch_up:
+            self._caught_up = tick
+        keep_counters(self.sessions, self.counters, self.clock(), catch_up=catch_up)
 
     def run_pass(self) -> int:
         """One walk over every view in use; returns how many inputs this process recomputed.
