@@ -8,19 +8,23 @@ store carries a sequence number that the answer echoes in the tile's state.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from dash import Dash, Input, Output, State, no_update
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from callbacks.context import current
 from data_access.cache import Cached, cached
 from data_access.case_filters import CaseFilter
+from data_access.coverage import MEASURES
 from data_access.snapshots import Snapshot
 from data_access.wall_refresher import INPUTS, SERVICE_ERRORS
 from data_access.wall_scope import Scope, ScopeError, scope_for
+from layouts.i18n import LANGS
 from layouts.wall import ids
 from layouts.wall.tile import status_fresh, status_stale, status_waiting, tile_class
 
@@ -121,6 +125,29 @@ def _state(ok: bool | None, asof: float | None, request: dict | None) -> dict:
             "now": now().timestamp()}
 
 
+def checked_config(config: Any) -> dict:
+    """The screen's config store as the page wrote it (layouts/wall/page.py config); anything
+    else is a bad request (400 with the reason), never a crash."""
+    problems = []
+    if not isinstance(config, dict):
+        raise BadRequest("wall-config: not an object")
+    if config.get("lang") not in LANGS:
+        problems.append("lang")
+    rows, scale = config.get("rows"), config.get("unit_px")
+    if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= 100:
+        problems.append("rows")
+    if not isinstance(scale, int | float) or isinstance(scale, bool) or not 0.1 <= scale <= 20:
+        problems.append("unit_px")
+    if config.get("measure") not in MEASURES:
+        problems.append("measure")
+    units = config.get("units", [])
+    if not isinstance(units, list) or not all(u is None or isinstance(u, str) for u in units):
+        problems.append("units")
+    if problems:
+        raise BadRequest(f"wall-config: missing or invalid {', '.join(problems)}")
+    return config
+
+
 def tile_answer(panel: str, names: Sequence[str], unit: str | None, request: dict | None,
                 state: dict | None, config: dict, n_content: int,
                 content: Callable[[Scope, list[Snapshot]], tuple]) -> tuple:
@@ -154,14 +181,25 @@ def register_tile(app: Dash, panel: str, refresh: Callable, content: list[Output
                   ) -> None:
     """Wire a tile's refresh the one way every tile refreshes: its request (gated in the
     browser) and the view drive it; it returns its content, then its status line, class
-    and state (see answer/waiting/stale)."""
+    and state (see answer/waiting/stale). What the browser sends is checked first."""
+    config_at = 2 + len(extra_inputs)
+
+    @functools.wraps(refresh)
+    def checked(*args):
+        if args[1] is not None and not isinstance(args[1], str):
+            raise BadRequest("wall-unit: not a unit code")
+        if args[0] is not None and not isinstance(args[0], dict):
+            raise BadRequest(f"{ids.request(panel)}: not an object")
+        checked_config(args[config_at])
+        return refresh(*args)
+
     app.callback(
         *content,
         Output(ids.status(panel), "children"), Output(ids.tile(panel), "className"),
         Output(ids.state(panel), "data"),
         Input(ids.request(panel), "data"), Input(ids.UNIT, "data"), *extra_inputs,
         State(ids.CONFIG, "data"), State(ids.state(panel), "data"), *extra_states,
-    )(refresh)
+    )(checked)
 
 
 def values(snaps: Sequence[Snapshot]) -> list[Any]:
