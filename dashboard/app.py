@@ -36,11 +36,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export
+    from dashboard import auth, export, health
 
     auth.install(server, runtime.sessions, required=settings.auth_required,
                  session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
     export.add_routes(server, runtime)
+    health.install(server, runtime)
 
     app = Dash(
         "govwall",

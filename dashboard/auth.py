@@ -51,6 +51,7 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/_dash-dependencies", NOBODY),
     Rule("path", "/_reload-hash", NOBODY),
     Rule("path", "/_favicon.ico", NOBODY),
+    Rule("path", "/healthz", NOBODY),
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
