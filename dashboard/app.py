@@ -38,7 +38,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
 
     from dashboard import auth, export, health
 
-    auth.install(server, runtime.sessions, required=settings.auth_required,
+    auth.install(server, runtime, required=settings.auth_required,
                  session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
     export.add_routes(server, runtime)
     health.install(server, runtime)

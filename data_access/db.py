@@ -11,6 +11,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+# A PostgreSQL host that has gone dark (no refusal, no answer) fails a connection attempt
+# after this long instead of the operating system's minutes, so a request that needs the
+# database fails fast and a wall tile goes stale instead of hanging its worker thread.
+CONNECT_TIMEOUT_SECONDS = 5
 # SQLite waits this long for another writer's lock before giving up.
 SQLITE_BUSY_SECONDS = 30
 
@@ -36,11 +40,14 @@ def make_engine(url: str, *, timeout: float | None = None, **kwargs) -> Engine:
             cursor.close()
 
         return engine
+    # Pre-ping stays: it costs one empty statement per checkout, a number that follows the
+    # panels' computations and not the screens, and it spares an officer's action the
+    # failure that a connection broken by a database restart would otherwise cause.
     kwargs.setdefault("pool_pre_ping", True)
-    if parsed.get_backend_name() == "postgresql" and timeout is not None:
+    if parsed.get_backend_name() == "postgresql":
         # Whole seconds (libpq's unit), never 0, which would mean no limit at all.
-        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout",
-                                                         max(math.ceil(timeout), 1))
+        wait = math.ceil(timeout if timeout is not None else CONNECT_TIMEOUT_SECONDS)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", max(wait, 1))
     return create_engine(url, **kwargs)
 
 
