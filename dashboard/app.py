@@ -36,7 +36,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export, health
+    from dashboard import auth, export, health, metrics_routes
 
     auth.install(server, runtime, required=settings.auth_required,
                  session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
@@ -55,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
         update_title=None,
     )
     app.enable_dev_tools(dev_tools_disable_version_check=True, debug=False)
+    metrics_routes.install(app, runtime, public=settings.metrics_public)
 
     from callbacks import register_all
     from layouts import pages

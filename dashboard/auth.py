@@ -70,6 +70,7 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/_reload-hash", NOBODY),
     Rule("path", "/_favicon.ico", NOBODY),
     Rule("path", "/healthz", NOBODY),
+    Rule("path", "/metrics", NOBODY),  # restricted to loopback by its own route
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
