@@ -40,11 +40,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export
+    from dashboard import auth, export, health, metrics_routes
 
-    auth.install(server, runtime.sessions, required=settings.auth_required,
+    auth.install(server, runtime, required=settings.auth_required,
                  session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
     export.add_routes(server, runtime)
+    health.install(server, runtime)
 
     app = Dash(
         "govwall",
@@ -58,6 +59,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         update_title=None,
     )
     app.enable_dev_tools(dev_tools_disable_version_check=True, debug=False)
+    metrics_routes.install(app, runtime, public=settings.metrics_public)
 
     from callbacks import register_all, wall_refresher
     from data_access.wall_refresher import start
