@@ -71,4 +71,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         server.extensions[REFRESHER] = keeper = wall_refresher(bound)
         thread, stop = start(keeper)
         runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
+        health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
     return app

@@ -21,6 +21,7 @@ from flask import Flask, jsonify
 from dashboard.runtime import Runtime
 from data_access.counters import Counters
 from data_access.db import ping, probe_engine
+from data_access.wall_refresher import WallRefresher, oldest_inputs
 
 CHECK_TIMEOUT_SECONDS = 2.0
 # A writer reports at least this often while it runs (counters.writer_status).
@@ -106,6 +107,13 @@ def writers_outcome(counters: Counters, now: datetime) -> Outcome:
         writers[name] = {"alive": age < WRITER_ALIVE_SECONDS, "age_seconds": round(age, 1),
                          **{k: v for k, v in status.items() if k != "at"}}
     return Outcome(all(w["alive"] for w in writers.values()), {"writers": writers})
+
+
+def panels_outcome(refresher: WallRefresher) -> Outcome:
+    """The wall's inputs over the views in use: failed when one is past its stale age (the
+    refresher is dead or cannot reach the database), with each input's oldest age."""
+    inputs = oldest_inputs(refresher)
+    return Outcome(not any(i["stale"] for i in inputs.values()), {"inputs": inputs})
 
 
 def install(server: Flask, runtime: Runtime) -> HealthChecks:

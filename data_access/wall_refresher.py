@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access import alerts, coverage, disputes, kpis, mix, queue
 from data_access.counter_sync import keep_counters
 from data_access.counters import Counters
+from data_access.metrics import PANEL_RECOMPUTES
 from data_access.snapshots import Snapshot, SnapshotStore
 from data_access.wall_scope import Scope, ScopeError, scope_for
 
@@ -40,6 +41,9 @@ PASS_SECONDS = 1.0
 # Redis hiccup left uncounted reads the database, less often.
 KEEP_COUNTERS_SECONDS = 5.0
 CATCH_UP_SECONDS = 30.0
+# An input this many times older than its maximum age (and at least STALE_FLOOR seconds
+# old) means the refresher cannot refresh it.
+STALE_FACTOR, STALE_FLOOR = 3, 60
 # Enough newest cases for the widest board (14 rows a page, four pages).
 QUEUE_CASES = 56
 
@@ -95,6 +99,7 @@ class WallRefresher:
         self.sessions, self.counters, self.store = sessions, counters, store
         self.region, self.zone, self.clock = region, zone, clock
         self.recomputed = 0
+        self.started = clock().timestamp()
         self._outage: str | None = None
         self._counters_checked = self._caught_up = 0.0
 
@@ -129,6 +134,7 @@ class WallRefresher:
                 value = spec.query(Ask(session, self.counters, scope, now, self.zone))
             self.store.put(spec.name, unit, Snapshot(value, now.timestamp(), recounting))
             self.recomputed += 1
+            PANEL_RECOMPUTES.labels(spec.name).inc()
             return True
         finally:
             self.store.unlock(spec.name, unit)
@@ -172,6 +178,28 @@ class WallRefresher:
                     self._outage = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
                     log.warning("wall refresher: cannot refresh: %s", self._outage)
             stop.wait(max(0.0, PASS_SECONDS - (time.monotonic() - started)))
+
+
+def stale_after(spec: WallInput) -> float:
+    """An input this old means the refresher cannot refresh it: its tiles say stale."""
+    return max(STALE_FACTOR * spec.max_age, STALE_FLOOR)
+
+
+def oldest_inputs(refresher: WallRefresher) -> dict[str, dict]:
+    """For /healthz: each input's greatest age over the views in use, and whether that is
+    past its stale age. An input never computed counts as stale once the refresher has had
+    its stale age to compute it (a process that just started is not yet failing)."""
+    now = refresher.clock().timestamp()
+    running = now - refresher.started
+    report = {}
+    computed = {unit: refresher.store.computed_at(unit) for unit in refresher.units()}
+    for spec in INPUTS.values():
+        ats = [c.get(spec.name) for c in computed.values()]
+        age = None if None in ats else max(now - at for at in ats)
+        limit = stale_after(spec)
+        report[spec.name] = {"age_seconds": None if age is None else round(age, 1),
+                             "stale": running > limit if age is None else age > limit}
+    return report
 
 
 def start(refresher: WallRefresher) -> tuple[threading.Thread, threading.Event]:

@@ -21,8 +21,9 @@ from callbacks.context import current
 from data_access.cache import Cached, cached
 from data_access.case_filters import CaseFilter
 from data_access.coverage import MEASURES
+from data_access.metrics import PANEL_CACHE_HITS, PANEL_DATA_AGE
 from data_access.snapshots import Snapshot
-from data_access.wall_refresher import INPUTS, SERVICE_ERRORS
+from data_access.wall_refresher import INPUTS, SERVICE_ERRORS, stale_after
 from data_access.wall_scope import Scope, ScopeError, scope_for
 from layouts.i18n import LANGS
 from layouts.wall import ids
@@ -34,9 +35,6 @@ T = TypeVar("T")
 FAILURES = (*SERVICE_ERRORS, ScopeError)
 # Built content is keyed by its inputs' instants; the hour only bounds the key space.
 BUILT_BUCKET_SECONDS = 3600
-# An input this many times older than its maximum age (and at least STALE_FLOOR seconds
-# old) means the refresher cannot refresh it: the tile says stale, with the time of its data.
-STALE_FACTOR, STALE_FLOOR = 3, 60
 
 
 def now() -> datetime:
@@ -73,7 +71,11 @@ def snapshots(scope: Scope, names: Sequence[str],
     for unit in {scope.unit, *(u for u in rotation if u)}:
         store.touch(unit, at)
     found = [store.get(name, scope.unit) for name in names]
-    return None if any(s is None for s in found) else found
+    if any(s is None for s in found):
+        return None
+    for name in names:
+        PANEL_CACHE_HITS.labels(name).inc()
+    return found
 
 
 def built(panel: str, scope: Scope, snaps: Sequence[Snapshot], build: Callable[[], T],
@@ -85,9 +87,9 @@ def built(panel: str, scope: Scope, snaps: Sequence[Snapshot], build: Callable[[
 
 
 def _stale(names: Sequence[str], snaps: Sequence[Snapshot]) -> bool:
+    """The tile says stale, with the time of its data, once an input is past its stale age."""
     at = now().timestamp()
-    return any(at - s.asof > max(STALE_FACTOR * INPUTS[n].max_age, STALE_FLOOR)
-               for n, s in zip(names, snaps, strict=True))
+    return any(at - s.asof > stale_after(INPUTS[n]) for n, s in zip(names, snaps, strict=True))
 
 
 def answer(panel: str, names: Sequence[str], snaps: Sequence[Snapshot], request: dict | None,
@@ -97,6 +99,7 @@ def answer(panel: str, names: Sequence[str], snaps: Sequence[Snapshot], request:
     asof = min(s.asof for s in snaps)
     zone = current().runtime.settings.zone
     ok = not _stale(names, snaps)
+    PANEL_DATA_AGE.labels(panel).set(now().timestamp() - asof)
     status = status_fresh(asof, lang, zone) if ok else status_stale(asof, lang, zone)
     return status, tile_class(panel, ok), {**_state(ok, asof, request), "shown": shown}
 

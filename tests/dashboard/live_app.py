@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -54,10 +55,19 @@ class LiveApp:
         assert response.status_code == 302, response.text
         return client
 
-    def alerts(self, client: requests.Session, rows: int = 12) -> requests.Response:
-        """The wall's alert board (a real wall callback); `rows` varies its cache key."""
-        return client.post(self.url + "/_dash-update-component", json=alerts_callback(rows),
-                           timeout=30)
+    def alerts(self, client: requests.Session, rows: int = 12,
+               fresh: bool = False) -> requests.Response:
+        """The wall's alert board (a real wall callback), once the app's refresher has
+        computed the view (within a second or two of a screen first asking for it); with
+        `fresh`, once it has recomputed it (after an outage)."""
+        for _ in range(100):
+            response = client.post(self.url + "/_dash-update-component",
+                                   json=alerts_callback(rows), timeout=30)
+            if response.status_code != 200 or \
+                    tile_state(response)["ok"] not in ((None, False) if fresh else (None,)):
+                return response
+            time.sleep(0.1)
+        raise AssertionError("the wall's refresher never computed the view")
 
 
 def alerts_callback(rows: int) -> dict:
@@ -67,11 +77,14 @@ def alerts_callback(rows: int) -> dict:
     return {
         "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
         "outputs": [{"id": i, "property": p} for i, p in outputs],
-        "inputs": [{"id": "wall-alerts-tick", "property": "n_intervals", "value": 1},
+        "inputs": [{"id": "wall-alerts-request", "property": "data",
+                    "value": {"seq": 1, "at": 0}},
                    {"id": "wall-unit", "property": "data", "value": COUNTY}],
-        "state": [{"id": "wall-config", "property": "data", "value": {"lang": "zh", "rows": rows}},
+        "state": [{"id": "wall-config", "property": "data",
+                   "value": {"lang": "zh", "rows": rows, "unit_px": 1.0, "measure": "open",
+                             "units": [COUNTY]}},
                   {"id": "wall-alerts-state", "property": "data", "value": None}],
-        "changedPropIds": ["wall-alerts-tick.n_intervals"],
+        "changedPropIds": ["wall-alerts-request.data"],
     }
 
 
@@ -82,10 +95,11 @@ def tile_state(response: requests.Response) -> dict:
 
 
 @contextmanager
-def live_app(settings: Settings, host: str = "127.0.0.1") -> Iterator[LiveApp]:
+def live_app(settings: Settings, host: str = "127.0.0.1",
+             refresher: bool = True) -> Iterator[LiveApp]:
     clock = TickingClock(START)
     runtime = open_runtime(settings, clock=clock)
-    app = create_app(settings, runtime)
+    app = create_app(settings, runtime, refresher=refresher)
     server = make_server(host, 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

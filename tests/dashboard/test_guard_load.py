@@ -70,9 +70,9 @@ class PostgresStatements:
 
 def guard_statements(backend, tokens: list[str]) -> int:
     """Statements at the database while len(tokens) screens sign in and poll ROUNDS minutes
-    of their page (guarded, and nothing else on it touches the database)."""
+    of their page (guarded; the wall's refresher, which works whatever the screens, is off)."""
     settings = app_settings(backend.database_url, backend.redis_url, backend.namespace)
-    with live_app(settings) as live:
+    with live_app(settings, refresher=False) as live:
         counter = SqliteStatements(live) if backend.name == "embedded" \
             else PostgresStatements(backend, live)
         screens = [live.screen(token) for token in tokens]

@@ -39,7 +39,7 @@ def test_healthz_reports_the_services_and_each_writer(live, backend):
     assert status == 200  # a writer is down, but the app can serve
     assert set(body) == {"status", "checks"} and body["status"] == "ok"
     checks = body["checks"]
-    assert set(checks) == {"database", "redis", "writers"}
+    assert set(checks) == {"database", "redis", "writers", "wall_panels"}
     assert checks["database"]["ok"] is True and checks["database"]["latency_ms"] >= 0
     assert checks["redis"]["ok"] is True and checks["redis"]["critical"] is True
     writers = checks["writers"]
