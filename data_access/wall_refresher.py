@@ -126,8 +126,12 @@ class WallRefresher:
         if not self.store.lock(spec.name, unit, max(30, int(4 * spec.max_age))):
             return False
         try:
-            scope = scope_for(unit)
             now = self.clock()
+            # Another process may have recomputed it between our look at its age and the lock.
+            at = self.store.computed_at(unit).get(spec.name)
+            if at is not None and now.timestamp() - at < spec.max_age:
+                return False
+            scope = scope_for(unit)
             recounting = spec.counted and not self.counters.is_complete(
                 self.counters.local_day(now))
             with self.sessions() as session:
