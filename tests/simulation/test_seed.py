@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, or_, select
 
 from data_access.counter_sync import events_for_day, rebuild_today
 from data_access.models import Case, CaseTransition
@@ -160,6 +160,39 @@ def test_transitions_follow_the_stage_rules(seeded):
         cases = session.scalar(select(func.count()).select_from(Case))
     assert reported == cases
     assert {"stage", "followup", "supervision", "rework"} <= set(kinds)
+
+
+def test_every_case_row_agrees_with_its_transitions(seeded):
+    """The whole seed: each case's stage is that of its last stage-changing transition, and
+    each stage timestamp is the last forward step into that stage (what case_store.advance
+    records), including cases whose return or rework lies beyond `now`."""
+    backend, _, _ = seeded
+    t = CaseTransition
+    last = (select(t.case_id, t.to_stage, func.row_number().over(
+        partition_by=t.case_id, order_by=(t.at.desc(), t.id.desc())).label("rank"))
+        .where(t.to_stage.is_not(None)).subquery())
+    with backend.sessions() as session:
+        cases = session.scalar(select(func.count()).select_from(Case))
+        agreeing = session.scalar(select(func.count()).select_from(Case).join(
+            last, (last.c.case_id == Case.id) & (last.c.rank == 1))
+            .where(last.c.to_stage == Case.stage))
+        wrong_times = {}
+        for stage in ("registered", "dispatched", "handling", "handled", "verified", "closed",
+                      "rejected"):
+            entered = (select(t.case_id, func.max(t.at).label("at"))
+                       .where(t.kind == "stage", t.to_stage == stage)
+                       .group_by(t.case_id).subquery())
+            column = getattr(Case, f"{stage}_at")
+            wrong_times[stage] = session.scalar(
+                select(func.count()).select_from(Case)
+                .outerjoin(entered, entered.c.case_id == Case.id)
+                .where(or_(column.is_(None) != entered.c.at.is_(None), column != entered.c.at)))
+        steps_back = dict(session.execute(
+            select(t.kind, func.count(func.distinct(t.case_id)))
+            .where(t.kind.in_(("return", "rework"))).group_by(t.kind)).all())
+    assert agreeing == cases > 1000
+    assert wrong_times == dict.fromkeys(wrong_times, 0)
+    assert steps_back["return"] > 10 and steps_back["rework"] > 10
 
 
 def test_today_counters_match_the_database(seeded):
