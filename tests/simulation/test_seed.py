@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import warnings
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -11,16 +12,18 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, inspect, or_, select
 
-from data_access.counter_sync import events_for_day, rebuild_today
+from data_access.counter_sync import catch_up_today, events_for_day, rebuild_today
 from data_access.models import Case, CaseTransition
 from data_access.stats import collect_stats
 from data_access.timeutil import as_utc
 from simulation import catalog
 from simulation.bootstrap import ensure_territory
+from simulation.live import run_live
 from simulation.rhythm import HOT_SPOT_EXTRA, REST_DAY_FACTOR, HotSpot, expected_reports, is_workday
 from simulation.seed import seed_history
 from simulation.territory import load_grids
 from tests.support.backends import ZONE, backend_names, open_backend
+from tests.support.clock import TickingClock
 
 REGION = "320303"
 DAYS = 20
@@ -236,18 +239,14 @@ def test_stats_command_prints_json(seeded, monkeypatch, capsys):
 
 
 def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
-    import threading
-
-    from data_access.counter_sync import catch_up_today
-    from simulation.live import run_live
-
     backend, _, _ = seeded
     with backend.sessions() as session:
         before = session.scalar(select(func.count()).select_from(Case))
         before_steps = session.scalar(select(func.count()).select_from(CaseTransition))
+    clock = TickingClock(NOW)  # the live flow goes on from where the seed was cut
     run_live(backend.sessions, backend.counters, REGION, speed=30000.0, zone=ZONE,
-             stop=threading.Event(), seed=3, duration=3.0)
-    now = datetime.now(UTC)
+             stop=threading.Event(), seed=3, duration=3.0, clock=clock)
+    now = clock()
     with backend.sessions() as session:
         created = session.scalar(select(func.count()).select_from(Case)) - before
         steps = session.scalar(select(func.count()).select_from(CaseTransition)) - before_steps
