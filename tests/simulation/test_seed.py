@@ -19,7 +19,7 @@ from data_access.timeutil import as_utc
 from simulation import catalog
 from simulation.bootstrap import ensure_territory
 from simulation.live import run_live
-from simulation.rhythm import HOT_SPOT_EXTRA, REST_DAY_FACTOR, HotSpot, expected_reports, is_workday
+from simulation.rhythm import HOT_SPOT_EXTRA, REST_DAY_FACTOR, expected_reports, is_workday
 from simulation.seed import seed_history
 from simulation.territory import load_grids
 from tests.support.backends import ZONE, backend_names, open_backend
@@ -79,7 +79,7 @@ def test_catalog_codes_exist_in_the_vocabulary():
     catalog.check_catalog()
 
 
-def daily_volume(backend, spots: list[HotSpot]) -> list[tuple[date, int, float]]:
+def daily_volume(backend, spots: list[dict]) -> list[tuple[date, int, float]]:
     """(local day, reports, expected mean) for every full day seeded. The mean includes the
     hot spots' extra reports: HOT_SPOT_EXTRA × the township's share of the grids."""
     with backend.sessions() as session:
@@ -90,8 +90,8 @@ def daily_volume(backend, spots: list[HotSpot]) -> list[tuple[date, int, float]]
     today = NOW.astimezone(ZONE).date()
     days = []
     for day in sorted(d for d in counts if d < today):
-        uplift = sum(HOT_SPOT_EXTRA * share[s.township_code] / len(grids) for s in spots
-                     if s.first_day <= day <= s.last_day)
+        uplift = sum(HOT_SPOT_EXTRA * share[s["township_code"]] / len(grids) for s in spots
+                     if s["first_day"] <= day.isoformat() <= s["last_day"])
         days.append((day, counts[day], expected_reports(day, len(grids)) * (1 + uplift)))
     return days
 
@@ -255,3 +255,22 @@ def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
         expected = len(events_for_day(session, day, ZONE))
     assert created > 0 and steps > created
     assert sum(r.count for r in backend.counters.day_counts(day)) == expected
+
+
+def test_seed_command_prints_its_summary(fresh_backend, monkeypatch, capsys):
+    # The CLI's parser also registers the account commands, which the ops branch brings.
+    pytest.importorskip("dashboard.accounts_cli")
+    from dashboard.cli import main
+
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", fresh_backend.database_url)
+    monkeypatch.setenv("GOVWALL_REDIS_URL", fresh_backend.redis_url)
+    monkeypatch.setenv("GOVWALL_REGION", REGION)
+    # The bulk load takes SQLite out of WAL mode, which needs the file to itself.
+    fresh_backend.engine.dispose()
+    assert main(["seed", "--days", "2", "--seed", "3"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with fresh_backend.sessions() as session:
+        assert printed["cases"] == session.scalar(select(func.count()).select_from(Case)) > 0
+    assert printed["hot_spots"] and all(
+        date.fromisoformat(s["first_day"]) <= date.fromisoformat(s["last_day"])
+        for s in printed["hot_spots"])
