@@ -1,5 +1,6 @@
-"""How long each step of a case takes (hours, log-normal), shared by the history seed
-(vectorized over many cases) and the live simulator (one case at a time)."""
+"""How long each step of a case takes (hours, log-normal), shared by the history seed and
+the live simulator (vectorized over many cases: a seed's chunk, the open cases at a start),
+and when a step still to come happens for a case already some time in its stage."""
 from __future__ import annotations
 
 import math
