@@ -87,15 +87,16 @@ def rebuild_today(session: Session, counters: Counters, now: datetime,
     return applied
 
 
-def catch_up_today(session: Session, counters: Counters, now: datetime) -> int:
-    """Count today's transitions that Redis has not applied yet; returns how many."""
+def catch_up_today(session: Session, counters: Counters, now: datetime,
+                   since: datetime | None = None) -> int:
+    """Count the transitions from `since` (default: today's local midnight) to now that
+    Redis has not applied yet; returns how many. A writer back from an outage passes the
+    outage's start, which may lie in an earlier local day."""
+    start = local_day_bounds(counters.local_day(now), counters.zone)[0]
+    if since is not None:
+        start = min(start, since)
+    missing = _unapplied(counters, events_between(session, start, now + timedelta(seconds=1)))
     day = counters.local_day(now)
-    events = events_for_day(session, day, counters.zone)
-    missing: list[CountedEvent] = []
-    for i in range(0, len(events), CHUNK):
-        batch = events[i:i + CHUNK]
-        seen = counters.applied_ids(day, [e.transition_id for e in batch])
-        missing += [e for e in batch if e.transition_id not in seen]
     counters.mark_patrolled(patrolled_grids(session, day, counters.zone), now)
     return _apply_in_chunks(counters, missing)
 
@@ -103,12 +104,19 @@ def catch_up_today(session: Session, counters: Counters, now: datetime) -> int:
 def catch_up_recent(session: Session, counters: Counters, now: datetime) -> int:
     """Count the transitions of the last RECENT that Redis has not applied yet."""
     events = events_between(session, now - RECENT, now + timedelta(seconds=1))
+    return _apply_in_chunks(counters, _unapplied(counters, events))
+
+
+def _unapplied(counters: Counters, events: list[CountedEvent]) -> list[CountedEvent]:
+    """The events whose transition id is not in their local day's applied set."""
     missing: list[CountedEvent] = []
-    for day in {counters.local_day(e.at) for e in events}:
-        batch = [e for e in events if counters.local_day(e.at) == day]
-        seen = counters.applied_ids(day, [e.transition_id for e in batch])
-        missing += [e for e in batch if e.transition_id not in seen]
-    return _apply_in_chunks(counters, missing)
+    for day in sorted({counters.local_day(e.at) for e in events}):
+        of_day = [e for e in events if counters.local_day(e.at) == day]
+        for i in range(0, len(of_day), CHUNK):
+            batch = of_day[i:i + CHUNK]
+            seen = counters.applied_ids(day, [e.transition_id for e in batch])
+            missing += [e for e in batch if e.transition_id not in seen]
+    return missing
 
 
 def keep_counters(sessions: sessionmaker[Session], counters: Counters, now: datetime,

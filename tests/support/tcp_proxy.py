@@ -37,6 +37,12 @@ class TcpProxy:
         self._set_mode("cut")
         self._listener.close()
 
+    def __enter__(self) -> TcpProxy:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def _set_mode(self, mode: str) -> None:
         with self._lock:
             self._mode = mode
