@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dashboard.settings import Settings, SettingsError, load_settings
 
@@ -30,18 +32,56 @@ def cmd_init_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_cases(database_url: str) -> bool:
+    from sqlalchemy import inspect
+
+    from data_access.db import make_engine, session_factory
+    from data_access.stats import has_cases
+
+    engine = make_engine(database_url)
+    try:
+        if not inspect(engine).has_table("cases"):
+            return False
+        with session_factory(engine)() as session:
+            return has_cases(session)
+    finally:
+        engine.dispose()
+
+
+def _json_value(value: Any) -> Any:
+    """The summary's HotSpot runs and their days, as JSON."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.history_reset import remove_case_history
+    from data_access.migrate import upgrade
     from simulation.bootstrap import ensure_territory
     from simulation.seed import seed_history
 
+    # Checked before anything is opened or written: a second run must not silently double
+    # the history (it did, one full copy per run).
+    if not (args.add or args.replace) and _has_cases(settings.effective_database_url):
+        print("govwall seed: the database already has cases; give --add to write more "
+              "history on top of them, or --replace to remove them first", file=sys.stderr)
+        return 1
     rt = _runtime(settings)
     try:
+        upgrade(rt.engine)
+        removed = remove_case_history(rt.engine, rt.counters, rt.clock()) \
+            if args.replace else None
         ensure_territory(rt.sessions, settings.region, seed=args.seed)
         summary = seed_history(rt.sessions, rt.counters, settings.region, days=args.days,
                                seed=args.seed, zone=settings.zone)
     finally:
         rt.close()
-    print(json.dumps(summary, ensure_ascii=False))
+    if removed is not None:
+        summary["removed"] = removed
+    print(json.dumps(summary, ensure_ascii=False, default=_json_value))
     return 0
 
 
@@ -161,10 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic).")
 
-    p = command("seed", cmd_seed, "Build the region's territory if empty and write N days of "
-                "history (deterministic for a given seed).")
+    p = command("seed", cmd_seed, "Create the schema and the region's territory if missing "
+                "and write N days of history up to now (deterministic for a given seed). "
+                "A database that already has cases is refused unless --add or --replace says "
+                "what to do with them.")
     p.add_argument("--days", type=int, default=DEMO_HISTORY_DAYS)
     p.add_argument("--seed", type=int, default=7)
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--add", action="store_true",
+                          help="keep the cases there and write N more days of history on top")
+    existing.add_argument("--replace", action="store_true",
+                          help="first remove the cases, their transitions, patrol check-ins, "
+                          "the case_daily rollup and Redis's day counters (territory, grid "
+                          "workers, people and kiosk tokens stay)")
 
     p = command("simulate", cmd_simulate, "Run the live flow of cases against the database "
                 "and Redis until interrupted.")

@@ -5,11 +5,17 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from dashboard.cli import build_parser, main
+from data_access.accounts import create_kiosk_token, create_user
+from data_access.counter_sync import events_for_day
+from data_access.counters import CountedEvent
+from tests.support.backends import Backend
 
 GOVWALL = Path(sys.executable).parent / "govwall"
 COMMANDS = [
@@ -94,3 +100,84 @@ def test_kiosk_tokens_are_created_listed_and_revoked(cli_db, capsys):
     assert "revoked 1 kiosk token(s)" in capsys.readouterr().out
     assert main(["kiosk-token", "list"]) == 0
     assert "\trevoked " in capsys.readouterr().out
+
+
+@pytest.fixture
+def seed_env(fresh_backend, tmp_path, monkeypatch) -> Backend:
+    """`govwall seed` pointed at a fresh backend, for a small county (320302)."""
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", fresh_backend.database_url)
+    monkeypatch.setenv("GOVWALL_REDIS_URL", fresh_backend.redis_url)
+    monkeypatch.setenv("GOVWALL_REDIS_NAMESPACE", fresh_backend.namespace)
+    monkeypatch.setenv("GOVWALL_REGION", "320302")
+    monkeypatch.setenv("GOVWALL_VAR_DIR", str(tmp_path / "var"))
+    return fresh_backend
+
+
+HISTORY = ("cases", "case_transitions", "patrol_checkins", "case_daily", "case_daily_built")
+KEPT = ("units", "grid_workers", "users", "kiosk_tokens")
+
+
+def _rows(backend: Backend) -> dict[str, int]:
+    with backend.engine.connect() as connection:
+        return {table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in HISTORY + KEPT}
+
+
+def _seed(backend: Backend, capsys, *options: str) -> dict:
+    # The seed's bulk load wants the SQLite file to itself (its journal mode changes).
+    backend.engine.dispose()
+    assert main(["seed", *options]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_seed_prints_its_summary_and_writes_more_only_when_told(seed_env, capsys):
+    first = _seed(seed_env, capsys, "--days", "2")
+    rows = _rows(seed_env)
+    assert first["cases"] == rows["cases"] > 0
+    assert first["transitions"] == rows["case_transitions"] > first["cases"]
+    assert first["checkins"] == rows["patrol_checkins"] > 0
+    assert first["hot_spots"] and all(  # HotSpot runs, as JSON
+        set(spot) == {"township_code", "major_class", "subclass", "first_day", "last_day"}
+        and date.fromisoformat(spot["first_day"]) <= date.fromisoformat(spot["last_day"])
+        for spot in first["hot_spots"])
+
+    seed_env.engine.dispose()
+    assert main(["seed", "--days", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "govwall seed: the database already has cases; give --add to write more history on "
+        "top of them, or --replace to remove them first"]
+    assert _rows(seed_env) == rows  # nothing written
+
+    added = _seed(seed_env, capsys, "--days", "1", "--seed", "8", "--add")
+    after = _rows(seed_env)
+    assert after["cases"] == rows["cases"] + added["cases"]
+    assert after["case_transitions"] == rows["case_transitions"] + added["transitions"]
+    assert {t: after[t] for t in KEPT} == {t: rows[t] for t in KEPT}
+
+
+def test_seed_replace_keeps_territory_and_accounts_and_forgets_old_counters(seed_env, capsys):
+    _seed(seed_env, capsys, "--days", "2")
+    with seed_env.sessions.begin() as session:
+        create_user(session, "duty", "值班员", "duty_officer", "a-long-password-1",
+                    datetime.now(UTC))
+        create_kiosk_token(session, "大厅左屏", datetime.now(UTC))
+    counters = seed_env.counters
+    two_days_ago = counters.local_day(datetime.now(UTC)) - timedelta(days=2)
+    counters.apply([CountedEvent(10**12, datetime.now(UTC) - timedelta(days=2), "320302",
+                                 "320302001", "reported", "urban", "hotline")])
+    assert counters.day_counts(two_days_ago)
+    before = _rows(seed_env)
+
+    second = _seed(seed_env, capsys, "--days", "1", "--seed", "9", "--replace")
+    after = _rows(seed_env)
+    assert second["removed"] == {table: before[table] for table in HISTORY}
+    assert (after["cases"], after["case_transitions"], after["patrol_checkins"]) == \
+        (second["cases"], second["transitions"], second["checkins"])
+    assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
+    assert counters.day_counts(two_days_ago) == []
+    today = counters.local_day(datetime.now(UTC))
+    with seed_env.sessions() as session:  # today's counters are the new history's
+        assert counters.redis.scard(counters.applied_key(today)) == \
+            len(events_for_day(session, today, counters.zone))
