@@ -1,10 +1,12 @@
 """The `govwall` command as an operator meets it: help for everything, clear errors."""
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,21 +20,90 @@ from data_access.counters import CountedEvent
 from tests.support.backends import Backend
 
 GOVWALL = Path(sys.executable).parent / "govwall"
-COMMANDS = [
-    ["init-db"], ["seed"], ["simulate"], ["serve"], ["demo"], ["stats"], ["counters", "rebuild"],
-    ["geo", "import"], ["user", "add"], ["kiosk-token", "create"], ["rollup", "rebuild"],
-]
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_every_subcommand_explains_itself(command, capsys):
+def _parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+             ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser of the command tree, by its subcommand path (the root's is ())."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, (*path, name))
+
+
+COMMANDS = [path for path, _ in _parsers(build_parser())]
+
+
+def _entries(help_text: str) -> dict[str, str]:
+    """Each argument's entry in a --help text, joined into one line, by its first word
+    ("--days", "username", "COMMAND")."""
+    entries: dict[str, str] = {}
+    current = None
+    for line in help_text.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            current = line.split()[0].rstrip(",")
+            entries[current] = line.strip()
+        elif current is not None and line.startswith("   "):
+            entries[current] += " " + line.strip()
+        else:
+            current = None
+    return entries
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "govwall")
+def test_every_option_of_every_command_is_described_with_its_default(command, capsys):
+    parser = dict(_parsers(build_parser()))[command]
     with pytest.raises(SystemExit) as done:
         build_parser().parse_args([*command, "--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"usage: govwall {' '.join(command)}")
-    # The description is more than the usage line: a sentence an operator can act on.
-    assert len(out.splitlines()) > 3
+    assert out.startswith(f"usage: {' '.join(('govwall', *command))}")
+    assert parser.description, "a sentence an operator can act on"
+    entries = _entries(out)
+    either = {a for g in parser._mutually_exclusive_groups if g.required for a in g._group_actions}
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = action.option_strings[0] if action.option_strings else action.metavar or \
+            action.dest
+        assert action.help, f"{name} has no description"
+        entry = " ".join(entries[name].split())
+        assert " ".join(action.help.split()).split(" (")[0] in entry, (name, entry)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:  # each subcommand is listed with help
+                assert choice.help and " ".join(choice.help.split()) in entry, choice.dest
+        elif action.option_strings:
+            if action in either:
+                expected = "(required: this or"
+            elif action.required:
+                expected = "(required)"
+            elif action.nargs == 0:
+                expected = "(default: off)"
+            elif action.default is None:
+                expected = "(default: "  # no value: it says in words what happens
+            else:
+                expected = f"(default: {action.default})"
+            assert expected in entry, (name, entry)
+
+
+BAD_VALUES = [
+    (["seed", "--days", "0"], "argument --days: '0' is not a whole number of at least 1"),
+    (["demo", "--days", "-3"], "argument --days: '-3' is not a whole number of at least 1"),
+    (["serve", "--workers", "two"], "argument --workers: 'two' is not a whole number of at "
+     "least 1"),
+    (["serve", "--port", "0"], "argument --port: '0' is not a port number (1-65535)"),
+    (["demo", "--port", "65536"], "argument --port: '65536' is not a port number (1-65535)"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "error"), BAD_VALUES,
+                         ids=[" ".join(arguments) for arguments, _ in BAD_VALUES])
+def test_a_bad_value_is_refused_with_its_reason(arguments, error, capsys):
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(arguments)
+    assert done.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"govwall {arguments[0]}: error: {error}"
 
 
 def test_a_bad_setting_is_one_line_and_exit_code_2(tmp_path):
