@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import json
+import socket
 import sys
 import threading
 import time
@@ -166,17 +168,42 @@ def cmd_geo_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def listen_problem(host: str, port: int, busy_hint: str) -> str | None:
+    """Why the web server could not listen on host:port, or None. Asked before anything
+    else happens, so that a busy port costs one line, not a seed followed by a traceback."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As werkzeug and gunicorn do: a port left in TIME_WAIT is free to them.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        hint = f" ({busy_hint})" if exc.errno == errno.EADDRINUSE else ""
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}"
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.server import serve
 
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    if problem := listen_problem(args.host, args.port, "choose another with --port"):
+        print(f"govwall serve: {problem}", file=sys.stderr)
+        return 1
+    serve(settings, host=args.host, port=args.port, workers=args.workers,
+          access_log=args.access_log)
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.demo import run_demo
 
-    return run_demo(settings, host=args.host, port=args.port, days=args.days, speed=args.speed)
+    if problem := listen_problem(args.host, args.port,
+                                 "choose another with --port, or make demo PORT=..."):
+        print(f"govwall demo: {problem}", file=sys.stderr)
+        return 1
+    return run_demo(settings, host=args.host, port=args.port, days=args.days,
+                    speed=args.speed, access_log=args.access_log)
 
 
 def _add_user_commands(sub) -> None:
@@ -245,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1",
                        help="address to listen on; 0.0.0.0 for every interface")
         p.add_argument("--port", type=_port, default=8050, help="port to listen on")
+        p.add_argument("--access-log", action="store_true",
+                       help="log every request (errors are always logged)")
 
     command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic).")
 

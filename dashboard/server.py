@@ -22,7 +22,9 @@ class _Gunicorn(BaseApplication):
         return create_app(self.settings).server
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
     # Each worker builds its own app after the fork (no preload): connections are per process.
+    # Errors go to standard error either way; the access log (a line per request, a wall
+    # polls several times a second) only when asked for.
     _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
-                         "timeout": 60, "accesslog": "-"}).run()
+                         "timeout": 60, "accesslog": "-" if access_log else None}).run()

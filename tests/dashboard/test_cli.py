@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -171,6 +173,24 @@ def test_kiosk_tokens_are_created_listed_and_revoked(cli_db, capsys):
     assert "revoked 1 kiosk token(s)" in capsys.readouterr().out
     assert main(["kiosk-token", "list"]) == 0
     assert "\trevoked " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_one_line_and_nothing_happens(command, tmp_path):
+    env = {"PATH": os.environ["PATH"], "GOVWALL_VAR_DIR": str(tmp_path / "var"),
+           "GOVWALL_REGION": "320302"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([GOVWALL, command, "--port", str(port)], env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no "seeding", no "govwall is running"
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"govwall {command}: cannot listen on 127.0.0.1:{port}: "
+                           "Address already in use (choose another with --port")
+    assert not (tmp_path / "var").exists()  # no database, no embedded Redis
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """`govwall serve` (gunicorn, 2 workers) serves the wall to a kiosk, and both workers share
-one computation per panel and bucket through Redis."""
+one computation per panel and bucket through Redis; requests are logged only when asked."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,10 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from data_access.counters import Counters
 from data_access.db import make_engine, session_factory
 from data_access.migrate import upgrade
 from data_access.redis_conn import connect
+from tests.dashboard.wall_http import alerts_request, new_screen
 from tests.support.backends import ZONE
 from tests.support.redis_server import RedisServer
 from tests.support.wall_region import seed_wall_region
@@ -28,13 +31,64 @@ from tests.support.wall_region import seed_wall_region
 GOVWALL = Path(sys.executable).parent / "govwall"
 NAMESPACE = "govwall_serve_test"
 SCREENS = 16
-CONFIG = {"lang": "zh", "rows": 7, "unit_px": 1.0, "measure": "patrol", "measures": ["patrol"]}
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, errors: Path) -> None:
+    """Until gunicorn listens: a connection, not a request, so that no worker has served
+    anything yet."""
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"govwall serve exited: {errors.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("govwall serve did not listen")
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+    out: Path  # standard output: the access log, when asked for
+    err: Path  # standard error: gunicorn's own log
+
+
+@contextmanager
+def serving(tmp_path: Path, database_url: str, redis_url: str,
+            *options: str) -> Iterator[Served]:
+    """`govwall serve --workers 2 [options]` on a free port, until the block ends."""
+    port = _free_port()
+    env = {**os.environ, "GOVWALL_DATABASE_URL": database_url, "GOVWALL_REDIS_URL": redis_url,
+           "GOVWALL_REDIS_NAMESPACE": NAMESPACE, "GOVWALL_REGION": "320300",
+           "GOVWALL_VAR_DIR": str(tmp_path / "var"), "GOVWALL_ENV": "test"}
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        server = subprocess.Popen([GOVWALL, "serve", "--port", str(port), "--workers", "2",
+                                   *options], env=env, stdout=stdout, stderr=stderr)
+    try:
+        _wait_for_port(port, server, err)
+        yield Served(f"http://127.0.0.1:{port}", server.pid, out, err)
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def _wait_for_lines(log: Path, text: str, count: int) -> int:
+    """How many lines of `log` contain `text`, once there are `count` (or after 30 s)."""
+    for _ in range(300):
+        found = sum(text in line for line in log.read_text().splitlines())
+        if found >= count:
+            return found
+        time.sleep(0.1)
+    return found
 
 
 @pytest.fixture
@@ -49,57 +103,24 @@ def served(tmp_path):
     with sessions.begin() as session:
         _info, kiosk = create_kiosk_token(session, "serve test", datetime.now(UTC))
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "GOVWALL_DATABASE_URL": url, "GOVWALL_REDIS_URL": redis_server.url,
-           "GOVWALL_REDIS_NAMESPACE": NAMESPACE, "GOVWALL_REGION": "320300",
-           "GOVWALL_VAR_DIR": str(tmp_path / "var"), "GOVWALL_ENV": "test"}
-    server = subprocess.Popen([GOVWALL, "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/_dash-layout", timeout=1)
-            except OSError as exc:
-                if getattr(exc, "code", None):  # an HTTP answer (e.g. 401): it is up
-                    break
-                time.sleep(0.2)
-            else:
-                break
-        yield base, kiosk, client
+        with serving(tmp_path, url, redis_server.url, "--access-log") as server:
+            yield server, kiosk, client
     finally:
-        server.terminate()
-        server.wait(20)
         client.close()
         redis_server.stop()
 
 
-def _opener():
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-
-def _alerts_request(deps: list[dict]) -> dict:
-    spec = next(d for d in deps if "wall-alerts-body.children" in d["output"])
-    values = {"wall-alerts-tick": 1, "wall-unit": "320303", "wall-config": CONFIG}
-    return {
-        "output": spec["output"],
-        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
-                    for o in spec["output"].strip(".").split("...")],
-        "inputs": [{**i, "value": values.get(i["id"])} for i in spec["inputs"]],
-        "state": [{**s, "value": values.get(s["id"])} for s in spec["state"]],
-        "changedPropIds": ["wall-alerts-tick.n_intervals"],
-    }
-
-
 def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
-    base, kiosk, client = served
-    screens = [_opener() for _ in range(SCREENS)]
+    server, kiosk, client = served
+    base = server.base
+    screens = [new_screen() for _ in range(SCREENS)]
     for screen in screens:  # each screen signs in with the kiosk token, as a wall does
         page = screen.open(f"{base}/wall?kiosk={kiosk}", timeout=20)
         assert page.status == 200 and page.geturl().startswith(f"{base}/wall")  # no login
         assert "_dash-config" in page.read().decode()
     deps = json.loads(screens[0].open(f"{base}/_dash-dependencies", timeout=20).read())
-    body = json.dumps(_alerts_request(deps)).encode()
+    body = json.dumps(alerts_request(deps, "320303")).encode()
 
     writes: list[str] = []
     monitor_ready = threading.Event()
@@ -140,3 +161,5 @@ def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
     assert all(s["ok"] for s in states)
     assert len({s["asof"] for s in states}) == 1  # one computation's result, everywhere
     assert len(writes) == 1, writes
+    # Asked for with --access-log: a line per request, on standard output.
+    assert _wait_for_lines(server.out, '"POST /_dash-update-component', SCREENS) == SCREENS
