@@ -1,9 +1,13 @@
 """`govwall serve` (gunicorn, 2 workers) serves the wall to a kiosk, and both workers share
-one computation per panel and bucket through Redis; requests are logged only when asked."""
+one computation per panel and bucket through Redis; every worker serves the wall page's
+scripts and stylesheets from its first request on; requests are logged only when asked."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -11,11 +15,13 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 
 from data_access.accounts import create_kiosk_token
@@ -25,6 +31,7 @@ from data_access.migrate import upgrade
 from data_access.redis_conn import connect
 from tests.dashboard.wall_http import alerts_request, new_screen
 from tests.support.backends import ZONE
+from tests.support.kiosk import kiosk_token
 from tests.support.redis_server import RedisServer
 from tests.support.wall_region import seed_wall_region
 
@@ -163,3 +170,112 @@ def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
     assert len(writes) == 1, writes
     # Asked for with --access-log: a line per request, on standard output.
     assert _wait_for_lines(server.out, '"POST /_dash-update-component', SCREENS) == SCREENS
+
+
+PAGE_FILES = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"')
+ROUNDS = 2
+
+
+def _workers(pid: int, count: int) -> list[psutil.Process]:
+    """The server's worker processes, once it has forked them all."""
+    for _ in range(300):
+        if len(children := psutil.Process(pid).children()) == count:
+            return children
+        time.sleep(0.05)
+    raise RuntimeError(f"govwall serve did not start {count} workers")
+
+
+def _replace_workers(pid: int, old: list[psutil.Process]) -> list[psutil.Process]:
+    """SIGHUP: gunicorn replaces its workers by new ones, which have served nothing yet."""
+    os.kill(pid, signal.SIGHUP)
+    old_pids = {worker.pid for worker in old}
+    for _ in range(600):
+        children = psutil.Process(pid).children()
+        if len(children) == len(old) and not old_pids & {c.pid for c in children}:
+            return children
+        time.sleep(0.05)
+    raise RuntimeError("govwall serve did not replace its workers")
+
+
+def _worker_of(workers: list[psutil.Process], client_port: int) -> int:
+    """The pid of the worker that accepted our connection from `client_port` (one still
+    loading the app leaves it in the listening socket's backlog)."""
+    for _ in range(600):
+        for worker in workers:
+            if any(c.raddr and c.raddr.port == client_port
+                   for c in worker.net_connections(kind="tcp")):
+                return worker.pid
+        time.sleep(0.05)
+    raise RuntimeError(f"no worker accepted the connection from port {client_port}")
+
+
+def _connections(base: str, workers: list[psutil.Process], count: int
+                 ) -> dict[int, list[http.client.HTTPConnection]]:
+    """New connections until every worker has accepted `count` of them (the others are
+    closed unused), by worker pid."""
+    host, port = base.removeprefix("http://").split(":")
+    by_worker: dict[int, list[http.client.HTTPConnection]] = {w.pid: [] for w in workers}
+    for _ in range(20 * count * len(workers)):
+        if all(len(mine) == count for mine in by_worker.values()):
+            return by_worker
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        connection.connect()
+        mine = by_worker[_worker_of(workers, connection.sock.getsockname()[1])]
+        if len(mine) < count:
+            mine.append(connection)
+        else:
+            connection.close()
+    raise RuntimeError(f"the workers did not each accept {count} connections: {by_worker}")
+
+
+def _get(connection: http.client.HTTPConnection, path: str, start: threading.Barrier
+         ) -> tuple[int, str]:
+    """GET `path` once every request of the round is ready: (status, start of body)."""
+    try:
+        start.wait()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read(300).decode(errors="replace")
+    finally:
+        connection.close()
+
+
+def test_a_fresh_server_serves_every_file_of_the_wall_page_from_every_worker(tmp_path):
+    """Dash used to refuse its own scripts (500, "dash" is not a registered library) from a
+    worker whose first requests came at once, before its first-request setup had run: the
+    wall stayed blank after a start."""
+    redis_server = RedisServer(tmp_path).start()
+    url = f"sqlite:///{tmp_path / 'wall.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    kiosk = kiosk_token(session_factory(engine))
+    engine.dispose()
+    try:
+        with serving(tmp_path, url, redis_server.url) as server:
+            base, pid = server.base, server.pid
+            workers = _workers(pid, 2)
+            page = new_screen().open(f"{base}/wall?kiosk={kiosk}", timeout=60)
+            assert page.status == 200
+            files = sorted(set(PAGE_FILES.findall(page.read().decode())))
+            assert sum("_dash-component-suites/dash/" in f for f in files) >= 3, files
+            assert any(f.startswith("/assets/") for f in files), files
+            # The page came from one worker: the other's first requests are for every
+            # file at once, over new connections, as a browser asks for them. Then again
+            # from new workers: whether Dash's setup loses that race is a matter of timing.
+            with ThreadPoolExecutor(len(workers) * len(files)) as pool:
+                for round_ in range(ROUNDS):
+                    if round_:
+                        workers = _replace_workers(pid, workers)
+                    by_worker = _connections(base, workers, len(files))
+                    start = threading.Barrier(len(workers) * len(files))
+                    gets = {(worker, path): pool.submit(_get, connection, path, start)
+                            for worker, mine in by_worker.items()
+                            for connection, path in zip(mine, files, strict=True)}
+                    failed = {key: answer for key, get in gets.items()
+                              if (answer := get.result())[0] != 200}
+                    assert not failed
+        # No access log unless asked for; gunicorn's own messages still come.
+        assert "GET /" not in server.out.read_text()
+        assert "Booting worker" in server.err.read_text()
+    finally:
+        redis_server.stop()
