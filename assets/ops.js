@@ -14,7 +14,7 @@ window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall ||
         if (window._govwallOpsKey !== key) {
             let api = null;
             try {
-                api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-grid");
+                api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-cases");
             } catch (e) {
                 api = null;  // the grid is not ready: its first request will see this filter
             }

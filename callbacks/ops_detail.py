@@ -84,7 +84,7 @@ def register(app: Dash) -> None:
         Output("ops-action-result", "children"), Output("ops-action-version", "data"),
         *(Input(f"ops-act-{b}", "n_clicks") for b in BUTTONS),
         State("ops-act-case", "data"), State("ops-act-level", "value"),
-        State("ops-act-note", "value"), State("ops-act-satisfaction", "value"),
+        State("ops-act-text", "value"), State("ops-act-satisfaction", "value"),
         State("ops-action-version", "data"), State("ops-lang", "data"),
         prevent_initial_call=True)(act)
     app.callback(Output("ops-unmask-contact", "children"), Input("ops-unmask-btn", "n_clicks"),

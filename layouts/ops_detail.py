@@ -140,7 +140,7 @@ def action_panel(case_id: int, allowed: set[str], may_act: bool, lang: str) -> h
                                  options=[{"label": label("satisfaction", s, lang), "value": s}
                                           for s in codes("satisfaction")]), width=4),
         ]),
-        dcc.Textarea(id="ops-act-note", placeholder=t("action.note_placeholder", lang),
+        dcc.Textarea(id="ops-act-text", placeholder=t("action.note_placeholder", lang),
                      className="form-control mb-1", style={"height": "3.2em"}),
         html.Div(buttons),
         html.Div(id="ops-action-result", className="small mt-1"),

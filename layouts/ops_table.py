@@ -10,6 +10,8 @@ from dash import html
 
 from layouts.i18n import label, t
 
+# Not "ops-grid": that is the grid (网格) filter's id.
+GRID_ID = "ops-cases"
 COLUMNS = ("external_id", "title", "deadline_state", "stage", "place", "category", "source",
            "priority", "reported_at", "deadline_at", "responsible_unit", "supervision_level",
            "acknowledged_by")
@@ -57,7 +59,7 @@ def column_defs(lang: str) -> list[dict]:
 
 def grid(lang: str) -> dag.AgGrid:
     return dag.AgGrid(
-        id="ops-grid",
+        id=GRID_ID,
         rowModelType="infinite",
         columnDefs=column_defs(lang),
         defaultColDef={"resizable": True, "filter": False, "minWidth": 70},
