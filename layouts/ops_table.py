@@ -9,6 +9,7 @@ import dash_ag_grid as dag
 from dash import html
 
 from layouts.i18n import label, t
+from layouts.i18n.widgets import grid_locale
 
 # Not "ops-grid": that is the grid (网格) filter's id.
 GRID_ID = "ops-cases"
@@ -40,6 +41,7 @@ def column_defs(lang: str) -> list[dict]:
     defs = []
     for col in COLUMNS:
         d: dict = {"field": col, "headerName": t(f"col.{col}", lang),
+                   "headerTooltip": t(f"col.{col}", lang),
                    "sortable": SORT_AS.get(col, col) in SORTABLE}
         if col in SORT_AS:
             d["colId"] = SORT_AS[col]
@@ -69,7 +71,7 @@ def grid(lang: str) -> dag.AgGrid:
                                                                         "checkboxes": False},
                          "animateRows": False, "suppressCellFocus": True,
                          "enableBrowserTooltips": True, "rowHeight": 34,
-                         "headerHeight": 36, "localeText": {"loadingOoo": "…"}},
+                         "headerHeight": 36, "localeText": grid_locale(lang)},
         className="ag-theme-alpine",
         style={"height": "100%", "width": "100%"},
     )
