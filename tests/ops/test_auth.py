@@ -49,7 +49,8 @@ WALL = callback(
      ("wall-alerts-status", "children"), ("wall-alerts-tile", "className"),
      ("wall-alerts-state", "data")],
     [("wall-alerts-request", "data", {"seq": 1, "at": 0}), ("wall-unit", "data", COUNTY)],
-    [("wall-config", "data", {"lang": "zh", "rows": 12, "units": [COUNTY]}),
+    [("wall-config", "data", {"lang": "zh", "rows": 12, "unit_px": 1.0, "measure": "open",
+                              "units": [COUNTY]}),
      ("wall-alerts-state", "data", None)])
 REPORTER = ("王小明", "13812345678", "138****5678", "王*")
 
