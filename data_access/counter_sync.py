@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from data_access import vocabulary as v
@@ -22,15 +22,22 @@ CHUNK = 5_000
 
 
 def events_for_day(session: Session, day: date, zone: ZoneInfo) -> list[CountedEvent]:
-    """Every transition of the local `day`, as the counters count it."""
+    """Every transition of the local `day` that the counters count on that day (a rejection
+    of an earlier day's registration is counted on that earlier day)."""
     start, end = local_day_bounds(day, zone)
     event = case((CaseTransition.kind == v.STAGE_CHANGE, CaseTransition.to_stage),
                  else_=CaseTransition.kind)
+    # As case_store._append: a rejection is counted on the day of the registration it
+    # takes back.
+    counted_at = case((and_(CaseTransition.kind == v.STAGE_CHANGE,
+                            CaseTransition.to_stage == "rejected"),
+                       func.coalesce(Case.registered_at, CaseTransition.at)),
+                      else_=CaseTransition.at)
     rows = session.execute(
-        select(CaseTransition.id, CaseTransition.at, Case.county_code, Case.township_code,
+        select(CaseTransition.id, counted_at, Case.county_code, Case.township_code,
                event, Case.major_class, Case.source)
         .join(Case, Case.id == CaseTransition.case_id)
-        .where(CaseTransition.at >= start, CaseTransition.at < end)
+        .where(CaseTransition.at >= start, CaseTransition.at < end, counted_at >= start)
         .order_by(CaseTransition.id))
     return [CountedEvent(tid, as_utc(at), county, township, ev, major, source)
             for tid, at, county, township, ev, major, source in rows]
