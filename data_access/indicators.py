@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from data_access import vocabulary as v
@@ -126,6 +126,7 @@ def overdue_at(now: datetime) -> ColumnElement[bool]:
 def open_at_parts(at: datetime) -> tuple[ColumnElement[bool], ...]:
     """The cases open at a past instant `at`, as three disjoint parts that indexes find: open
     now, closed since, rejected since (their transitions). Count each and add."""
+    at = as_utc(at)
     before = Case.reported_at < at
     rejected_since = select(CaseTransition.case_id).where(
         CaseTransition.at >= at, CaseTransition.kind == v.STAGE_CHANGE,
@@ -134,18 +135,16 @@ def open_at_parts(at: datetime) -> tuple[ColumnElement[bool], ...]:
             and_(Case.id.in_(rejected_since), before))
 
 
-def accepted() -> ColumnElement[bool]:
-    return Case.stage.in_(ACCEPTED_STAGES)
-
-
 # -- the indicators --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Indicator:
     """`cases(window)`: the cases a count counts, or the cases a rate is over (its
-    denominator), as of the window's end; the /ops drill-down opens exactly these. `part`:
-    a rate's numerator, an aggregate over those cases. `counter_events`: for today's count
-    read from Redis, each counted event with the sign it adds."""
+    denominator), as of the window's end; the /ops drill-down opens exactly these.
+    `counter_events`: for today's count read from Redis, each counted event and the sign it
+    adds. A rate's cases are those of its `cohort` (reported or due in the window) `among`
+    which it counts, and its numerator sums `part` over them; rates of one cohort are counted
+    in one pass (ratios)."""
 
     key: str
     name_zh: str
@@ -153,10 +152,24 @@ class Indicator:
     formula_zh: str
     formula_en: str
     cases: Callable[[Window], ColumnElement[bool]] | None = None
-    part: ColumnElement | None = None
     counter_events: tuple[tuple[str, int], ...] = ()
+    cohort: Callable[[Window], ColumnElement[bool]] | None = None
+    among: ColumnElement[bool] | None = None
+    part: ColumnElement[int] | None = None
 
 
+def _rate(key: str, name_zh: str, name_en: str, formula_zh: str, formula_en: str,
+          cohort: Callable[[Window], ColumnElement[bool]], among: ColumnElement[bool],
+          part: ColumnElement[int]) -> Indicator:
+    return Indicator(key, name_zh, name_en, formula_zh, formula_en,
+                     lambda w: and_(cohort(w), among), cohort=cohort, among=among, part=part)
+
+
+def _one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+CLOSED = Case.stage == "closed"
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (
     Indicator("reported", "上报数", "Reported",
               "时段内上报的事件数", "cases reported in the period",
@@ -179,37 +192,33 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
     Indicator("reports_last_hour", "近1小时上报", "Reports, last hour",
               "最近60分钟内上报的事件数", "cases reported in the 60 minutes before now",
               reported_in),
-    Indicator("closure_rate", "办结率", "Closure rate",
-              "办结率 = 已办结 ÷ 已立案（时段内上报的事件；不予受理不计）",
-              "closure rate = closed ÷ registered (cases reported in the period; rejected "
-              "ones left out)",
-              lambda w: and_(reported_in(w), accepted()),
-              func.count().filter(Case.stage == "closed")),
-    Indicator("on_time_rate", "按期办结率", "On-time rate",
-              "按期办结率 = 按期办结数 ÷ 时段内到期的事件数（办理时限含延期；不予受理不计）",
-              "on-time rate = closed by the deadline ÷ cases due in the period (deadline "
-              "after any extension; rejected ones left out)",
-              lambda w: and_(due_in(w), accepted()),
-              func.count().filter(Case.closed_at.is_not(None), Case.closed_at <= DUE)),
-    Indicator("satisfaction", "满意率", "Satisfaction",
-              "满意率 = (满意 + 基本满意) ÷ 回访有效答复数（时段内上报的事件）",
-              "satisfaction = (satisfied + basically satisfied) ÷ follow-ups answered "
-              "(cases reported in the period)",
-              lambda w: and_(reported_in(w), Case.satisfaction.in_(v.SATISFACTION)),
-              func.count().filter(Case.satisfaction.in_(SATISFIED))),
-    Indicator("rework_rate", "返工率", "Rework rate",
-              "返工率 = 核查不通过返工次数 ÷ 办结数（时段内上报的事件）",
-              "rework rate = sent back at verification ÷ closed (cases reported in the "
-              "period)",
-              lambda w: and_(reported_in(w), Case.stage == "closed"),
-              func.coalesce(func.sum(Case.rework_count), 0)),
-    Indicator("resolved_at_or_below_township", "在镇村化解率", "Resolved at or below township",
-              "在镇村化解率 = 在乡镇、村、网格化解数 ÷ 化解数（时段内上报并办结的事件）",
-              "resolved at or below township = resolved at township, village or grid ÷ "
-              "resolved (cases reported in the period and closed)",
-              lambda w: and_(reported_in(w), Case.stage == "closed",
-                             Case.resolved_level.is_not(None)),
-              func.count().filter(Case.resolved_level.in_(v.AT_OR_BELOW_TOWNSHIP))),
+    _rate("closure_rate", "办结率", "Closure rate",
+          "办结率 = 已办结 ÷ 已立案（时段内上报的事件；不予受理不计）",
+          "closure rate = closed ÷ registered (cases reported in the period; rejected ones "
+          "left out)",
+          reported_in, Case.stage.in_(ACCEPTED_STAGES), _one_if(CLOSED)),
+    _rate("on_time_rate", "按期办结率", "On-time rate",
+          "按期办结率 = 按期办结数 ÷ 时段内到期的事件数（办理时限含延期；不予受理不计）",
+          "on-time rate = closed by the deadline ÷ cases due in the period (deadline after "
+          "any extension; rejected ones left out)",
+          due_in, Case.stage.in_(ACCEPTED_STAGES),
+          _one_if(and_(Case.closed_at.is_not(None), Case.closed_at <= DUE))),
+    _rate("satisfaction", "满意率", "Satisfaction",
+          "满意率 = (满意 + 基本满意) ÷ 回访有效答复数（时段内上报的事件）",
+          "satisfaction = (satisfied + basically satisfied) ÷ follow-ups answered (cases "
+          "reported in the period)",
+          reported_in, Case.satisfaction.in_(v.SATISFACTION),
+          _one_if(Case.satisfaction.in_(SATISFIED))),
+    _rate("rework_rate", "返工率", "Rework rate",
+          "返工率 = 核查不通过返工次数 ÷ 办结数（时段内上报的事件）",
+          "rework rate = sent back at verification ÷ closed (cases reported in the period)",
+          reported_in, CLOSED, Case.rework_count),
+    _rate("resolved_at_or_below_township", "在镇村化解率", "Resolved at or below township",
+          "在镇村化解率 = 在乡镇、村、网格化解数 ÷ 化解数（时段内上报并办结的事件）",
+          "resolved at or below township = resolved at township, village or grid ÷ "
+          "resolved (cases reported in the period and closed)",
+          reported_in, and_(CLOSED, Case.resolved_level.is_not(None)),
+          _one_if(Case.resolved_level.in_(v.AT_OR_BELOW_TOWNSHIP))),
     Indicator("workers_online", "在线网格员", "Grid workers online",
               "5分钟内有心跳的网格员数（不是事件数）",
               "grid workers with a heartbeat in the last 5 minutes (not cases)"),
@@ -232,9 +241,18 @@ def count(session: Session, key: str, w: Window, where: ColumnElement[bool]) -> 
     return session.scalar(select(func.count()).select_from(Case).where(cases(w), where))
 
 
-def ratio(session: Session, key: str, w: Window, where: ColumnElement[bool]) -> Ratio:
-    """The rate `key` over `w`, among the cases `where` selects."""
-    ind = INDICATORS[key]
-    part, whole = session.execute(
-        select(ind.part, func.count()).select_from(Case).where(ind.cases(w), where)).one()
-    return Ratio(int(part or 0), int(whole))
+def ratios(session: Session, keys: tuple[str, ...], w: Window,
+           where: ColumnElement[bool]) -> dict[str, Ratio]:
+    """The rates `keys` over `w`, among the cases `where` selects: one query per cohort."""
+    by_cohort: dict[Callable, list[Indicator]] = {}
+    for key in keys:
+        by_cohort.setdefault(INDICATORS[key].cohort, []).append(INDICATORS[key])
+    out: dict[str, Ratio] = {}
+    for cohort, rates in by_cohort.items():
+        row = session.execute(select(*(
+            column for r in rates for column in (
+                func.coalesce(func.sum(r.part).filter(r.among), 0), func.count().filter(r.among))
+        )).select_from(Case).where(cohort(w), where)).one()
+        out.update((r.key, Ratio(int(row[2 * i]), int(row[2 * i + 1])))
+                   for i, r in enumerate(rates))
+    return out

@@ -13,8 +13,8 @@ from data_access import indicators as ind
 from data_access.counters import Counters
 from data_access.wall_scope import Scope
 
-RATE_DAYS = ind.RATE_DAYS
 COUNTED = ("reported", "registered", "closed")
+RATES = ("closure_rate", "on_time_rate", "satisfaction")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class DbFigures:
 
 @dataclass(frozen=True)
 class Rates:
-    """Over the last RATE_DAYS local days; None when nothing to divide by."""
+    """Over the last indicators.RATE_DAYS local days; None when nothing to divide by."""
 
     closure_rate: float | None
     on_time_rate: float | None
@@ -99,7 +99,8 @@ def db_figures(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) ->
     # One pass over yesterday's and today's reports (ix_cases_county_reported).
     reported_then, last_hour, last_hour_then = session.execute(
         select(*(func.count().filter(ind.reported_in(w)) for w in (yesterday, hour, hour_then)))
-        .where(ind.reported_in(ind.Window(min(yesterday.start, hour_then.start), now)), where)
+        .where(ind.reported_in(ind.Window(min(yesterday.start, hour_then.start), hour.end)),
+               where)
     ).one()
     return DbFigures(
         in_progress, overdue, last_hour, reported_then,
@@ -109,8 +110,7 @@ def db_figures(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) ->
 
 
 def rates(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> Rates:
-    window = ind.last_days(RATE_DAYS, now, zone)
-    values = {key: ind.ratio(session, key, window, scope.case_filter()).value
-              for key in ("closure_rate", "on_time_rate", "satisfaction")}
-    return Rates(**values)
+    found = ind.ratios(session, RATES, ind.last_days(ind.RATE_DAYS, now, zone),
+                       scope.case_filter())
+    return Rates(**{key: ratio.value for key, ratio in found.items()})
 

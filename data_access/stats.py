@@ -55,6 +55,6 @@ def collect_stats(session: Session, region: str, zone: ZoneInfo, now: datetime) 
                                                  ind.last_hour(now), where)},
         "in_progress": ind.count(session, "in_progress", today, where),
         "overdue_open": ind.count(session, "overdue", today, where),
-        **{f"{key}_{ind.RATE_DAYS}d": _share(ind.ratio(session, key, rates, where))
-           for key in RATES},
+        **{f"{key}_{ind.RATE_DAYS}d": _share(ratio)
+           for key, ratio in ind.ratios(session, RATES, rates, where).items()},
     }

@@ -89,12 +89,14 @@ def check_view(session, counters, unit: str, now: datetime) -> int:
         same(figures[key], hrefs[key], what=key)
     rates = kpis.rates(session, scope, now, ZONE)
     window = ind.last_days(ind.RATE_DAYS, now, ZONE)
-    for key in kpis.Rates.__dataclass_fields__:
-        ratio = ind.ratio(session, key, window, scope.case_filter())
-        assert getattr(rates, key) == ratio.value, (unit, key)
-        same(ratio.whole, hrefs[key], what=key)
-    closure = ind.ratio(session, "closure_rate", window, scope.case_filter())
-    same(closure.part, hrefs["closure_rate"], "closed", "closed of the closure rate")
+    found = ind.ratios(session, kpis.RATES, window, scope.case_filter())
+    for key in kpis.RATES:
+        assert getattr(rates, key) == found[key].value, (unit, key)
+        same(found[key].whole, hrefs[key], what=key)
+        # each case the rate is over, alone: it counts in the numerator or not
+        alone = ind.ratios(session, (key,), window, scope.case_filter())[key]
+        assert alone == found[key], (unit, key)
+    same(found["closure_rate"].part, hrefs["closure_rate"], "closed", "closed, closure rate")
 
     # The alert ranking: a county's red and yellow, and the cases its row opens.
     board = alerts.alert_board(session, scope, now, ZONE)
@@ -142,7 +144,7 @@ def check_stats(session, counters, region: str, now: datetime) -> None:
                               "closed": live.closed, "reports_last_hour": db.reports_last_hour}
     assert stats["reports_per_day"][now.astimezone(ZONE).date().isoformat()] == live.reported
     assert (stats["in_progress"], stats["overdue_open"]) == (db.in_progress, db.overdue)
-    for key in kpis.Rates.__dataclass_fields__:
+    for key in kpis.RATES:
         value = getattr(rates, key)
         assert stats[f"{key}_30d"] == (None if value is None else round(value, 4)), key
 
