@@ -184,8 +184,8 @@ def _unit_condition(unit: str) -> ColumnElement[bool]:
         if unit.endswith("00"):  # a city: its counties share the first four digits
             return Case.county_code.like(unit[:4] + "%")
         return Case.county_code == unit
-    if len(unit) == 9:
-        return Case.township_code == unit
+    if len(unit) == 9:  # no index leads with the township: its county's serve
+        return and_(Case.county_code == unit[:6], Case.township_code == unit)
     if len(unit) == 12:  # a village: a range of grid codes, so the index on grid_code serves
         return and_(Case.grid_code >= unit + "000", Case.grid_code <= unit + "999")
     return Case.grid_code == unit

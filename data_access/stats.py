@@ -42,7 +42,8 @@ def collect_stats(session: Session, region: str, zone: ZoneInfo, now: datetime) 
         day = ind.Window(start, min(ind.local_midnight(now, zone, back - 1), now))
         per_day[start.astimezone(zone).date().isoformat()] = ind.count(session, "reported",
                                                                       day, where)
-    today, rates = ind.today(now, zone), ind.last_days(ind.RATE_DAYS, now, zone)
+    today = ind.today(now, zone)
+    rates = ind.ratios(session, RATES, ind.last_days(ind.RATE_DAYS, now, zone), where)
     return {
         "region": region,
         "territory": {level: territory.get(level, 0)
@@ -55,6 +56,5 @@ def collect_stats(session: Session, region: str, zone: ZoneInfo, now: datetime) 
                                                  ind.last_hour(now), where)},
         "in_progress": ind.count(session, "in_progress", today, where),
         "overdue_open": ind.count(session, "overdue", today, where),
-        **{f"{key}_{ind.RATE_DAYS}d": _share(ratio)
-           for key, ratio in ind.ratios(session, RATES, rates, where).items()},
+        **{f"{key}_{ind.RATE_DAYS}d": _share(rates[key]) for key in RATES},
     }
