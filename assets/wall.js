@@ -5,8 +5,21 @@
   var ROLL_MS = 900;
   var FOCUS_MS = 8000;
   var STALE_AFTER_MS = 30000;
+  // A tile without data yet asks this often; one whose answer never came asks again after
+  // IN_FLIGHT_MS (a lost request), never sooner: a tile that asks while its last request is
+  // in flight never gets an answer applied under load.
+  var FIRST_ASK_MS = 2000;
+  var IN_FLIGHT_MS = 30000;
   var lastRedIds = null;
   var signals = 0;
+  // The server's clock minus this screen's: the wall's clock, countdowns and freshness follow
+  // the center's server, not a display PC whose clock may be wrong. Learnt from each answer.
+  var skewMs = 0;
+  var lastAnswerMs = 0;
+  var seenSeq = {};
+  var loadedMs = Date.now();
+
+  function serverNow() { return Date.now() + skewMs; }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
@@ -50,7 +63,7 @@
   }
 
   function countdowns(lang) {
-    var now = Date.now();
+    var now = serverNow();
     var nodes = document.querySelectorAll("[data-due]");
     for (var i = 0; i < nodes.length; i++) {
       var left = Number(nodes[i].getAttribute("data-due")) - now;
@@ -82,7 +95,7 @@
         new Intl.DateTimeFormat("en-US", { timeZone: zone || "Asia/Shanghai", hourCycle: "h23",
           year: "numeric", month: "numeric", day: "numeric", weekday: "short",
           hour: "2-digit", minute: "2-digit", second: "2-digit" })
-          .formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+          .formatToParts(new Date(serverNow())).forEach(function (p) { parts[p.type] = p.value; });
         var clock = parts.hour + ":" + parts.minute + ":" + parts.second;
         var days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
         var wd = zh ? "日一二三四五六".charAt(days.indexOf(parts.weekday)) : parts.weekday;
@@ -90,13 +103,36 @@
           : parts.year + "-" + pad(+parts.month) + "-" + pad(+parts.day) + " " + wd;
         var states = Array.prototype.slice.call(arguments, 3);
         var stale = states.some(function (s) { return s && s.ok === false; });
-        var newest = Math.max.apply(null, states.map(function (s) { return (s && s.asof) || 0; }));
-        var offline = newest > 0 && Date.now() - newest * 1000 > STALE_AFTER_MS;
+        // Disconnected: no answer from the server for a while (old data is "stale" instead).
+        var offline = lastAnswerMs > 0 && Date.now() - lastAnswerMs > STALE_AFTER_MS;
         countdowns(config.lang);
         var state = offline ? "offline" : stale ? "stale" : "ok";
         var text = { ok: zh ? "数据正常" : "Live", stale: zh ? "部分数据过期" : "Some data stale",
                      offline: zh ? "连接中断" : "Disconnected" }[state];
         return [clock, date, text, "freshness " + state];
+      },
+      gate: function (_n, config) {
+        var panels = config.panels || [];
+        var k = panels.length;
+        var requests = Array.prototype.slice.call(arguments, 2, 2 + k);
+        var states = Array.prototype.slice.call(arguments, 2 + k, 2 + 2 * k);
+        var now = Date.now();
+        return panels.map(function (panel, i) {
+          // The page's own first request (seq 0) went out with the layout.
+          var asked = requests[i] || { seq: 0, at: 0 };
+          var askedAt = asked.at || loadedMs;
+          var state = states[i] || {};
+          var answered = (state.seq === undefined ? -1 : state.seq) >= asked.seq;
+          if (state.now && seenSeq[panel] !== state.seq) {
+            seenSeq[panel] = state.seq;
+            skewMs = state.now * 1000 - now;
+            lastAnswerMs = now;
+          }
+          if (!answered && now - askedAt < IN_FLIGHT_MS) { return NO(); }
+          var every = state.asof ? (config.refresh[panel] || 5) * 1000 : FIRST_ASK_MS;
+          if (answered && now - askedAt < every) { return NO(); }
+          return { seq: asked.seq + 1, at: now };
+        });
       },
       rollKpis: function (items) {
         (items || []).forEach(function (item) {

@@ -4,10 +4,19 @@ from __future__ import annotations
 from dash import Dash
 
 from callbacks import context, ops_detail, ops_filters, ops_table, wall
+from data_access.wall_refresher import WallRefresher
 
 
-def register_all(app: Dash, runtime, cache) -> None:
-    context.bind(app.server, runtime, cache)
+def register_all(app: Dash, runtime, cache) -> context.Context:
+    bound = context.bind(app.server, runtime, cache)
     for module in (ops_filters, ops_table, ops_detail):
         module.register(app)
     wall.register(app)
+    return bound
+
+
+def wall_refresher(bound: context.Context) -> WallRefresher:
+    """The refresher that keeps this app's wall inputs computed (started by the app)."""
+    rt = bound.runtime
+    return WallRefresher(rt.sessions, rt.counters, bound.snapshots, rt.settings.region,
+                         rt.settings.zone, rt.clock)

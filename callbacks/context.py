@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from data_access.snapshots import SnapshotStore
+
 EXTENSION = "govwall_callbacks"
 
 
@@ -20,14 +22,18 @@ EXTENSION = "govwall_callbacks"
 class Context:
     runtime: Any
     cache: Any
+    snapshots: SnapshotStore
 
 
 _last_bound: Context | None = None
 
 
-def bind(server: Flask, runtime, cache) -> None:
+def bind(server: Flask, runtime, cache) -> Context:
     global _last_bound
-    _last_bound = server.extensions[EXTENSION] = Context(runtime, cache)
+    store = SnapshotStore(cache, runtime.redis, runtime.settings.redis_namespace,
+                          runtime.settings.region)
+    _last_bound = server.extensions[EXTENSION] = Context(runtime, cache, store)
+    return _last_bound
 
 
 def current() -> Context:

@@ -14,6 +14,8 @@ USERNAME = "user"
 DISPLAY_NAME = "name"
 ROLE = "role"
 KIOSK_ID = "kiosk"
+# When the session was last known valid (sign-in, or the guard's latest read of the active
+# accounts), in epoch seconds of the runtime clock: the guard's grace period counts from it.
 CHECKED_AT = "checked"
 CSRF = "csrf"
 

@@ -14,6 +14,7 @@ from flask_caching import Cache
 from dashboard.runtime import Runtime, open_runtime
 from dashboard.settings import Settings
 
+REFRESHER = "govwall_wall_refresher"
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -29,18 +30,22 @@ def make_cache(server: Flask, runtime: Runtime) -> Cache:
     return cache
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
+def create_app(settings: Settings, runtime: Runtime | None = None, *,
+               refresher: bool = True) -> Dash:
+    """The app; with `refresher`, a thread that keeps the wall's inputs computed (tests that
+    drive the refresher themselves turn it off)."""
     runtime = runtime or open_runtime(settings)
     server = Flask("govwall")
     server.config["SECRET_KEY"] = settings.secret_key
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export
+    from dashboard import auth, export, health, metrics_routes
 
-    auth.install(server, runtime.sessions, required=settings.auth_required,
+    auth.install(server, runtime, required=settings.auth_required,
                  session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
     export.add_routes(server, runtime)
+    health.install(server, runtime)
 
     app = Dash(
         "govwall",
@@ -54,10 +59,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Dash:
         update_title=None,
     )
     app.enable_dev_tools(dev_tools_disable_version_check=True, debug=False)
+    metrics_routes.install(app, runtime, public=settings.metrics_public)
 
-    from callbacks import register_all
+    from callbacks import register_all, wall_refresher
+    from data_access.wall_refresher import start
     from layouts import pages
 
     pages.register(dash.register_page)
-    register_all(app, runtime, cache)
+    bound = register_all(app, runtime, cache)
+    if refresher:
+        server.extensions[REFRESHER] = keeper = wall_refresher(bound)
+        thread, stop = start(keeper)
+        runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
+        health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
     return app

@@ -8,24 +8,42 @@ CSRF: the session cookie is HttpOnly and SameSite=Lax (never sent on a cross-sit
 every POST must also carry an Origin (or, failing that, a Referer) of this very host; the
 sign-in form carries a per-session token. Dash callbacks are JSON POSTs: a cross-site page
 cannot send them without a CORS preflight, which this app never answers.
+
+Deactivated users and revoked kiosk tokens: each process reads the set of active ones once a
+minute for all of its sessions (ActiveAccountsCache), so the guard costs the database nothing
+per screen. While the database is away a session keeps its last verdict for GRACE_SECONDS
+(the wall's tiles go stale meanwhile); after that the guard answers 503, never 500.
 """
 from __future__ import annotations
 
+import logging
 import secrets
-import time
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, redirect, request, session
 from markupsafe import escape
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from callbacks import identity as ident
+from dashboard.runtime import Runtime
 from data_access import accounts
 
-# How often a session is re-checked against the database (user deactivated, token revoked).
+# How often a process re-reads which users and kiosk tokens are active (one statement for
+# all of its sessions): a deactivated user or a revoked token is out within this.
 RECHECK_SECONDS = 60
+# While the database cannot be reached, a session keeps the verdict it last had for this
+# long (the wall's tiles go stale meanwhile, as designed); after it the guard answers 503.
+GRACE_SECONDS = 15 * 60
+# After a failed re-read a process tries again at most this often, not on every request.
+RETRY_SECONDS = 10
+UNAVAILABLE = "the account database cannot be reached; retrying"
+
+log = logging.getLogger(__name__)
 
 NOBODY = "public"
 VIEWER = "screen"  # a kiosk screen or any signed-in person
@@ -51,6 +69,8 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/_dash-dependencies", NOBODY),
     Rule("path", "/_reload-hash", NOBODY),
     Rule("path", "/_favicon.ico", NOBODY),
+    Rule("path", "/healthz", NOBODY),
+    Rule("path", "/metrics", NOBODY),  # restricted to loopback by its own route
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
@@ -134,35 +154,95 @@ def _same_origin() -> bool:
     return urlsplit(source).netloc == request.host
 
 
-def _recheck(sessions) -> None:
-    """Drop a session whose user was deactivated or whose kiosk token was revoked."""
-    if time.time() - session.get(ident.CHECKED_AT, 0) < RECHECK_SECONDS:
-        return
-    with sessions() as db:
-        if session.get(ident.USER_ID) is not None and \
-                accounts.active_user(db, session[ident.USER_ID]) is None:
-            session.clear()
-        elif session.get(ident.KIOSK_ID) is not None and \
-                not accounts.kiosk_token_active(db, session[ident.KIOSK_ID]):
-            session.clear()
-    session[ident.CHECKED_AT] = time.time()
+class ActiveAccountsCache:
+    """The active users and kiosk tokens as this process last read them, shared by all of
+    its sessions and re-read at most once per RECHECK_SECONDS (RETRY_SECONDS after a
+    failure). Times are the runtime clock's, in epoch seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], float]):
+        self._sessions = sessions
+        self._clock = clock
+        self._lock = threading.Lock()
+        # What is known and when it was read, replaced as one value (readers never see a
+        # new set with an old time, or the reverse).
+        self._known: tuple[accounts.ActiveAccounts | None, float] = (None, float("-inf"))
+        self._tried_at = float("-inf")
+
+    def _due(self, now: float) -> bool:
+        return now - self._known[1] >= RECHECK_SECONDS and now - self._tried_at >= RETRY_SECONDS
+
+    def current(self) -> tuple[accounts.ActiveAccounts | None, float]:
+        """What is known, and when it was read."""
+        # One thread re-reads; the others go on with what is known (or wait for a first read).
+        if self._due(self._clock()) and self._lock.acquire(blocking=self._known[0] is None):
+            try:
+                now = self._clock()
+                if self._due(now):
+                    self._tried_at = now
+                    self._read(now)
+            finally:
+                self._lock.release()
+        return self._known
+
+    def _read(self, now: float) -> None:
+        try:
+            with self._sessions() as db:
+                # Autocommit: one statement, without a BEGIN and a ROLLBACK around it.
+                db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                self._known = (accounts.active_accounts(db), now)
+        except SQLAlchemyError as exc:
+            log.warning("active accounts not re-read (verdicts kept from %.0f s ago): %s",
+                        now - self._known[1], exc.__class__.__name__)
 
 
-def _accept_kiosk_token(sessions) -> None:
+def _unavailable() -> Response:
+    return Response(UNAVAILABLE, 503, headers={"Retry-After": str(RETRY_SECONDS)})
+
+
+def _recheck(known_accounts: ActiveAccountsCache, now: float) -> Response | None:
+    """End a session whose user was deactivated or whose kiosk token was revoked; hold it
+    (503) when its last verdict is older than GRACE_SECONDS and none can be had."""
+    user_id, kiosk_id = session.get(ident.USER_ID), session.get(ident.KIOSK_ID)
+    if user_id is None and kiosk_id is None:
+        return None
+    checked = session.get(ident.CHECKED_AT, 0)
+    known, read_at = known_accounts.current()
+    # A session verified after the last read (a sign-in a moment ago) keeps its own verdict.
+    if known is not None and read_at >= checked:
+        if not known.holds(user_id, kiosk_id):
+            session.clear()
+            return None
+        if read_at > checked:
+            session[ident.CHECKED_AT] = checked = read_at
+    return _unavailable() if now - checked > GRACE_SECONDS else None
+
+
+def _accept_kiosk_token(sessions: sessionmaker[Session], known_accounts: ActiveAccountsCache,
+                        now: float) -> Response | None:
     token = request.args.get("kiosk")
     if not token or session.get(ident.USER_ID) is not None:
-        return
-    with sessions() as db:
-        info = accounts.check_kiosk_token(db, token)
-    if info is None:
-        abort(403)
+        return None
+    known, read_at = known_accounts.current()
+    kiosk_id = known.kiosk_id(token) if known is not None else None
+    if kiosk_id is None:  # a token newer than the last read, or a wrong one
+        try:
+            with sessions() as db:
+                info = accounts.check_kiosk_token(db, token)
+        except SQLAlchemyError:
+            return _unavailable()
+        if info is None:
+            abort(403)
+        kiosk_id, read_at = info.id, now
+    if session.get(ident.KIOSK_ID) == kiosk_id:
+        return None  # the screen reloaded its page: nothing new to learn
     session.clear()
     session.permanent = True
-    session[ident.KIOSK_ID] = info.id
-    session[ident.CHECKED_AT] = time.time()
+    session[ident.KIOSK_ID] = kiosk_id
+    session[ident.CHECKED_AT] = read_at
+    return None
 
 
-def guard(sessions):
+def guard(runtime: Runtime, known_accounts: ActiveAccountsCache):
     def check() -> Response | None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
             return Response("cross-origin request refused", 403)
@@ -176,9 +256,14 @@ def guard(sessions):
             needs = rule_for("path", path).needs
         if needs == NOBODY:
             return None
+        now = runtime.clock().timestamp()
         if path.startswith("/wall"):
-            _accept_kiosk_token(sessions)
-        _recheck(sessions)
+            refused = _accept_kiosk_token(runtime.sessions, known_accounts, now)
+            if refused is not None:
+                return refused
+        held = _recheck(known_accounts, now)
+        if held is not None:
+            return held
         who = ident.current_identity()
         if _allowed(needs, who, session.get(ident.KIOSK_ID) is not None):
             return None
@@ -240,7 +325,7 @@ def _html(body: str, status: int = 200) -> Response:
     return Response(body, status, content_type="text/html; charset=utf-8")
 
 
-def add_routes(server: Flask, sessions) -> None:
+def add_routes(server: Flask, runtime: Runtime) -> None:
     def login():
         lang = "en" if request.values.get("lang") == "en" else "zh"
         next_path = _safe_next(request.values.get("next"))
@@ -249,16 +334,19 @@ def add_routes(server: Flask, sessions) -> None:
         expected = session.get(ident.CSRF)
         if not expected or not secrets.compare_digest(expected, request.form.get("csrf", "")):
             return Response("the sign-in form expired; reload the page", 400)
-        with sessions() as db:
-            user = accounts.authenticate(db, request.form.get("username", ""),
-                                         request.form.get("password", ""))
+        try:
+            with runtime.sessions() as db:
+                user = accounts.authenticate(db, request.form.get("username", ""),
+                                             request.form.get("password", ""))
+        except SQLAlchemyError:
+            return _unavailable()
         if user is None:
             return _html(_login_page(lang, next_path, failed=True), 401)
         session.clear()  # a new session id for the new identity (no session fixation)
         session.permanent = True
         session.update({ident.USER_ID: user.id, ident.USERNAME: user.username,
                         ident.DISPLAY_NAME: user.display_name, ident.ROLE: user.role,
-                        ident.CHECKED_AT: time.time()})
+                        ident.CHECKED_AT: runtime.clock().timestamp()})
         return redirect(next_path)
 
     def logout():
@@ -270,7 +358,7 @@ def add_routes(server: Flask, sessions) -> None:
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
 
 
-def install(server: Flask, sessions, *, required: bool, session_hours: int,
+def install(server: Flask, runtime: Runtime, *, required: bool, session_hours: int,
             cookie_secure: bool) -> None:
     """Session cookie settings, /login and /logout, and the guard (before every request)."""
     server.config.update(
@@ -282,8 +370,9 @@ def install(server: Flask, sessions, *, required: bool, session_hours: int,
         # Every request of a polling wall slides the expiry: a screen stays signed in.
         SESSION_REFRESH_EACH_REQUEST=True,
     )
-    add_routes(server, sessions)
-    server.before_request(guard(sessions))
+    add_routes(server, runtime)
+    known_accounts = ActiveAccountsCache(runtime.sessions, lambda: runtime.clock().timestamp())
+    server.before_request(guard(runtime, known_accounts))
 
 
 def rules_table(rules: Iterable[Rule] = RULES) -> str:

@@ -32,7 +32,12 @@ class Runtime:
     # Holds the embedded redis-server process alive for as long as this runtime lives.
     _embedded: redis.Redis | None = field(default=None, repr=False)
 
+    # What must stop before the services close (the wall refresher's thread).
+    on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
     def close(self) -> None:
+        for stop in self.on_close:
+            stop()
         self.redis.close()
         self.engine.dispose()
 

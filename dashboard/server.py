@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
+from dashboard.metrics_dir import multiprocess_dir, worker_exited
 from dashboard.settings import Settings
 
 
@@ -24,5 +25,7 @@ class _Gunicorn(BaseApplication):
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     # Each worker builds its own app after the fork (no preload): connections are per process.
-    _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
-                         "timeout": 60, "accesslog": "-"}).run()
+    with multiprocess_dir():
+        _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
+                             "timeout": 60, "accesslog": "-",
+                             "child_exit": worker_exited}).run()

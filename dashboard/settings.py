@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # Set when served over HTTPS (behind the reverse proxy): the cookie is then never sent
     # over plain HTTP.
     cookie_secure: bool = False
+    # /metrics answers loopback clients only (a Prometheus on the same host) unless true.
+    metrics_public: bool = False
 
     @field_validator("region")
     @classmethod

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -78,12 +80,6 @@ def authenticate(session: Session, username: str, password: str) -> UserInfo | N
     return _info(user) if check_password_hash(user.password_hash, password) else None
 
 
-def active_user(session: Session, user_id: int) -> UserInfo | None:
-    """The user behind a session, if still active (a deactivated user loses access)."""
-    user = session.get(User, user_id)
-    return _info(user) if user is not None and user.active else None
-
-
 def find_user(session: Session, username: str) -> UserInfo | None:
     user = session.scalar(select(User).where(User.username == username))
     return _info(user) if user is not None else None
@@ -107,9 +103,37 @@ def check_kiosk_token(session: Session, token: str) -> KioskInfo | None:
     return KioskInfo(row.id, row.label)
 
 
-def kiosk_token_active(session: Session, token_id: int) -> bool:
-    row = session.get(KioskToken, token_id)
-    return row is not None and row.revoked_at is None
+@dataclass(frozen=True)
+class ActiveAccounts:
+    """Who may still be signed in: every active user and every kiosk token not revoked."""
+
+    user_ids: frozenset[int]
+    kiosk_ids: frozenset[int]
+    kiosk_ids_by_hash: Mapping[str, int]
+
+    def kiosk_id(self, token: str) -> int | None:
+        return self.kiosk_ids_by_hash.get(hash_token(token))
+
+    def holds(self, user_id: int | None, kiosk_id: int | None) -> bool:
+        """Whether a session of this user (or, without one, this kiosk token) may go on."""
+        return user_id in self.user_ids if user_id is not None else kiosk_id in self.kiosk_ids
+
+
+def active_accounts(session: Session) -> ActiveAccounts:
+    """All active users and kiosk tokens in one statement: the sign-in guard judges every
+    session of a process from it, so its cost does not grow with the number of screens."""
+    users = select(literal("user"), User.id, literal("")).where(User.active.is_(True))
+    kiosks = select(literal("kiosk"), KioskToken.id, KioskToken.token_hash) \
+        .where(KioskToken.revoked_at.is_(None))
+    user_ids: set[int] = set()
+    kiosk_ids: dict[str, int] = {}
+    for kind, row_id, token_hash in session.execute(union_all(users, kiosks)):
+        if kind == "user":
+            user_ids.add(row_id)
+        else:
+            kiosk_ids[token_hash] = row_id
+    return ActiveAccounts(frozenset(user_ids), frozenset(kiosk_ids.values()),
+                          MappingProxyType(kiosk_ids))
 
 
 def revoke_kiosk_tokens(session: Session, at: datetime, *, token_id: int | None = None,

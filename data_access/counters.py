@@ -94,6 +94,21 @@ class Counters:
     def writers_key(self) -> str:
         return self._key("writers")
 
+    def flush_day_keys(self, day: date) -> list[str]:
+        """What clear_day deletes: the day's counts and its minute buckets."""
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.zone)
+        minutes = [self.minute_key(start + timedelta(minutes=m)) for m in range(24 * 60)]
+        return [*self.day_keys(day), *minutes]
+
+    def complete_key(self, day: date) -> str:
+        # Which Redis lifetime (run_id) holds a complete count of the day: set when a rebuild
+        # from the database finishes. Missing, or another lifetime's, means the counts cannot
+        # be trusted (Redis lost its data, or restarted from an older snapshot).
+        return self._key("day", day.strftime("%Y%m%d"), "complete")
+
+    def recount_key(self) -> str:
+        return self._key("recounting")
+
     def day_keys(self, day: date) -> list[str]:
         return [self.applied_key(day), self.county_key(day), self.township_key(day),
                 self.patrolled_key(day)]
@@ -128,9 +143,7 @@ class Counters:
     def clear_day(self, day: date) -> None:
         """Forget a day's counts, its minute buckets included: the applied set goes with
         them, so a rebuild that re-applied the day's events must not find them counted."""
-        start = datetime.combine(day, datetime.min.time(), tzinfo=self.zone)
-        minutes = [self.minute_key(start + timedelta(minutes=m)) for m in range(24 * 60)]
-        self.redis.delete(*self.day_keys(day), *minutes)
+        self.redis.delete(self.complete_key(day), *self.flush_day_keys(day))
 
     def heartbeat(self, worker_id: int, grid_code: str, at: datetime) -> None:
         pipe = self.redis.pipeline(transaction=False)
@@ -154,6 +167,16 @@ class Counters:
         pipe.sadd(key, *codes)
         pipe.expire(key, DAY_TTL)
         pipe.execute()
+
+    def mark_complete(self, day: date) -> None:
+        self.redis.set(self.complete_key(day), self.lifetime(), ex=DAY_TTL)
+
+    def begin_recount(self, seconds: int) -> bool:
+        """Take the one right to rebuild the counters (expires if its holder dies)."""
+        return bool(self.redis.set(self.recount_key(), "1", nx=True, ex=seconds))
+
+    def end_recount(self) -> None:
+        self.redis.delete(self.recount_key())
 
     def writer_status(self, name: str, at: datetime, **info) -> None:
         """A writer (the simulator, an intake poller) says it is alive, and how it is doing
@@ -198,6 +221,19 @@ class Counters:
         members = self.redis.zrangebyscore(self.online_key(),
                                            (now - HEARTBEAT_TTL).timestamp(), "+inf")
         return Tally(member.split("|", 1)[1] for member in members)
+
+    def lifetime(self) -> str:
+        """This Redis server's run id: it changes whenever the server restarts."""
+        return str(self.redis.info("server")["run_id"])
+
+    def is_complete(self, day: date) -> bool:
+        """Today's counts can be shown as fresh: a rebuild finished in this Redis lifetime
+        and none is running."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self.complete_key(day))
+        pipe.exists(self.recount_key())
+        marker, recounting = pipe.execute()
+        return marker is not None and not recounting and marker == self.lifetime()
 
     def writers(self) -> dict[str, dict]:
         """Every writer's last status (see writer_status), by name."""

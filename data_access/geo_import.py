@@ -25,6 +25,7 @@ from data_access.vocabulary import CODE_LENGTH, LEVELS
 
 IMPORTABLE_LEVELS = ("township", "village", "grid")
 OUTSIDE_TOLERANCE = 0.01  # share of a feature's area allowed outside its parent (edge noise)
+MAX_NAME = Unit.__table__.c.name.type.length  # what the units table holds
 MAX_REPORTED = 20  # problems listed in one error; more would drown the first ones
 
 
@@ -70,6 +71,8 @@ def read_collection(path: Path) -> list:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise GeoImportError(f"{path}: cannot read it as JSON ({error})") from error
+    except RecursionError as error:  # e.g. "[" * 100000: no boundary nests that deep
+        raise GeoImportError(f"{path}: cannot read it as JSON (nested too deeply)") from error
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise GeoImportError(f"{path}: not a GeoJSON FeatureCollection")
     if not isinstance(data.get("features"), list) or not data["features"]:
@@ -129,6 +132,8 @@ def parse_feature(index: int, raw: object, level: str) -> Feature:
     name = properties.get("name")
     if not isinstance(name, str) or not name.strip():
         raise GeoImportError(f"{where}: missing name")
+    if len(name.strip()) > MAX_NAME:
+        raise GeoImportError(f"{where}: name longer than {MAX_NAME} characters")
     households = properties.get("households")
     if households is not None and (
         not isinstance(households, int) or isinstance(households, bool) or households < 0

@@ -258,24 +258,39 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
     supervision1_at = np.where(supervision1_at > _later(closed, NAT), NAT, supervision1_at)
     supervision2_at = np.where(supervision2_at > _later(closed, NAT), NAT, supervision2_at)
 
-    stage = np.full(n, "reported", dtype=object)
-    for name, times in (("registered", registered), ("dispatched", first_dispatch),
-                        ("registered", return_at), ("dispatched", dispatched),
-                        ("handling", handling), ("handled", first_handled),
-                        ("handling", rework_at), ("handled", handled),
-                        ("verified", verified), ("closed", closed),
-                        ("rejected", rejected_at)):
-        stage = np.where(~np.isnat(times), name, stage)
+    steps: tuple[Step, ...] = (
+        # kind, from, to, times, level, actor; each case's steps in the order they happen
+        ("stage", None, "reported", reported, None, c["source"]),
+        ("stage", "reported", "registered", registered, None, CENTER),
+        ("stage", "registered", "rejected", rejected_at, None, CENTER),
+        ("stage", "registered", "dispatched", first_dispatch, None, CENTER),
+        ("return", "dispatched", "registered", return_at, None, c["responsible_unit"]),
+        ("stage", "registered", "dispatched", _when(~np.isnat(return_at), dispatched), None,
+         CENTER),
+        ("stage", "dispatched", "handling", handling, None, c["responsible_unit"]),
+        ("stage", "handling", "handled", first_handled, None, c["responsible_unit"]),
+        ("rework", "handled", "handling", rework_at, None, CENTER),
+        ("stage", "handling", "handled", _when(~np.isnat(rework_at), handled), None,
+         c["responsible_unit"]),
+        ("stage", "handled", "verified", verified, None, CENTER),
+        ("stage", "verified", "closed", closed, None, CENTER),
+        ("escalation", None, None, escalation_at, None, c["responsible_unit"]),
+        ("extension", None, None, extension_at, None, c["responsible_unit"]),
+        ("supervision", None, None, supervision1_at, 1, CENTER),
+        ("supervision", None, None, supervision2_at, 2, CENTER),
+        ("followup", None, None, followup_at, None, FOLLOWUP_DESK),
+    )
+    # The case row is read off its transitions, as the write path would have left it: a
+    # step cut by `now` (a rework or a return not yet happened) must not show in either.
+    stage, entered = _stage_of(steps, n)
     is_closed = stage == "closed"
     outcome = np.where(is_closed, outcome,
                        np.where(is_dispute & ~np.isnat(handling), "in_progress", None))
     supervision_level = np.where(~np.isnat(supervision2_at), 2,
                                  np.where(~np.isnat(supervision1_at), 1, 0))
     updated = reported
-    for times in (registered, rejected_at, dispatched, return_at, handling, handled, rework_at,
-                  verified, closed, followup_at, escalation_at, extension_at, supervision1_at,
-                  supervision2_at):
-        updated = _later(updated, times)
+    for step in steps:
+        updated = _later(updated, step[3])
 
     external = np.char.add("H", ids.astype(str)).astype(object)
     cases = {
@@ -287,12 +302,13 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
                              "reporter_phone", "address", "grid_code", "township_code",
                              "county_code", "lon", "lat")},
         "stage": stage,
-        "responsible_unit": np.where(np.isnat(dispatched), None, c["responsible_unit"]),
+        "responsible_unit": np.where(np.isnat(entered["dispatched"]), None,
+                                     c["responsible_unit"]),
         "handler": np.where(np.isnat(handling), None, c["handler"]),
         "resolved_level": np.where(is_closed, resolved_level, None),
-        "reported_at": reported, "registered_at": registered, "dispatched_at": dispatched,
-        "handling_at": handling, "handled_at": handled, "verified_at": verified,
-        "closed_at": closed, "rejected_at": rejected_at, "deadline_at": deadline,
+        "reported_at": reported,
+        **{f"{name}_at": entered[name] for name in STAGE_TIMESTAMPS},
+        "deadline_at": deadline,
         "extended_until": _when(~np.isnat(extension_at), extended_until),
         "rework_count": (~np.isnat(rework_at)).astype(np.int64),
         "supervision_level": supervision_level.astype(np.int64),
@@ -300,34 +316,29 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         "satisfaction": np.where(np.isnat(followup_at), None, satisfaction),
         "followed_up_at": followup_at, "updated_at": updated,
     }
-    handled_at_first = _when(np.isnat(rework_at), handled)
-    handled_before_rework = _when(~np.isnat(rework_at), first_handled)
-    steps: tuple[Step, ...] = (
-        # kind, from, to, times, level, actor
-        ("stage", None, "reported", reported, None, c["source"]),
-        ("stage", "reported", "registered", registered, None, CENTER),
-        ("stage", "registered", "rejected", rejected_at, None, CENTER),
-        ("stage", "registered", "dispatched", first_dispatch, None, CENTER),
-        ("return", "dispatched", "registered", return_at, None, c["responsible_unit"]),
-        ("stage", "registered", "dispatched", _when(~np.isnat(return_at), dispatched), None,
-         CENTER),
-        ("stage", "dispatched", "handling", handling, None, c["responsible_unit"]),
-        ("stage", "handling", "handled", handled_before_rework, None, c["responsible_unit"]),
-        ("rework", "handled", "handling", rework_at, None, CENTER),
-        ("stage", "handling", "handled", _later(handled_at_first, _when(
-            ~np.isnat(rework_at), handled)), None, c["responsible_unit"]),
-        ("stage", "handled", "verified", verified, None, CENTER),
-        ("stage", "verified", "closed", closed, None, CENTER),
-        ("escalation", None, None, escalation_at, None, c["responsible_unit"]),
-        ("extension", None, None, extension_at, None, c["responsible_unit"]),
-        ("supervision", None, None, supervision1_at, 1, CENTER),
-        ("supervision", None, None, supervision2_at, 2, CENTER),
-        ("followup", None, None, followup_at, None, FOLLOWUP_DESK),
-    )
     return cases, _transition_rows(steps, ids, first_transition_id)
 
 
 Step = tuple[str, str | None, str | None, np.ndarray, int | None, np.ndarray | str]
+# Case columns holding the last time a forward step ("stage" kind) entered the stage.
+STAGE_TIMESTAMPS = ("registered", "dispatched", "handling", "handled", "verified", "closed",
+                    "rejected")
+
+
+def _stage_of(steps: tuple[Step, ...], n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each case's stage (that of its last stage-changing step that happened) and, per
+    stage, the last time a forward step entered it (what case_store.advance records: a
+    return or a rework moves the stage without stamping it)."""
+    stage = np.full(n, "reported", dtype=object)
+    entered = {name: np.full(n, NAT) for name in STAGE_TIMESTAMPS}
+    for kind, _, to_stage, times, _, _ in steps:
+        if to_stage is None:
+            continue
+        happened = ~np.isnat(times)
+        stage = np.where(happened, to_stage, stage)
+        if kind == "stage" and to_stage in entered:
+            entered[to_stage] = np.where(happened, times, entered[to_stage])
+    return stage, entered
 
 
 def _transition_rows(steps: tuple[Step, ...], ids: np.ndarray, first_id: int

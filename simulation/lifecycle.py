@@ -1,8 +1,12 @@
-"""How long each step of a case takes (hours, log-normal), shared by the history seed
-(vectorized over many cases) and the live simulator (one case at a time)."""
+"""How long each step of a case takes (hours, log-normal), shared by the history seed and
+the live simulator (vectorized over many cases: a seed's chunk, the open cases at a start),
+and when a step still to come happens for a case already some time in its stage."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -14,6 +18,8 @@ from simulation import catalog
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 MAX_HANDLING_HOURS = 14 * 24.0  # the long tail is cut: Xuzhou closes 100 % in the end
+# Draws per case before a step still due is taken from its distribution's tail.
+REJECTION_ROUNDS = 64
 # Median hours and log-spread of the short steps; urgent cases move about 3× faster.
 _STEP = {"registered": (0.25, 0.6), "dispatched": (0.2, 0.6), "handling": (0.6, 0.7),
          "verified": (1.2, 0.6), "closed": (0.5, 0.5), "followup": (20.0, 0.7),
@@ -56,23 +62,91 @@ def in_office_hours(rng: np.random.Generator, at: np.ndarray, step: str, urgent:
     return np.where(outside, opening - offset, at)
 
 
-def step_hours(rng: np.random.Generator, step: str, urgent: np.ndarray) -> np.ndarray:
-    """Hours until `step` (a stage reached, or 'followup'/'return') for each case."""
+@dataclass(frozen=True)
+class Duration:
+    """How long a step takes, per case: log-normal hours (a median per case, one spread),
+    clipped to [low, high]."""
+
+    median: np.ndarray
+    sigma: float
+    low: float = 0.0
+    high: float = np.inf
+
+    def __getitem__(self, index: np.ndarray) -> Duration:
+        return Duration(self.median[index], self.sigma, self.low, self.high)
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        hours = self.median * np.exp(self.sigma * rng.standard_normal(len(self.median)))
+        return np.clip(hours, self.low, self.high)
+
+    def draw_beyond(self, rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarray:
+        """Hours conditioned on exceeding `elapsed` (inverse distribution function of the
+        upper tail; the clip is ignored: a case past it is near its end)."""
+        z_elapsed = np.log(np.maximum(elapsed, 1e-9) / self.median) / self.sigma
+        survival = np.array([0.5 * math.erfc(z / math.sqrt(2)) for z in z_elapsed])
+        beyond = survival * rng.random(len(elapsed))
+        z = np.empty(len(elapsed))
+        far = beyond <= 0
+        z[~far] = [-_NORMAL.inv_cdf(b) for b in beyond[~far]]
+        # So far in the tail that the share beyond underflows, Z - z is about Exp(1) / z.
+        z[far] = z_elapsed[far] + rng.exponential(1.0, int(far.sum())) / z_elapsed[far]
+        return np.maximum(self.median * np.exp(self.sigma * z), elapsed)
+
+
+_NORMAL = NormalDist()
+
+
+def step_duration(step: str, urgent: np.ndarray) -> Duration:
+    """The duration of `step` (a stage reached, or 'followup'/'return'); urgent cases move
+    about 3× faster."""
     median, sigma = _STEP[step]
-    hours = median * np.exp(sigma * rng.standard_normal(len(urgent)))
-    return np.where(urgent, hours / 3.0, hours)
+    return Duration(np.where(urgent, median / 3.0, median), sigma)
 
 
-def handling_hours(rng: np.random.Generator, major_class: np.ndarray, subclass: np.ndarray,
-                   urgent: np.ndarray) -> np.ndarray:
-    """Hours from handling to handled: hours for simple fixes, days for disputes."""
+def handling_duration(major_class: np.ndarray, subclass: np.ndarray,
+                      urgent: np.ndarray) -> Duration:
+    """From handling to handled: hours for simple fixes, days for disputes."""
     median = np.array([catalog.HANDLING_HOURS[m] for m in major_class]) if len(major_class) \
         else np.zeros(0)
     for sub, hours in catalog.SLOW_SUBCLASS_HOURS.items():
         median = np.where(subclass == sub, hours, median)
-    hours = median * np.exp(0.9 * rng.standard_normal(len(median)))
-    hours = np.where(urgent, hours * 0.4, hours)
-    return np.clip(hours, 0.25, MAX_HANDLING_HOURS)
+    return Duration(np.where(urgent, median * 0.4, median), 0.9, 0.25, MAX_HANDLING_HOURS)
+
+
+def step_hours(rng: np.random.Generator, step: str, urgent: np.ndarray) -> np.ndarray:
+    """Hours until `step` for each case."""
+    return step_duration(step, urgent).draw(rng)
+
+
+def handling_hours(rng: np.random.Generator, major_class: np.ndarray, subclass: np.ndarray,
+                   urgent: np.ndarray) -> np.ndarray:
+    return handling_duration(major_class, subclass, urgent).draw(rng)
+
+
+def next_step_at(rng: np.random.Generator, step: str, duration: Duration, entered: np.ndarray,
+                 now: np.datetime64, urgent: np.ndarray, zone: ZoneInfo) -> np.ndarray:
+    """When `step` happens (UTC datetime64[us], after `now`) for cases that entered their
+    stage at `entered` and have not taken the step by `now`: the step's time (its duration,
+    then its office hours) drawn conditioned on being after `now`. Rejection sampling keeps
+    the office hours exact (a case handled "at night" is still waiting for the morning);
+    cases deep in the tail, which it would rarely place, draw from the tail itself.
+    Scheduling from `now` instead leaves a dead period after each start and then a burst."""
+    at = np.full(len(entered), np.datetime64("NaT", "us"))
+    pending = np.arange(len(entered))
+    for _ in range(REJECTION_ROUNDS):
+        if not len(pending):
+            return at
+        drawn = in_office_hours(rng, entered[pending] + as_span(duration[pending].draw(rng)),
+                                step, urgent[pending], zone)
+        later = drawn > now
+        at[pending[later]] = drawn[later]
+        pending = pending[~later]
+    if len(pending):
+        elapsed = (now - entered[pending]) / np.timedelta64(1, "h")
+        drawn = entered[pending] + as_span(duration[pending].draw_beyond(rng, elapsed))
+        at[pending] = np.maximum(in_office_hours(rng, drawn, step, urgent[pending], zone),
+                                 now + np.timedelta64(1, "us"))
+    return at
 
 
 def deadlines(reported: np.ndarray, major_class: np.ndarray, subclass: np.ndarray,

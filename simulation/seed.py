@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,9 @@ def seed_history(sessions: sessionmaker[Session], counters: Counters, region: st
                  seed: int, zone: ZoneInfo, now: datetime | None = None) -> dict:
     """Write `days` local days of history (ending today, cut at `now`) for the region's
     grids; deterministic for `seed`. Returns {"cases", "transitions", "checkins", "seconds",
-    "hot_spots"} (the HotSpot runs drawn, so that a check of the volume can allow for them).
+    "rollup_rows", "hot_spots"}, ready for JSON (`govwall seed` prints it): the hot spots
+    drawn as {"township_code", "major_class", "subclass", "first_day", "last_day"} with ISO
+    dates, so that a check of the volume can allow for them.
 
     One worker thread generates and encodes the next chunk of days while this one writes the
     current chunk: numpy and the database's socket both release the GIL, so generating and
@@ -87,7 +89,9 @@ def seed_history(sessions: sessionmaker[Session], counters: Counters, region: st
     spans = [day_range(first + timedelta(days=start),
                        min(first + timedelta(days=start + CHUNK_DAYS - 1), today))
              for start in range(0, days, CHUNK_DAYS)]
-    totals: dict = {"cases": 0, "transitions": 0, "hot_spots": spots}
+    totals: dict = {"cases": 0, "transitions": 0, "hot_spots": [
+        {**asdict(spot), "first_day": spot.first_day.isoformat(),
+         "last_day": spot.last_day.isoformat()} for spot in spots]}
     with bulk_loading(engine, BULK_TABLES) as connection, ThreadPoolExecutor(1) as worker:
         case_id = next_id(connection, Case.__table__)
         transition_id = next_id(connection, CaseTransition.__table__)

@@ -1,4 +1,5 @@
-"""The grids the simulator places cases in, with the names titles and addresses use."""
+"""The grids the simulator places cases in, with the names titles and addresses use, and
+their grid workers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,16 @@ from data_access.models import GridWorker, Unit
 
 
 @dataclass(frozen=True)
+class WorkerTable:
+    ids: np.ndarray  # grid_workers.id
+    grid: np.ndarray  # index of each worker's grid in the GridTable
+    in_service: np.ndarray  # grid_workers.on_duty: False for a worker on leave
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
 class GridTable:
     codes: np.ndarray  # grid codes (object)
     weights: np.ndarray  # report propensity, ∝ households
@@ -20,6 +31,7 @@ class GridTable:
     village: np.ndarray  # village/community name for addresses
     township: np.ndarray  # township code of each grid
     worker_ids: np.ndarray  # one worker per grid (the patrol's usual walker); 0 if none
+    workers: WorkerTable  # every worker of these grids
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -38,9 +50,18 @@ def load_grids(session: Session, region: str) -> GridTable:
         .join(county, county.code == township.parent_code)
         .where(Unit.level == "grid", Unit.code.startswith(prefix))
         .order_by(Unit.code)).all()
-    workers = dict(session.execute(select(GridWorker.grid_code, GridWorker.id)
-                                   .order_by(GridWorker.id.desc())).all())
     codes = np.array([r[0] for r in rows], dtype=object)
+    index = {code: i for i, code in enumerate(codes)}
+    people = session.execute(select(GridWorker.id, GridWorker.grid_code, GridWorker.on_duty)
+                             .where(GridWorker.grid_code.startswith(prefix))
+                             .order_by(GridWorker.id)).all()
+    people = [p for p in people if p[1] in index]
+    workers = WorkerTable(np.array([p[0] for p in people], dtype=np.int64),
+                          np.array([index[p[1]] for p in people], dtype=np.int64),
+                          np.array([bool(p[2]) for p in people], dtype=bool))
+    first = np.zeros(len(codes), dtype=np.int64)
+    staffed, position = np.unique(workers.grid, return_index=True)  # ids ascend: the first
+    first[staffed] = workers.ids[position]
     households = np.array([r[1] or 300 for r in rows], dtype=float)
     return GridTable(
         codes=codes, weights=households / households.sum() if len(rows) else households,
@@ -48,4 +69,4 @@ def load_grids(session: Session, region: str) -> GridTable:
         place=np.array([f"{r[6]}{r[5]}{r[4]}" for r in rows], dtype=object),
         village=np.array([r[4] for r in rows], dtype=object),
         township=np.array([c[:9] for c in codes], dtype=object),
-        worker_ids=np.array([workers.get(c, 0) for c in codes], dtype=np.int64))
+        worker_ids=first, workers=workers)

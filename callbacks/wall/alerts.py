@@ -1,30 +1,26 @@
 """Overdue alerts and the red/yellow ranking per county."""
 from __future__ import annotations
 
-from dash import Dash, Output, no_update
+from dash import Dash, Output
 
-from callbacks.context import current
 from callbacks.wall.common import (
-    FAILURES,
+    built,
     case_href,
     filter_href,
-    fresh,
-    load,
     now,
     register_tile,
-    stale,
-    view,
+    tile_answer,
 )
 from data_access import alerts
 from layouts.wall import ids
 from layouts.wall.alerts import alert_board, red_ids
 
-BUCKET_SECONDS = 5
+INPUTS = ("alerts",)
 RED = ("overdue", "long_overdue")
 
 
 def build(board: alerts.AlertBoard, lang: str, rows: int) -> tuple:
-    """The built body and the red ids are what is cached: a warm refresh is one cache read."""
+    """The built body and the red ids: shared by every screen of a language and shape."""
     body = alert_board(board.rows, board.by_county, board.red_total, board.yellow_total, lang,
                        now(), case_href,
                        lambda county: filter_href(unit=county, open=True, deadline=RED),
@@ -32,17 +28,11 @@ def build(board: alerts.AlertBoard, lang: str, rows: int) -> tuple:
     return body, red_ids(board.rows)
 
 
-def refresh_alerts(_n, unit: str | None, config: dict, state: dict | None):
+def refresh_alerts(request, unit: str | None, config: dict, state: dict | None):
     lang, rows = config["lang"], config["rows"]
-    zone = current().runtime.settings.zone
-    try:
-        scope = view(unit)
-        got = load("alerts", scope, BUCKET_SECONDS,
-                   lambda s: build(alerts.alert_board(s, scope, now(), zone), lang, rows),
-                   lang=lang, rows=rows)
-    except FAILURES:
-        return no_update, no_update, *stale("alerts", state, lang)
-    return *got.value, *fresh("alerts", got, lang)
+    return tile_answer("alerts", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
+                       built("alerts", scope, snaps, lambda: build(snaps[0].value, lang, rows),
+                             lang=lang, rows=rows))
 
 
 def register(app: Dash) -> None:

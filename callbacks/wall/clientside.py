@@ -20,6 +20,13 @@ def register(app: Dash) -> None:
         Input(ids.CLOCK_TICK, "n_intervals"), State(ids.CONFIG, "data"), State(ids.ZONE, "data"),
         *[State(ids.state(p), "data") for p in ids.PANELS],
     )
+    # Each tile asks for its data only when its previous answer is in (see common.py).
+    app.clientside_callback(
+        _js("gate"), *[Output(ids.request(p), "data") for p in ids.PANELS],
+        Input(ids.CLOCK_TICK, "n_intervals"), State(ids.CONFIG, "data"),
+        *[State(ids.request(p), "data") for p in ids.PANELS],
+        *[State(ids.state(p), "data") for p in ids.PANELS], prevent_initial_call=True,
+    )
     app.clientside_callback(_js("rollKpis"), Output(ids.KPI_DATA, "modified_timestamp"),
                             Input(ids.KPI_DATA, "data"))
     app.clientside_callback(_js("pageQueue"), Output(ids.body("queue"), "className"),

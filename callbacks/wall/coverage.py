@@ -9,47 +9,40 @@ import pandas as pd
 from dash import Dash, Input, Output, State, no_update
 from flask import Response, abort
 
-from callbacks.context import current
-from callbacks.wall.common import FAILURES, fresh, load, now, register_tile, stale, view
+from callbacks.wall.common import built, load, register_tile, tile_answer, view
 from data_access import coverage
+from data_access.snapshots import Snapshot
 from data_access.wall_scope import Scope, ScopeError
 from layouts.wall import ids
 from layouts.wall.coverage import caption, geometry_url
 from layouts.wall.figures import coverage_map, coverage_patch
 
-BUCKET_SECONDS = 30
 GEOMETRY_SECONDS = 3600
 LEVELS = ("county", "township", "grid")
 
 
-def refresh_map(_n, unit: str | None, measure: str | None, config: dict, state: dict | None,
-                shown_key: str | None):
+def refresh_map(request, unit: str | None, measure: str | None, config: dict,
+                state: dict | None, shown_key: str | None):
     lang = config["lang"]
     measure = measure if measure in coverage.MEASURES else config["measure"]
-    rt = current().runtime
-    try:
-        scope = view(unit)
-        got = load("coverage", scope, BUCKET_SECONDS,
-                   lambda s: coverage.measure_values(s, rt.counters, scope, measure, now()),
-                   measure=measure)
-    except FAILURES:
-        return no_update, no_update, no_update, *stale("coverage", state, lang)
-    values = got.value
-    # What the figure on screen was drawn for: the same units send values only, even when
-    # the measure changed (its colours, range and title travel in the Patch).
-    key = f"{scope.unit}|{lang}|{len(values)}"
-    if key == shown_key:
-        return (coverage_patch(values, measure, lang), no_update, caption(measure, lang),
-                *fresh("coverage", got, lang))
-    try:
-        # A screen's first frame (or a new view): the whole figure, built once per bucket
-        # for every screen of that language and scale.
-        figure = load("coverage-figure", scope, BUCKET_SECONDS,
-                      lambda _s: build(scope, values, measure, lang, config["unit_px"]),
-                      measure=measure, lang=lang, scale=config["unit_px"]).value
-    except FAILURES:
-        return no_update, no_update, no_update, *stale("coverage", state, lang)
-    return figure, key, caption(measure, lang), *fresh("coverage", got, lang)
+
+    def content(scope: Scope, snaps: list[Snapshot]) -> tuple:
+        values = snaps[0].value
+        title = caption(measure, lang, recounting=snaps[0].recounting)
+        # What the figure on screen was drawn for: the same units send values only, even
+        # when the measure changed (its colours, range and title travel in the Patch).
+        key = f"{scope.unit}|{lang}|{len(values)}"
+        if key == shown_key:
+            return coverage_patch(values, measure, lang), no_update, title
+        # A screen's first frame (or a new view): the whole figure, built once for every
+        # screen of that language and scale.
+        figure = built("coverage", scope, snaps,
+                       lambda: build(scope, values, measure, lang, config["unit_px"]),
+                       measure=measure, lang=lang, scale=config["unit_px"])
+        return figure, key, title
+
+    return tile_answer("coverage", (f"coverage-{measure}",), unit, request, state, config, 3,
+                       content)
 
 
 def build(scope: Scope, values: pd.DataFrame, measure: str, lang: str, unit_px: float) -> dict:

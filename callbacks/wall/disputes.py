@@ -1,16 +1,15 @@
 """Disputes: trend, resolution levels (721), outcomes, today vs last week."""
 from __future__ import annotations
 
-from dash import Dash, Output, no_update
+from dash import Dash, Output
 
-from callbacks.context import current
-from callbacks.wall.common import FAILURES, fresh, load, now, register_tile, stale, view
+from callbacks.wall.common import built, register_tile, tile_answer
 from data_access import disputes
 from layouts.wall import ids
 from layouts.wall.disputes import outcome_chips, today_text
 from layouts.wall.figures import dispute_trend, share_bar
 
-BUCKET_SECONDS = 60
+INPUTS = ("disputes",)
 
 
 def build(summary: disputes.DisputeSummary, lang: str, scale: float) -> tuple:
@@ -21,19 +20,12 @@ def build(summary: disputes.DisputeSummary, lang: str, scale: float) -> tuple:
             today_text(summary.today, summary.same_weekday_last_week, lang))
 
 
-def refresh_disputes(_n, unit: str | None, config: dict, state: dict | None):
+def refresh_disputes(request, unit: str | None, config: dict, state: dict | None):
     lang, scale = config["lang"], config["unit_px"]
-    zone = current().runtime.settings.zone
-    try:
-        scope = view(unit)
-        # The built figures are cached too (per language and scale): building them costs
-        # more than reading them, and every screen of a shape shows the same.
-        got = load("disputes", scope, BUCKET_SECONDS,
-                   lambda s: build(disputes.dispute_summary(s, scope, now(), zone), lang, scale),
-                   lang=lang, scale=scale)
-    except FAILURES:
-        return no_update, no_update, no_update, no_update, *stale("disputes", state, lang)
-    return (*got.value, *fresh("disputes", got, lang))
+    return tile_answer("disputes", INPUTS, unit, request, state, config, 4,
+                       lambda scope, snaps: built("disputes", scope, snaps,
+                                                  lambda: build(snaps[0].value, lang, scale),
+                                                  lang=lang, scale=scale))
 
 
 def register(app: Dash) -> None:

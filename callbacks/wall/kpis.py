@@ -1,53 +1,35 @@
-"""Headline indicators: live counters every few seconds, DB figures and rates less often."""
+"""Headline indicators: today's live counts, open/overdue now with yesterday's figures, and
+30-day rates — three inputs of different ages; the tile shows the age of the oldest."""
 from __future__ import annotations
 
-from dash import Dash, Output, no_update
+from dash import Dash, Output
 
-from callbacks.context import current
-from callbacks.wall.common import (
-    FAILURES,
-    filter_href,
-    fresh,
-    load,
-    now,
-    register_tile,
-    stale,
-    view,
-)
-from data_access import kpis
+from callbacks.wall.common import built, filter_href, register_tile, tile_answer, values
+from data_access.snapshots import Snapshot
 from data_access.wall_scope import Scope
 from layouts.wall import ids
 from layouts.wall.kpis import hrefs_for, kpi_items
 
-LIVE_SECONDS, DB_SECONDS, RATE_SECONDS = 3, 15, 300
+INPUTS = ("kpi-live", "kpi-db", "kpi-rates")
 # The counts with a figure for the same time yesterday (see kpis.DbFigures: not workers
 # online; rates have their own 30-day window).
 YESTERDAY = ("reported", "registered", "closed", "in_progress", "overdue",
              "reports_last_hour")
 
 
-def build(scope: Scope, lang: str) -> list[dict]:
-    """Live counters every few seconds over DB figures and rates cached longer; the built
-    items are cached per live bucket, so a warm refresh is one cache read."""
-    rt = current().runtime
-    live = kpis.live_counts(rt.counters, scope, now())
-    db = load("kpi-db", scope, DB_SECONDS,
-              lambda s: kpis.db_figures(s, scope, now(), rt.settings.zone)).value
-    rates = load("kpi-rates", scope, RATE_SECONDS,
-                 lambda s: kpis.rates(s, scope, now(), rt.settings.zone)).value
+def build(scope: Scope, snaps: list[Snapshot], lang: str) -> list[dict]:
+    live, db, rates = values(snaps)
     yesterday = {key: getattr(db, f"{key}_yesterday") for key in YESTERDAY}
     return kpi_items({**live.__dict__, **db.__dict__, **rates.__dict__}, yesterday,
-                     hrefs_for(scope.unit, filter_href), lang)
+                     hrefs_for(scope.unit, filter_href), lang, recounting=snaps[0].recounting)
 
 
-def refresh_kpis(_n, unit: str | None, config: dict, state: dict | None):
+def refresh_kpis(_request, unit: str | None, config: dict, state: dict | None):
     lang = config["lang"]
-    try:
-        scope = view(unit)
-        got = load("kpis", scope, LIVE_SECONDS, lambda _s: build(scope, lang), lang=lang)
-    except FAILURES:
-        return no_update, *stale("kpis", state, lang)
-    return got.value, *fresh("kpis", got, lang)
+    return tile_answer("kpis", INPUTS, unit, _request, state, config, 1,
+                       lambda scope, snaps: (built("kpis", scope, snaps,
+                                                   lambda: build(scope, snaps, lang),
+                                                   lang=lang),))
 
 
 def register(app: Dash) -> None:

@@ -12,6 +12,7 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.stale_since": {"zh": "数据已过期 自 {time}", "en": "Stale since {time}"},
     "wall.error": {"zh": "数据服务不可用，正在重试", "en": "Data service unavailable, retrying"},
     "wall.waiting": {"zh": "正在获取数据…", "en": "Fetching data…"},
+    "wall.recounting": {"zh": "重新统计中", "en": "Recounting"},
     "wall.no_data": {"zh": "暂无数据", "en": "No data"},
     "wall.bad_unit": {"zh": "无法显示该区域：{unit}", "en": "Cannot show unit {unit}"},
     "wall.new_red": {"zh": "新增超期告警", "en": "New overdue alert"},

@@ -24,8 +24,11 @@ def layout(lang: str, measures: list[str], seconds: int) -> html.Section:
                             disabled=len(measures) < 2)])
 
 
-def caption(measure: str, lang: str) -> str:
-    return t(f"wall.measure.{measure}", lang)
+def caption(measure: str, lang: str, recounting: bool = False) -> str:
+    """The map's measure; patrol coverage counts today's check-ins in Redis, so while those
+    are being rebuilt the caption says so."""
+    text = t(f"wall.measure.{measure}", lang)
+    return f"{text} · {t('wall.recounting', lang)}" if recounting else text
 
 
 def geometry_url(unit: str, level: str) -> str:

@@ -41,12 +41,15 @@ def status(panel: str) -> str:
 
 
 def state(panel: str) -> str:
-    """Store: {"ok": bool, "asof": epoch seconds of the last good data}."""
+    """Store: {"ok": bool | None (waiting), "asof": epoch seconds of the oldest input shown,
+    "seq": the request answered, "now": the server's clock at the answer}."""
     return f"wall-{panel}-state"
 
 
-def tick(panel: str) -> str:
-    return f"wall-{panel}-tick"
+def request(panel: str) -> str:
+    """Store: {"seq": n, "at": ms}: the browser asks for the tile's data (assets/wall.js
+    gate) only when the previous answer is in."""
+    return f"wall-{panel}-request"
 
 
 def kpi_value(key: str) -> dict[str, str]:

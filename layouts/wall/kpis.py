@@ -19,6 +19,9 @@ UNLINKED = ("workers_online",)
 # follow-up answer: layouts do not import data_access, tests hold the two equal.
 ACCEPTED = ("registered", "dispatched", "handling", "handled", "verified", "closed")
 ANSWERED = ("satisfied", "basically", "unsatisfied")
+# What the live Redis counters feed (data_access.kpis.LiveCounts; the last hour is counted
+# in the database, to the second).
+COUNTED_LIVE = ("reported", "registered", "closed")
 
 
 def value_id(key: str) -> str:
@@ -55,14 +58,21 @@ def format_value(key: str, value: float | None) -> str:
 
 
 def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
-              hrefs: Mapping[str, str], lang: str) -> list[dict]:
+              hrefs: Mapping[str, str], lang: str, recounting: bool = False) -> list[dict]:
     """What the strip shows, as plain data for the clientside roll animation.
 
     `yesterday` holds the counts at the same local time yesterday; `hrefs` the drill-down
-    link of each linked indicator (CaseFilter URLs, built by the caller; see hrefs_for)."""
+    link of each linked indicator (CaseFilter URLs, built by the caller; see hrefs_for).
+    While today's counters are being rebuilt (`recounting`), the counts they feed say so
+    instead of a number."""
     items = []
     for key in KEYS:
         value = values.get(key)
+        if recounting and key in COUNTED_LIVE:
+            items.append({"key": key, "value": None, "text": t("wall.recounting", lang),
+                          "rate": False, "delta": None, "delta_text": "", "tone": "recount",
+                          "href": hrefs.get(key)})
+            continue
         delta = None
         if key in yesterday and value is not None:
             delta = int(value) - yesterday[key]

@@ -30,7 +30,11 @@ def _bars(frame: pd.DataFrame, column: str, kind: str, lang: str,
 
 
 def mix_body(by_source: pd.DataFrame, by_major: pd.DataFrame, lang: str,
-             source_href: Callable[[str], str], major_href: Callable[[str], str]):
+             source_href: Callable[[str], str], major_href: Callable[[str], str],
+             recounting: bool = False):
+    if recounting:
+        # Today's counters are being rebuilt from the database: partial counts are not news.
+        return html.Div(t("wall.recounting", lang), className="no-data recounting")
     if by_source["count"].sum() == 0:
         return no_data(lang)
     return html.Div(className="mix", children=[

@@ -16,8 +16,10 @@ from layouts.wall import alerts, coverage, disputes, ids, kpis, mix, queue
 DEFAULT_CANVAS = (1920, 1080)
 _CANVAS = re.compile(r"^(\d{3,5})x(\d{3,5})$")
 _UNIT = re.compile(r"^\d{6}(\d{3})?$")
-REFRESH_SECONDS = {"kpis": 3, "queue": 10, "alerts": 5, "coverage": 30, "disputes": 60,
-                   "mix": 15}
+# How often each tile asks (its inputs are recomputed on the server at their own pace; see
+# data_access/wall_refresher.py): about as often as its fastest input changes.
+REFRESH_SECONDS = {"kpis": 3, "queue": 5, "alerts": 5, "coverage": 15, "disputes": 30,
+                   "mix": 10}
 DEFAULT_ROTATE_SECONDS = 30
 DEFAULT_MEASURE_SECONDS = 20
 WIDE_ASPECT = 2.2
@@ -62,6 +64,7 @@ def config(canvas: str | None, lang: str | None, unit: str | None, rotate: str |
             "units": parse_units(rotate, unit),
             "every": _seconds(every, DEFAULT_ROTATE_SECONDS),
             "measures": measures, "measure": measures[0],
+            "refresh": REFRESH_SECONDS, "panels": list(ids.PANELS),
             "measure_every": _seconds(measure_every, DEFAULT_MEASURE_SECONDS)}
 
 
@@ -70,7 +73,7 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
            measure_every: str | None = None, **_query) -> html.Div:
     cfg = config(canvas, lang, unit, rotate, every, measure, measure_every)
     lang = cfg["lang"]
-    timers = [dcc.Interval(id=ids.tick(p), interval=s * 1000) for p, s in REFRESH_SECONDS.items()]
+    requests = [dcc.Store(id=ids.request(p), data={"seq": 0, "at": 0}) for p in ids.PANELS]
     return html.Div(className="wall-viewport", children=[
         dcc.Store(id=ids.CONFIG, data=cfg),
         dcc.Store(id=ids.UNIT, data=cfg["units"][0]),
@@ -78,7 +81,7 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
         dcc.Interval(id=ids.CLOCK_TICK, interval=1000),
         dcc.Interval(id=ids.ROTATE_TICK, interval=cfg["every"] * 1000,
                      disabled=len(cfg["units"]) < 2),
-        *timers,
+        *requests,
         html.Div(id=ids.CANVAS, className=f"wall-canvas shape-{cfg['shape']}", lang=lang,
                  style={"width": f"{cfg['width']}px", "height": f"{cfg['height']}px",
                         "--u": f"{cfg['unit_px']}px"}, children=[

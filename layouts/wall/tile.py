@@ -15,10 +15,11 @@ def tile(panel: str, lang: str, body, *, extra=None) -> html.Section:
     return html.Section(id=ids.tile(panel), className=f"tile tile-{panel}", children=[
         html.Header(className="tile-head", children=[
             html.H2(t(f"wall.panel.{panel}", lang)),
-            html.Span(t("wall.waiting", lang), id=ids.status(panel), className="tile-status"),
+            html.Span(status_waiting(lang), id=ids.status(panel), className="tile-status"),
         ]),
         html.Div(body, id=ids.body(panel), className="tile-body"),
-        dcc.Store(id=ids.state(panel), data={"ok": None, "asof": None}),
+        # seq -1: the page's first request (seq 0) is not answered yet.
+        dcc.Store(id=ids.state(panel), data={"ok": None, "asof": None, "seq": -1}),
         *(extra or []),
     ])
 
@@ -29,6 +30,10 @@ def clock_text(epoch: float, zone: ZoneInfo) -> str:
 
 def status_fresh(asof: float, lang: str, zone: ZoneInfo) -> str:
     return t("wall.as_of", lang).format(time=clock_text(asof, zone))
+
+
+def status_waiting(lang: str) -> str:
+    return t("wall.waiting", lang)
 
 
 def status_stale(since: float | None, lang: str, zone: ZoneInfo) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,8 @@ from werkzeug.serving import make_server
 
 from data_access.accounts import create_kiosk_token
 from tests.support.backends import open_backend
-from tests.support.wall_region import seed_wall_region
+from tests.support.clock import TickingClock
+from tests.support.wall_region import FIXED_NOW, seed_wall_region
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -21,6 +21,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
 class LiveWall:
     def __init__(self, app, runtime, backend, url: str, kiosk: str):
         self.app, self.runtime, self.backend, self.url = app, runtime, backend, url
+        self.clock = runtime.clock
         self.kiosk = kiosk  # a screen's kiosk token: /wall is not open without one
 
     def wall(self, query: str = "") -> str:
@@ -33,14 +34,17 @@ def live_wall(tmp_path_factory):
     from dashboard.runtime import open_runtime
     from dashboard.settings import Settings
 
+    # The hand-worked figures hold at FIXED_NOW (a Wednesday 14:00), not on any day: the
+    # app's clock starts there and runs at real speed.
+    clock = TickingClock(FIXED_NOW)
     with open_backend("embedded", tmp_path_factory.mktemp("wall-live")) as backend:
-        seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        seed_wall_region(backend.sessions, backend.counters, FIXED_NOW)
         with backend.sessions.begin() as session:
-            _info, kiosk = create_kiosk_token(session, "test wall", datetime.now(UTC))
+            _info, kiosk = create_kiosk_token(session, "test wall", clock())
         settings = Settings(env="test", database_url=backend.database_url,
                             redis_url=backend.redis_url, redis_namespace=backend.namespace,
                             region="320300", var_dir=tmp_path_factory.mktemp("var"))
-        runtime = open_runtime(settings)
+        runtime = open_runtime(settings, clock=clock)
         app = create_app(settings, runtime)
         server = make_server("127.0.0.1", 0, app.server, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)

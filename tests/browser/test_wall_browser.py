@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -14,9 +14,10 @@ from data_access.db import make_engine
 from layouts.wall.ids import DISPUTES_TREND, MAP_GRAPH
 from tests.browser.conftest import ARTIFACTS
 from tests.support.browser import sign_in
+from tests.support.clock import TickingClock
 from tests.support.kiosk import add_people
 from tests.support.redis_server import RedisServer
-from tests.support.wall_region import GRIDS, XSS_TITLE, seed_wall_region
+from tests.support.wall_region import FIXED_NOW, GRIDS, XSS_TITLE, seed_wall_region
 
 pytestmark = pytest.mark.browser
 PANELS = ("kpis", "queue", "alerts", "coverage", "disputes", "mix")
@@ -112,30 +113,40 @@ def test_script_in_a_case_title_is_shown_as_text(live_wall, browser):
 
 
 def test_tiles_go_stale_when_the_database_dies_and_recover(live_wall, browser, monkeypatch):
+    """The refresher cannot reach the database: tiles keep their last frame with its true
+    age, then, once it is old for the tile, say stale; they recover by themselves."""
+    from dashboard.app import REFRESHER
+
     page, _errors, _dialogs = _open(browser, live_wall.wall(), 1920, 1080)
+    rows = page.locator("#wall-alerts-body .alert-row").count()
+    assert rows == 3  # WALL_EXPECTED["alerts_order"]
+    refresher = live_wall.app.server.extensions[REFRESHER]
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none",
                        connect_args={"connect_timeout": 1})
-    monkeypatch.setattr(live_wall.runtime, "sessions", sessionmaker(dead))
+    monkeypatch.setattr(refresher, "sessions", sessionmaker(dead))
+    live_wall.clock.advance(120)  # two minutes without a refresh
     page.wait_for_selector("#wall-alerts-tile.stale", timeout=20_000)
     status = page.inner_text("#wall-alerts-status")
-    assert status.startswith("数据已过期 自 ")
-    assert page.locator("#wall-alerts-body .alert-row").count() == 3  # last good data kept
+    assert status.startswith("数据已过期 自 14:0")  # the time of the last good data
+    assert page.locator("#wall-alerts-body .alert-row").count() == rows  # last good data kept
     page.screenshot(path=str(ARTIFACTS / "wall-stale.png"))
     monkeypatch.undo()
     dead.dispose()
-    page.wait_for_selector("#wall-alerts-tile:not(.stale)", timeout=20_000)
-    assert page.inner_text("#wall-alerts-status").startswith("更新于")
+    for panel in PANELS:
+        page.wait_for_selector(f"#wall-{panel}-tile:not(.stale)", timeout=20_000)
+    assert page.inner_text("#wall-alerts-status").startswith("更新于 14:0")
     page.close()
 
 
 def test_rotation_of_units_and_of_map_measures(live_wall, browser):
     page, errors, _dialogs = _open(
         browser, live_wall.wall("rotate=320300,320302&every=5&measure_every=5"), 1920, 1080)
-    header = page.locator("#wall-view-name")
-    assert header.inner_text() == "徐州市社会治理现代化指挥中心"
+    # The view may have rotated while every tile filled: wait for the region's turn.
+    page.wait_for_function("document.getElementById('wall-view-name').textContent"
+                           " === '徐州市社会治理现代化指挥中心'", timeout=10_000)
     caption = page.locator("#wall-coverage-caption")
     first_caption = caption.inner_text()
-    assert first_caption == "今日巡查覆盖率"
+    assert first_caption in ("今日巡查覆盖率", "在线网格员", "在办事件数", "超期事件数")
     page.wait_for_function("document.getElementById('wall-view-name').textContent"
                            ".endsWith('· 鼓楼区')", timeout=10_000)
     page.wait_for_function(f"document.getElementById('wall-coverage-caption').textContent"
@@ -157,7 +168,7 @@ def test_new_overdue_case_signals_rolls_the_count_and_the_queue_pages(live_wall,
     page, errors, _dialogs = _open(browser, live_wall.wall(), 1920, 1080)
     page.wait_for_timeout(1200)  # the first number roll
     reported = int(page.inner_text("#wall-kpi-value-reported"))
-    now = datetime.now(UTC)
+    now = live_wall.clock()
 
     def report(n: int, title: str, deadline: datetime) -> None:
         draft = cs.CaseDraft(external_id=f"T-NEW-{n}", source="grid_patrol",
@@ -204,14 +215,15 @@ def wall_on_a_stoppable_redis(tmp_path):
     from tests.support.backends import open_backend
 
     redis_server = RedisServer(tmp_path).start()
+    clock = TickingClock(FIXED_NOW)
     with open_backend("embedded", tmp_path / "db") as backend:
-        seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        seed_wall_region(backend.sessions, backend.counters, FIXED_NOW)
         with backend.sessions.begin() as session:
-            _info, kiosk = create_kiosk_token(session, "redis test", datetime.now(UTC))
+            _info, kiosk = create_kiosk_token(session, "redis test", clock())
         settings = Settings(env="test", database_url=backend.database_url,
                             redis_url=redis_server.url, redis_namespace=backend.namespace,
                             region="320300", var_dir=tmp_path / "var")
-        runtime = open_runtime(settings)
+        runtime = open_runtime(settings, clock=clock)
         server = make_server("127.0.0.1", 0, create_app(settings, runtime).server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:

@@ -1,96 +1,241 @@
-"""The wall's callbacks: many screens share one computation per bucket; a dead database
-turns a tile stale (content kept) and it recovers by itself."""
+"""The wall's callbacks read snapshots that the refresher computes off the request path:
+screens never query the database, many screens cost one computation per input, a tile
+shows the age of its oldest input, a dead database ages the tiles into stale and they
+recover by themselves, and Redis's day counters repair themselves after a loss."""
 from __future__ import annotations
 
 import threading
-import time
-from datetime import UTC, datetime
 
 import pytest
 from dash import no_update
-from sqlalchemy import event
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from data_access.db import make_engine
+from data_access.models import CaseTransition
 from tests.support.backends import backend_names, open_backend
-from tests.support.wall_region import seed_wall_region
+from tests.support.clock import TickingClock
+from tests.support.wall_region import FIXED_NOW, WALL_EXPECTED, seed_wall_region
 
-CONFIG = {"lang": "zh", "rows": 7, "unit_px": 1.0, "measure": "open"}
+CONFIG = {"lang": "zh", "rows": 7, "unit_px": 1.0, "measure": "open", "units": [None]}
 SCREENS = 20
+
+
+class WallApp:
+    def __init__(self, runtime, refresher, clock, backend):
+        self.runtime, self.refresher, self.clock, self.backend = runtime, refresher, clock, backend
 
 
 @pytest.fixture(scope="module", params=backend_names())
 def wall_app(request, tmp_path_factory):
+    from callbacks import wall_refresher
+    from callbacks.context import current
     from dashboard.app import create_app
     from dashboard.runtime import open_runtime
     from dashboard.settings import Settings
 
     with open_backend(request.param, tmp_path_factory.mktemp("cb")) as backend:
-        seed_wall_region(backend.sessions, backend.counters, datetime.now(UTC))
+        seed_wall_region(backend.sessions, backend.counters, FIXED_NOW)
         settings = Settings(env="test", database_url=backend.database_url,
                             redis_url=backend.redis_url, redis_namespace=backend.namespace,
                             region="320300", var_dir=tmp_path_factory.mktemp("var"))
-        runtime = open_runtime(settings)
-        create_app(settings, runtime)
-        yield runtime
+        clock = TickingClock(FIXED_NOW)
+        runtime = open_runtime(settings, clock=clock)
+        # No refresher thread: each test runs its passes itself.
+        create_app(settings, runtime, refresher=False)
+        yield WallApp(runtime, wall_refresher(current()), clock, backend)
         runtime.close()
 
 
-def _at_bucket_start(seconds: int) -> None:
-    """Start right after a bucket boundary so that every screen falls in one bucket."""
-    time.sleep(seconds - time.time() % seconds + 0.05)
+def _warm(wall_app, unit: str) -> None:
+    """A screen has asked for `unit` and the refresher has been round."""
+    wall_app.refresher.store.touch(unit, wall_app.clock().timestamp())
+    wall_app.refresher.run_pass()
 
 
-def test_twenty_screens_cause_one_computation_per_bucket(wall_app):
-    from callbacks.wall.alerts import BUCKET_SECONDS, refresh_alerts
+def _statements(engine):
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", listener)
 
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(wall_app.engine, "before_cursor_execute", listener)
+
+def test_screens_never_query_and_an_input_is_computed_once_for_all(wall_app):
+    from callbacks.wall.alerts import refresh_alerts
+
+    wall_app.refresher.run_pass()
+    wall_app.clock.advance(10)  # every input is now older than its maximum age
+    seen, stop = _statements(wall_app.runtime.engine)
     results = []
     try:
-        _at_bucket_start(BUCKET_SECONDS)
         threads = [threading.Thread(target=lambda: results.append(
-            refresh_alerts(1, "320303", CONFIG, None))) for _ in range(SCREENS)]
+            refresh_alerts({"seq": 1}, "320300", CONFIG, None))) for _ in range(SCREENS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        on_requests = list(seen)
+        # Two processes' refreshers walking at once: one computes, the other finds it done.
+        passes = [threading.Thread(target=wall_app.refresher.run_pass) for _ in range(2)]
+        for thread in passes:
+            thread.start()
+        for thread in passes:
+            thread.join()
     finally:
-        event.remove(wall_app.engine, "before_cursor_execute", listener)
-    case_queries = [s for s in statements if "FROM cases" in s]
-    assert len(results) == SCREENS
-    assert len(case_queries) == 1, case_queries
-    assert all(r[4]["ok"] for r in results)
+        stop()
+    assert on_requests == []
+    assert len(results) == SCREENS and all(r[4]["ok"] for r in results)
     assert len({str(r[0]) for r in results}) == 1
+    alert_queries = [s for s in seen if "FROM cases" in s and "deadline_at" in s
+                     and "supervision_level" in s]
+    assert len(alert_queries) == 1, alert_queries
 
 
-def test_dead_database_keeps_last_data_greyed_then_recovers(wall_app, monkeypatch):
+def test_a_tile_shows_the_age_of_its_oldest_input(wall_app):
+    from callbacks.wall.kpis import refresh_kpis
+
+    wall_app.refresher.run_pass()
+    store = wall_app.refresher.store
+    rates_at = store.get("kpi-rates", "320300").asof
+    wall_app.clock.advance(30)  # live counts and DB figures are recomputed, rates are not
+    wall_app.refresher.run_pass()
+    assert store.get("kpi-live", "320300").asof >= rates_at + 30
+    assert store.get("kpi-rates", "320300").asof == rates_at
+    items, status, tile_class, state = refresh_kpis({"seq": 7}, None, CONFIG, None)
+    assert state["asof"] == rates_at and state["seq"] == 7 and state["ok"] is True
+    assert status.startswith("更新于 14:00:0")  # FIXED_NOW, the rates' instant
+    assert {i["key"]: i["value"] for i in items}["in_progress"] == \
+        WALL_EXPECTED["db"]["in_progress"]
+    # The same snapshots again: the screen already shows them, nothing is resent.
+    again = refresh_kpis({"seq": 8}, None, CONFIG, state)
+    assert again[0] is no_update and again[3]["seq"] == 8 and again[3]["ok"] is True
+
+
+def test_a_new_view_waits_then_shows_its_data(wall_app):
     from callbacks.wall.queue import refresh_queue
 
-    good = refresh_queue(1, "320302", CONFIG, None)
+    first = refresh_queue({"seq": 1}, "320303001", CONFIG, None)
+    assert first[0] is no_update and first[1] == "正在获取数据…" and first[3]["ok"] is None
+    assert "320303001" in wall_app.refresher.units()
+    wall_app.refresher.run_pass()
+    second = refresh_queue({"seq": 2}, "320303001", CONFIG, first[3])
+    assert second[0] is not no_update and second[3]["ok"] is True
+
+
+def test_dead_database_ages_the_tile_into_stale_then_it_recovers(wall_app, monkeypatch):
+    from callbacks.wall.queue import refresh_queue
+
+    _warm(wall_app, "320302")
+    good = refresh_queue({"seq": 1}, "320302", CONFIG, None)
     assert good[3]["ok"] is True and good[2] == "tile tile-queue"
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none",
                        connect_args={"connect_timeout": 1})
-    monkeypatch.setattr(wall_app, "sessions", sessionmaker(dead))
-    failed = refresh_queue(1, "320302001", CONFIG, good[3])
-    assert failed[0] is no_update
-    assert failed[1].startswith("数据已过期 自 ") and failed[2] == "tile tile-queue stale"
-    assert failed[3] == {"ok": False, "asof": good[3]["asof"]}
+    monkeypatch.setattr(wall_app.refresher, "sessions", sessionmaker(dead))
+    wall_app.clock.advance(20)
+    with pytest.raises(OperationalError):  # the pass fails; run() logs it once, carries on
+        wall_app.refresher.run_pass()
+    # Still within a few refresh intervals: the last value, with its age, not yet stale.
+    aging = refresh_queue({"seq": 2}, "320302", CONFIG, good[3])
+    assert aging[3]["ok"] is True and aging[3]["asof"] == good[3]["asof"]
+    wall_app.clock.advance(60)
+    failed = refresh_queue({"seq": 3}, "320302", CONFIG, aging[3])
+    assert failed[0] is no_update  # the last frame stays on screen
+    assert failed[1].startswith("数据已过期 自 14:00") and failed[2] == "tile tile-queue stale"
+    assert failed[3]["ok"] is False and failed[3]["asof"] == good[3]["asof"]
     monkeypatch.undo()
     dead.dispose()
-    back = refresh_queue(1, "320302001", CONFIG, failed[3])
+    wall_app.refresher.run_pass()
+    back = refresh_queue({"seq": 4}, "320302", CONFIG, failed[3])
     assert back[3]["ok"] is True and back[2] == "tile tile-queue"
+    assert back[3]["asof"] > good[3]["asof"] + 80
+
+
+def test_redis_day_counters_rebuild_themselves_and_say_so_meanwhile(wall_app):
+    from callbacks.wall.kpis import refresh_kpis
+    from data_access.counter_sync import keep_counters
+
+    counters = wall_app.runtime.counters
+    day = counters.local_day(wall_app.clock())
+    wall_app.refresher.run_pass()
+    # Redis loses the day (as after a restart without persistence) ...
+    counters.redis.delete(*counters.flush_day_keys(day), counters.complete_key(day))
+    assert not counters.is_complete(day)
+    # ... while another process holds the rebuild: the counts say so instead of a number.
+    assert counters.begin_recount(60)
+    wall_app.clock.advance(5)
+    wall_app.refresher.run_pass()
+    items = {i["key"]: i for i in refresh_kpis({"seq": 1}, None, CONFIG, None)[0]}
+    assert items["reported"]["text"] == "重新统计中" and items["reported"]["value"] is None
+    assert items["in_progress"]["value"] == WALL_EXPECTED["db"]["in_progress"]
+    counters.end_recount()
+    assert keep_counters(wall_app.runtime.sessions, counters, wall_app.clock()) == "rebuilt"
+    assert counters.is_complete(day)
+    wall_app.clock.advance(5)
+    wall_app.refresher.run_pass()
+    items = {i["key"]: i for i in refresh_kpis({"seq": 2}, None, CONFIG, None)[0]}
+    live = WALL_EXPECTED["live"]
+    assert [items[k]["value"] for k in ("reported", "registered", "closed")] == \
+        [live["reported"], live["registered"], live["closed"]]
+
+
+def test_a_rebuild_loses_nothing_written_while_it_runs(wall_app):
+    """Writers keep committing and counting while the day is rebuilt: afterwards the counts
+    equal the database's, event for event."""
+    from data_access import case_store as cs
+    from data_access.counter_sync import events_for_day, rebuild_today
+    from tests.support.wall_region import GRIDS
+
+    runtime = wall_app.runtime
+    counters = runtime.counters
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            draft = cs.CaseDraft(external_id=f"T-RB-{n}", source="grid_patrol",
+                                 major_class="urban", subclass="manhole", priority="normal",
+                                 title="重建期间上报", description="", grid_code=GRIDS[n % 4],
+                                 lon=None, lat=None, reporter_name=None, reporter_phone=None,
+                                 address=None)
+            with cs.case_change(runtime.sessions, counters) as session:
+                cs.report_case(session, draft, wall_app.clock(), "test", None)
+            n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(3):
+            with runtime.sessions() as session:
+                rebuild_today(session, counters, wall_app.clock())
+    finally:
+        stop.set()
+        thread.join()
+    day = counters.local_day(wall_app.clock())
+    counted: dict[str, int] = {}
+    for row in counters.day_counts(day):
+        counted[row.event] = counted.get(row.event, 0) + row.count
+    with runtime.sessions() as session:
+        truth: dict[str, int] = {}
+        for e in events_for_day(session, day, counters.zone):
+            truth[e.event] = truth.get(e.event, 0) + 1
+        written = session.scalar(select(func.count()).select_from(CaseTransition)
+                                  .where(CaseTransition.actor == "test",
+                                         CaseTransition.to_stage == "reported"))
+    assert written > 10  # the writer really wrote during the rebuilds
+    assert counted == truth
 
 
 def test_map_measure_change_sends_a_patch_of_values_and_title(wall_app):
     from callbacks.wall.coverage import refresh_map
 
-    first, key, caption, *_ = refresh_map(1, "320302", "patrol", CONFIG, None, None)
+    config = {**CONFIG, "units": ["320302"]}
+    _warm(wall_app, "320302")
+    first, key, caption, *_ = refresh_map({"seq": 1}, "320302", "patrol", config, None, None)
     assert first["data"][0]["geojson"].endswith("/320302/grid.json")
     assert caption == "今日巡查覆盖率"
     patch, same_key, caption, _status, tile_class, _state = refresh_map(
-        1, "320302", "open", CONFIG, None, key)
+        {"seq": 2}, "320302", "open", config, None, key)
     ops = {tuple(op["location"][2:]): op["params"]["value"]
            for op in patch.to_plotly_json()["operations"]}
     assert same_key is no_update and caption == "在办事件数" and tile_class == "tile tile-coverage"

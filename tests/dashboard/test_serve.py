@@ -78,20 +78,24 @@ def _opener():
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
 
 
-def _alerts_request(deps: list[dict]) -> dict:
+def _alerts_request(deps: list[dict], seq: int) -> dict:
     spec = next(d for d in deps if "wall-alerts-body.children" in d["output"])
-    values = {"wall-alerts-tick": 1, "wall-unit": "320303", "wall-config": CONFIG}
+    values = {"wall-alerts-request": {"seq": seq, "at": 0}, "wall-unit": "320303",
+              "wall-config": CONFIG}
     return {
         "output": spec["output"],
         "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
                     for o in spec["output"].strip(".").split("...")],
         "inputs": [{**i, "value": values.get(i["id"])} for i in spec["inputs"]],
         "state": [{**s, "value": values.get(s["id"])} for s in spec["state"]],
-        "changedPropIds": ["wall-alerts-tick.n_intervals"],
+        "changedPropIds": ["wall-alerts-request.data"],
     }
 
 
 def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
+    """16 screens poll the alerts tile every second through 2 workers: every answer comes
+    from the refreshers' shared snapshot, which is recomputed at its own pace (every 5 s),
+    not once per screen or per request."""
     base, kiosk, client = served
     screens = [_opener() for _ in range(SCREENS)]
     for screen in screens:  # each screen signs in with the kiosk token, as a wall does
@@ -99,8 +103,29 @@ def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
         assert page.status == 200 and page.geturl().startswith(f"{base}/wall")  # no login
         assert "_dash-config" in page.read().decode()
     deps = json.loads(screens[0].open(f"{base}/_dash-dependencies", timeout=20).read())
-    body = json.dumps(_alerts_request(deps)).encode()
 
+    def refresh(screen, seq: int, answers: list) -> None:
+        body = json.dumps(_alerts_request(deps, seq)).encode()
+        request = urllib.request.Request(f"{base}/_dash-update-component", data=body,
+                                         headers={"Content-Type": "application/json",
+                                                  "Origin": base})
+        answers.append(json.loads(screen.open(request, timeout=20).read()))
+
+    def poll_all(seq: int) -> list[dict]:
+        answers: list[dict] = []
+        threads = [threading.Thread(target=refresh, args=(s, seq, answers)) for s in screens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == SCREENS
+        return [a["response"]["wall-alerts-state"]["data"] for a in answers]
+
+    # The first ask makes the view "in use"; the refreshers compute it within seconds.
+    for _ in range(100):
+        if all(s["ok"] for s in poll_all(0)):
+            break
+        time.sleep(0.2)
     writes: list[str] = []
     monitor_ready = threading.Event()
 
@@ -111,32 +136,22 @@ def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
                 text = command["command"]
                 if text == "QUIT" or "stop-watching" in text:
                     return
-                if ":wall:alerts:" in text and ":lock" not in text and \
+                if "snap:alerts:320303" in text and \
                         text.split()[0].upper() in ("SET", "SETEX", "PSETEX"):
                     writes.append(text)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     monitor_ready.wait(5)
-    # Right after a bucket boundary, so that every screen falls in one 5-second bucket.
-    time.sleep(5 - time.time() % 5 + 0.05)
-    answers: list[dict] = []
-
-    def refresh(screen) -> None:
-        request = urllib.request.Request(f"{base}/_dash-update-component", data=body,
-                                         headers={"Content-Type": "application/json",
-                                                  "Origin": base})
-        answers.append(json.loads(screen.open(request, timeout=20).read()))
-
-    threads = [threading.Thread(target=refresh, args=(s,)) for s in screens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    polls = 12
+    started = time.monotonic()
+    for seq in range(1, polls + 1):
+        states = poll_all(seq)
+        assert all(s["ok"] and s["seq"] == seq for s in states)
+        assert len({s["asof"] for s in states}) == 1  # one computation's result, everywhere
+        time.sleep(1)
+    watched = time.monotonic() - started
     client.get("stop-watching")
     watcher.join(5)
-    assert len(answers) == SCREENS
-    states = [a["response"]["wall-alerts-state"]["data"] for a in answers]
-    assert all(s["ok"] for s in states)
-    assert len({s["asof"] for s in states}) == 1  # one computation's result, everywhere
-    assert len(writes) == 1, writes
+    # Recomputed as its 5-second age requires, whatever the 16 × 12 requests.
+    assert 1 <= len(writes) <= watched / 5 + 2, writes

@@ -108,7 +108,7 @@ def check_view(session, counters, unit: str, now: datetime) -> int:
         checked += 1
 
     # Sources and categories today, as the mix tile links them.
-    body = build_mix(mix.today_mix(session, counters, scope, now, ZONE), unit, "zh")
+    body = build_mix(mix.today_mix(session, counters, scope, now, ZONE), unit, "zh", False)
     rows = [a for a in _links(body) if a.className == "mix-row"]
     assert len(rows) == 13  # 7 sources, 6 major classes
     for row in rows:

@@ -138,6 +138,7 @@ def bad_cases(grid: Unit, other_grid: Unit) -> dict[str, tuple[list[dict], str]]
         "a point": ([feature(grid.code, {"type": "Point", "coordinates": [117, 34]})], "Point"),
         "self-intersecting": ([feature(grid.code, bowtie)], "Self-intersection"),
         "outside parent": ([feature(grid.code, far_away)], "outside"),
+        "name too long": ([feature(grid.code, inside, name="某" * 65)], "longer than 64"),
         "good then bad": (
             [feature(other_grid.code, shrunk(other_grid)), feature(grid.code, far_away)],
             grid.code,
@@ -149,7 +150,8 @@ def bad_cases(grid: Unit, other_grid: Unit) -> dict[str, tuple[list[dict], str]]
     "case",
     [
         "short code", "letters in code", "wrong parent_code", "missing parent", "duplicate",
-        "no geometry", "a point", "self-intersecting", "outside parent", "good then bad",
+        "no geometry", "a point", "self-intersecting", "outside parent", "name too long",
+        "good then bad",
     ],
 )
 def test_a_bad_file_changes_nothing(geo_db, tmp_path, case):
@@ -174,6 +176,7 @@ def test_a_bad_file_changes_nothing(geo_db, tmp_path, case):
         ("{not json", "cannot read it as JSON"),
         ('{"type": "Feature", "geometry": null}', "not a GeoJSON FeatureCollection"),
         ('{"type": "FeatureCollection", "features": []}', "no features"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_an_unreadable_file_is_refused(geo_db, tmp_path, content, expected):

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import warnings
 from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, or_, select
 
-from data_access.counter_sync import events_for_day, rebuild_today
+from data_access.counter_sync import catch_up_today, events_for_day, rebuild_today
 from data_access.models import Case, CaseTransition
 from data_access.stats import collect_stats
 from data_access.timeutil import as_utc
 from simulation import catalog
 from simulation.bootstrap import ensure_territory
-from simulation.rhythm import HOT_SPOT_EXTRA, REST_DAY_FACTOR, HotSpot, expected_reports, is_workday
+from simulation.live import run_live
+from simulation.rhythm import HOT_SPOT_EXTRA, REST_DAY_FACTOR, expected_reports, is_workday
 from simulation.seed import seed_history
 from simulation.territory import load_grids
 from tests.support.backends import ZONE, backend_names, open_backend
+from tests.support.clock import TickingClock
 
 REGION = "320303"
 DAYS = 20
@@ -76,7 +79,7 @@ def test_catalog_codes_exist_in_the_vocabulary():
     catalog.check_catalog()
 
 
-def daily_volume(backend, spots: list[HotSpot]) -> list[tuple[date, int, float]]:
+def daily_volume(backend, spots: list[dict]) -> list[tuple[date, int, float]]:
     """(local day, reports, expected mean) for every full day seeded. The mean includes the
     hot spots' extra reports: HOT_SPOT_EXTRA × the township's share of the grids."""
     with backend.sessions() as session:
@@ -87,8 +90,8 @@ def daily_volume(backend, spots: list[HotSpot]) -> list[tuple[date, int, float]]
     today = NOW.astimezone(ZONE).date()
     days = []
     for day in sorted(d for d in counts if d < today):
-        uplift = sum(HOT_SPOT_EXTRA * share[s.township_code] / len(grids) for s in spots
-                     if s.first_day <= day <= s.last_day)
+        uplift = sum(HOT_SPOT_EXTRA * share[s["township_code"]] / len(grids) for s in spots
+                     if s["first_day"] <= day.isoformat() <= s["last_day"])
         days.append((day, counts[day], expected_reports(day, len(grids)) * (1 + uplift)))
     return days
 
@@ -162,6 +165,39 @@ def test_transitions_follow_the_stage_rules(seeded):
     assert {"stage", "followup", "supervision", "rework"} <= set(kinds)
 
 
+def test_every_case_row_agrees_with_its_transitions(seeded):
+    """The whole seed: each case's stage is that of its last stage-changing transition, and
+    each stage timestamp is the last forward step into that stage (what case_store.advance
+    records), including cases whose return or rework lies beyond `now`."""
+    backend, _, _ = seeded
+    t = CaseTransition
+    last = (select(t.case_id, t.to_stage, func.row_number().over(
+        partition_by=t.case_id, order_by=(t.at.desc(), t.id.desc())).label("rank"))
+        .where(t.to_stage.is_not(None)).subquery())
+    with backend.sessions() as session:
+        cases = session.scalar(select(func.count()).select_from(Case))
+        agreeing = session.scalar(select(func.count()).select_from(Case).join(
+            last, (last.c.case_id == Case.id) & (last.c.rank == 1))
+            .where(last.c.to_stage == Case.stage))
+        wrong_times = {}
+        for stage in ("registered", "dispatched", "handling", "handled", "verified", "closed",
+                      "rejected"):
+            entered = (select(t.case_id, func.max(t.at).label("at"))
+                       .where(t.kind == "stage", t.to_stage == stage)
+                       .group_by(t.case_id).subquery())
+            column = getattr(Case, f"{stage}_at")
+            wrong_times[stage] = session.scalar(
+                select(func.count()).select_from(Case)
+                .outerjoin(entered, entered.c.case_id == Case.id)
+                .where(or_(column.is_(None) != entered.c.at.is_(None), column != entered.c.at)))
+        steps_back = dict(session.execute(
+            select(t.kind, func.count(func.distinct(t.case_id)))
+            .where(t.kind.in_(("return", "rework"))).group_by(t.kind)).all())
+    assert agreeing == cases > 1000
+    assert wrong_times == dict.fromkeys(wrong_times, 0)
+    assert steps_back["return"] > 10 and steps_back["rework"] > 10
+
+
 def test_today_counters_match_the_database(seeded):
     backend, _, _ = seeded
     day = backend.counters.local_day(NOW)
@@ -203,18 +239,14 @@ def test_stats_command_prints_json(seeded, monkeypatch, capsys):
 
 
 def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
-    import threading
-
-    from data_access.counter_sync import catch_up_today
-    from simulation.live import run_live
-
     backend, _, _ = seeded
     with backend.sessions() as session:
         before = session.scalar(select(func.count()).select_from(Case))
         before_steps = session.scalar(select(func.count()).select_from(CaseTransition))
+    clock = TickingClock(NOW)  # the live flow goes on from where the seed was cut
     run_live(backend.sessions, backend.counters, REGION, speed=30000.0, zone=ZONE,
-             stop=threading.Event(), seed=3, duration=3.0)
-    now = datetime.now(UTC)
+             stop=threading.Event(), seed=3, duration=3.0, clock=clock)
+    now = clock()
     with backend.sessions() as session:
         created = session.scalar(select(func.count()).select_from(Case)) - before
         steps = session.scalar(select(func.count()).select_from(CaseTransition)) - before_steps
@@ -223,3 +255,22 @@ def test_live_flow_creates_and_advances_and_counts_consistently(seeded):
         expected = len(events_for_day(session, day, ZONE))
     assert created > 0 and steps > created
     assert sum(r.count for r in backend.counters.day_counts(day)) == expected
+
+
+def test_seed_command_prints_its_summary(fresh_backend, monkeypatch, capsys):
+    # The CLI's parser also registers the account commands, which the ops branch brings.
+    pytest.importorskip("dashboard.accounts_cli")
+    from dashboard.cli import main
+
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", fresh_backend.database_url)
+    monkeypatch.setenv("GOVWALL_REDIS_URL", fresh_backend.redis_url)
+    monkeypatch.setenv("GOVWALL_REGION", REGION)
+    # The bulk load takes SQLite out of WAL mode, which needs the file to itself.
+    fresh_backend.engine.dispose()
+    assert main(["seed", "--days", "2", "--seed", "3"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with fresh_backend.sessions() as session:
+        assert printed["cases"] == session.scalar(select(func.count()).select_from(Case)) > 0
+    assert printed["hot_spots"] and all(
+        date.fromisoformat(s["first_day"]) <= date.fromisoformat(s["last_day"])
+        for s in printed["hot_spots"])

@@ -14,3 +14,7 @@ class TickingClock:
 
     def __call__(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self.started)
+
+    def advance(self, seconds: float) -> None:
+        """Jump ahead, as if that much time had passed."""
+        self.start += timedelta(seconds=seconds)

@@ -79,7 +79,9 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
               {"dispute_type": "neighbour", "resolved_level": "grid",
                "mediation_type": "people", "mediation_outcome": "agreement",
                "satisfaction": "unsatisfied"}),
-        "G": (GRIDS[3], _local(now, 0, 8), True, None, "registered", now + 5 * d,
+        # Far from yellow: 5 days ahead sat exactly on the approaching threshold of its
+        # limit and turned yellow seconds after `now`.
+        "G": (GRIDS[3], _local(now, 0, 8), True, None, "registered", now + 8 * d,
               "citizen_app", "dispute", {"dispute_type": "labour"}),
         "H": (GRIDS[0], _local(now, 7, 9), True, _local(now, 7, 12), "closed",
               _local(now, 7, 9) + 5 * d, "hotline_12345", "dispute",
@@ -118,7 +120,9 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
                 moves.append(("closed", closed))
             session.add_all(CaseTransition(case_id=case.id, kind="stage", to_stage=to_stage,
                                            actor="test", at=at) for to_stage, at in moves)
-    with sessions() as session:  # today's counters, counted as the write path counts
+    # Today's counters counted as the write path counts them; a rebuild also marks the day's
+    # counts whole (otherwise the wall's refresher would rebuild them from the database first).
+    with sessions() as session:
         rebuild_today(session, counters, now)
     counters.mark_patrolled([GRIDS[0]], now)
     counters.heartbeat(1, GRIDS[3], now)

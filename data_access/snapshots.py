@@ -1,0 +1,75 @@
+"""The last computed value of every wall input, for every view in use, shared by every screen,
+worker and host.
+
+The wall never computes on a screen's request: a refresher (data_access.wall_refresher)
+recomputes each input once it is older than its maximum age, under a Redis lock so that one
+process in the whole cluster does it, and stores it here with the instant it was computed.
+A screen's request reads the last value and its true age, at once, whatever the database is
+doing. Views are "in use" while some screen asked for them in the last IN_USE_SECONDS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis
+
+IN_USE_SECONDS = 120
+# A snapshot outlives any outage a wall should ride through with its last good frame.
+KEEP_SECONDS = 24 * 3600
+
+
+class CacheBackend(Protocol):
+    """flask-caching's Redis cache in the app (pickles values); anything with get/set."""
+
+    def get(self, key: str) -> Any: ...
+    def set(self, key: str, value: Any, timeout: int | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    value: Any
+    asof: float  # epoch seconds when it was computed: the age of the data it holds
+    # The value counts from Redis counters that were being rebuilt: its counts are partial.
+    recounting: bool = False
+
+
+class SnapshotStore:
+    def __init__(self, cache: CacheBackend, client: redis.Redis, namespace: str, region: str):
+        self.cache, self.redis = cache, client
+        self.prefix = f"{namespace}:v1:wall:{region}"
+
+    def _key(self, name: str, unit: str) -> str:
+        return f"snap:{name}:{unit}"
+
+    def get(self, name: str, unit: str) -> Snapshot | None:
+        return self.cache.get(self._key(name, unit))
+
+    def put(self, name: str, unit: str, snapshot: Snapshot) -> None:
+        self.cache.set(self._key(name, unit), snapshot, timeout=KEEP_SECONDS)
+        # The instants alone, for the refresher's walk and /healthz (no unpickling).
+        ages = f"{self.prefix}:asof:{unit}"
+        self.redis.hset(ages, name, snapshot.asof)
+        self.redis.expire(ages, KEEP_SECONDS)
+
+    def computed_at(self, unit: str) -> dict[str, float]:
+        """When each input of `unit` was last computed (epoch seconds), by name."""
+        return {name: float(at)
+                for name, at in self.redis.hgetall(f"{self.prefix}:asof:{unit}").items()}
+
+    def lock(self, name: str, unit: str, seconds: int) -> bool:
+        """Take the right to recompute (expires by itself if its holder dies)."""
+        return bool(self.redis.set(f"{self.prefix}:lock:{name}:{unit}", "1", nx=True,
+                                   ex=max(int(seconds), 1)))
+
+    def unlock(self, name: str, unit: str) -> None:
+        self.redis.delete(f"{self.prefix}:lock:{name}:{unit}")
+
+    def touch(self, unit: str, now: float) -> None:
+        """A screen shows `unit`: keep its inputs fresh."""
+        self.redis.zadd(f"{self.prefix}:in-use", {unit: now})
+
+    def units_in_use(self, now: float) -> list[str]:
+        key = f"{self.prefix}:in-use"
+        self.redis.zremrangebyscore(key, "-inf", now - IN_USE_SECONDS)
+        return list(self.redis.zrange(key, 0, -1))
