@@ -7,6 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SYSDEPS := chromium chromium-driver fonts-noto-cjk
+# Where `make demo` listens: make demo PORT=8061 HOST=0.0.0.0
+HOST ?= 127.0.0.1
+PORT ?= 8050
 
 .PHONY: demo test lint bench sysdeps venv clean
 
@@ -26,7 +29,7 @@ sysdeps:
 	else echo "note: install $(SYSDEPS) (as root) for the browser tests"; fi
 
 demo: venv
-	$(VENV)/bin/govwall demo
+	$(VENV)/bin/govwall demo --host $(HOST) --port $(PORT)
 
 test: venv sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -14,7 +14,7 @@ window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall ||
         if (window._govwallOpsKey !== key) {
             let api = null;
             try {
-                api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-grid");
+                api = window.dash_ag_grid && window.dash_ag_grid.getApi("ops-cases");
             } catch (e) {
                 api = null;  // the grid is not ready: its first request will see this filter
             }
@@ -28,3 +28,20 @@ window.dash_clientside.govwall = Object.assign(window.dash_clientside.govwall ||
         return caseId ? "ops-main has-case" : "ops-main";
     }
 });
+
+// The date picker (dcc.DatePickerRange) formats with date-fns and picks a locale from
+// window.dateFns by the *browser's* languages, falling back to the first one there. /ops
+// speaks its page's language instead: zh-CN (vendored in date-fns-zh-CN.min.js, which runs
+// before this file: assets load in name order) unless the page is English, where no locale
+// leaves date-fns on its built-in English.
+(function () {
+    const zhCN = window.dateFns && window.dateFns.locale && window.dateFns.locale.zhCN;
+    window.dateFns = window.dateFns || {};
+    Object.defineProperty(window.dateFns, "locale", {
+        configurable: true,
+        get: function () {
+            const page = document.querySelector(".ops-page");
+            return page && page.lang === "en" ? {} : {zhCN: zhCN};
+        }
+    });
+})();

@@ -58,12 +58,13 @@ def pick_case(cell: dict | None, _close: int | None) -> str | None:
 
 
 def register(app: Dash) -> None:
-    app.callback(Output("ops-grid", "getRowsResponse"), Input("ops-grid", "getRowsRequest"),
+    grid = ops_table.GRID_ID
+    app.callback(Output(grid, "getRowsResponse"), Input(grid, "getRowsRequest"),
                  State("ops-filter", "data"), State("ops-query", "data"),
                  State("ops-lang", "data"))(rows)
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
                  Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
-    app.callback(Output("ops-case-id", "data"), Input("ops-grid", "cellClicked"),
+    app.callback(Output("ops-case-id", "data"), Input(grid, "cellClicked"),
                  Input("ops-detail-close", "n_clicks"), prevent_initial_call=True)(pick_case)
     app.clientside_callback(ClientsideFunction("govwall", "opsDetailOpen"),
                             Output("ops-main", "className"), Input("ops-case-id", "data"))

@@ -77,19 +77,26 @@ def cmd_kiosk_list(settings: Settings, args: argparse.Namespace) -> int:
 def add_account_commands(sub) -> None:
     from data_access.accounts import ROLES
 
-    user = sub.add_parser("user", help="People who sign in to /ops.")
-    usub = user.add_subparsers(dest="user_command", required=True)
+    user = sub.add_parser("user", help="People who sign in to /ops.",
+                          description="People who sign in to /ops.")
+    usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION",
+                               help="one of these; each has --help")
     p = usub.add_parser("add", help="Create a user (the password is prompted).",
                         description="Create a user. The password is prompted twice, or read "
                         "from one line of standard input with --password-stdin.")
-    p.add_argument("username")
-    p.add_argument("--role", required=True, choices=ROLES)
-    p.add_argument("--name", help="the name shown on screen and in the case history")
-    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("username", help="the name to sign in with")
+    p.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
+    p.add_argument("--name", help="the name shown on screen and in the case history "
+                   "(default: the username)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from one line of standard input instead of "
+                   "prompting")
     p.set_defaults(handler=cmd_user_add)
 
-    kiosk = sub.add_parser("kiosk-token", help="Read-only tokens for wall screens.")
-    ksub = kiosk.add_subparsers(dest="kiosk_command", required=True)
+    kiosk = sub.add_parser("kiosk-token", help="Read-only tokens for wall screens.",
+                           description="Read-only tokens for wall screens.")
+    ksub = kiosk.add_subparsers(dest="kiosk_command", required=True, metavar="ACTION",
+                                help="one of these; each has --help")
     p = ksub.add_parser("create", help="Create a token for one screen; printed once.",
                         description="Create a token for one screen; printed once.")
     p.add_argument("--label", required=True, help='which screen, e.g. "大厅左屏"')
@@ -97,8 +104,10 @@ def add_account_commands(sub) -> None:
     p = ksub.add_parser("revoke", help="Revoke a token by id or label.",
                         description="Revoke a token by id or by label.")
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--id", type=int)
-    group.add_argument("--label")
+    group.add_argument("--id", type=int, help="the token's number, as `list` shows it "
+                       "(required: this or --label)")
+    group.add_argument("--label", help="revoke every active token with this label "
+                       "(required: this or --id)")
     p.set_defaults(handler=cmd_kiosk_revoke)
     p = ksub.add_parser("list", help="List tokens (never the tokens themselves).",
                         description="List tokens (never the tokens themselves).")

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import errno
 import json
+import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from dashboard.settings import Settings, SettingsError, load_settings
 
@@ -30,18 +34,56 @@ def cmd_init_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_cases(database_url: str) -> bool:
+    from sqlalchemy import inspect
+
+    from data_access.db import make_engine, session_factory
+    from data_access.stats import has_cases
+
+    engine = make_engine(database_url)
+    try:
+        if not inspect(engine).has_table("cases"):
+            return False
+        with session_factory(engine)() as session:
+            return has_cases(session)
+    finally:
+        engine.dispose()
+
+
+def _json_value(value: Any) -> Any:
+    """The summary's HotSpot runs and their days, as JSON."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.history_reset import remove_case_history
+    from data_access.migrate import upgrade
     from simulation.bootstrap import ensure_territory
     from simulation.seed import seed_history
 
+    # Checked before anything is opened or written: a second run must not silently double
+    # the history (it did, one full copy per run).
+    if not (args.add or args.replace) and _has_cases(settings.effective_database_url):
+        print("govwall seed: the database already has cases; give --add to write more "
+              "history on top of them, or --replace to remove them first", file=sys.stderr)
+        return 1
     rt = _runtime(settings)
     try:
+        upgrade(rt.engine)
+        removed = remove_case_history(rt.engine, rt.counters, rt.clock()) \
+            if args.replace else None
         ensure_territory(rt.sessions, settings.region, seed=args.seed)
         summary = seed_history(rt.sessions, rt.counters, settings.region, days=args.days,
                                seed=args.seed, zone=settings.zone)
     finally:
         rt.close()
-    print(json.dumps(summary, ensure_ascii=False))
+    if removed is not None:
+        summary["removed"] = removed
+    print(json.dumps(summary, ensure_ascii=False, default=_json_value))
     return 0
 
 
@@ -126,17 +168,42 @@ def cmd_geo_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def listen_problem(host: str, port: int, busy_hint: str) -> str | None:
+    """Why the web server could not listen on host:port, or None. Asked before anything
+    else happens, so that a busy port costs one line, not a seed followed by a traceback."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As werkzeug and gunicorn do: a port left in TIME_WAIT is free to them.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        hint = f" ({busy_hint})" if exc.errno == errno.EADDRINUSE else ""
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}"
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.server import serve
 
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    if problem := listen_problem(args.host, args.port, "choose another with --port"):
+        print(f"govwall serve: {problem}", file=sys.stderr)
+        return 1
+    serve(settings, host=args.host, port=args.port, workers=args.workers,
+          access_log=args.access_log)
     return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.demo import run_demo
 
-    return run_demo(settings, host=args.host, port=args.port, days=args.days, speed=args.speed)
+    if problem := listen_problem(args.host, args.port,
+                                 "choose another with --port, or make demo PORT=..."):
+        print(f"govwall demo: {problem}", file=sys.stderr)
+        return 1
+    return run_demo(settings, host=args.host, port=args.port, days=args.days,
+                    speed=args.speed, access_log=args.access_log)
 
 
 def _add_user_commands(sub) -> None:
@@ -146,69 +213,138 @@ def _add_user_commands(sub) -> None:
     add_account_commands(sub)
 
 
+def _positive(text: str) -> int:
+    """A count of days or workers: --days 0 or -3 used to seed nothing and report success."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    """A TCP port to listen on; 0 (any free port) would print a URL nobody can open."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default: "(default: 60)", "(default: off)" for a
+    flag, "(required)". An option whose default is no value explains it in its own words."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if not action.option_strings or "(default" in text or "(required" in text:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if action.nargs == 0 and action.default is False:
+            return f"{text} (default: off)"
+        if action.default not in (None, argparse.SUPPRESS):
+            return f"{text} (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """Subcommands' parsers are made of this class too (argparse's default), so all of
+    them, `user` and `kiosk-token` included, format help alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="govwall",
         description="Operations wall for social-governance command centers. "
         "Configured by GOVWALL_* environment variables (see README).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="one of these; each has --help")
 
-    def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, handler: Callable, help_text: str,
+                description: str | None = None) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=description or help_text)
         p.set_defaults(handler=handler)
         return p
 
+    def web_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; 0.0.0.0 for every interface")
+        p.add_argument("--port", type=_port, default=8050, help="port to listen on")
+        p.add_argument("--access-log", action="store_true",
+                       help="log every request (errors are always logged)")
+
     command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic).")
 
-    p = command("seed", cmd_seed, "Build the region's territory if empty and write N days of "
-                "history (deterministic for a given seed).")
-    p.add_argument("--days", type=int, default=DEMO_HISTORY_DAYS)
-    p.add_argument("--seed", type=int, default=7)
+    p = command("seed", cmd_seed, "Write N days of history (deterministic for a given seed).",
+                "Create the schema and the region's territory if missing and write N days of "
+                "history up to now (deterministic for a given seed). A database that already "
+                "has cases is refused unless --add or --replace says what to do with them.")
+    p.add_argument("--days", type=_positive, default=DEMO_HISTORY_DAYS,
+                   help="days of history, ending today")
+    p.add_argument("--seed", type=int, default=7,
+                   help="random seed: the same seed and days give the same history")
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--add", action="store_true",
+                          help="keep the cases there and write N more days of history on top")
+    existing.add_argument("--replace", action="store_true",
+                          help="first remove the cases, their transitions, patrol check-ins, "
+                          "the case_daily rollup and Redis's day counters (territory, grid "
+                          "workers, people and kiosk tokens stay)")
 
     p = command("simulate", cmd_simulate, "Run the live flow of cases against the database "
                 "and Redis until interrupted.")
     p.add_argument("--speed", type=float, default=1.0, help="time acceleration (1 = real time)")
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed of the flow (default: a new one each run)")
     p.add_argument("--duration", type=float, default=None,
-                   help="stop after this many wall-clock seconds")
+                   help="stop after this many wall-clock seconds (default: run until "
+                   "interrupted)")
 
     p = command("serve", cmd_serve, "Serve the web app with gunicorn (production).")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--workers", type=int, default=2)
+    web_options(p)
+    p.add_argument("--workers", type=_positive, default=2, help="gunicorn worker processes")
 
     p = command("demo", cmd_demo, "Everything on the embedded defaults: migrate, seed if "
                 "empty, embedded Redis, live simulator and web server.")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8050)
-    p.add_argument("--days", type=int, default=DEMO_HISTORY_DAYS)
-    p.add_argument("--speed", type=float, default=1.0)
+    web_options(p)
+    p.add_argument("--days", type=_positive, default=DEMO_HISTORY_DAYS,
+                   help="days of history seeded when the database has no cases")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="the live flow's time acceleration (1 = real time)")
 
     p = command("stats", cmd_stats, "Print the database's headline figures.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    counters = sub.add_parser("counters", help="Redis counters maintenance.")
-    csub = counters.add_subparsers(dest="counters_command", required=True)
+    counters = sub.add_parser("counters", help="Redis counters maintenance.",
+                              description="Redis counters maintenance.")
+    csub = counters.add_subparsers(dest="counters_command", required=True, metavar="ACTION",
+                                   help="one of these; each has --help")
     p = csub.add_parser("rebuild", help="Recompute today's counters from the database.",
                         description="Recompute today's counters from the database.")
     p.set_defaults(handler=cmd_counters_rebuild)
 
-    rollup = sub.add_parser("rollup", help="The case_daily rollup the wall's trends read.")
-    rsub = rollup.add_subparsers(dest="rollup_command", required=True)
+    rollup = sub.add_parser("rollup", help="The case_daily rollup the wall's trends read.",
+                            description="The case_daily rollup the wall's trends read.")
+    rsub = rollup.add_subparsers(dest="rollup_command", required=True, metavar="ACTION",
+                                 help="one of these; each has --help")
     p = rsub.add_parser("rebuild", help="Recompute the last N local days from the case table.",
                         description="Recompute case_daily for the last N local days from the "
                         "case table (after a bulk import, or to backfill an existing database).")
-    p.add_argument("--days", type=int, default=400)
+    p.add_argument("--days", type=_positive, default=400,
+                   help="local days back from today, today included")
     p.set_defaults(handler=cmd_rollup_rebuild)
 
-    geo = sub.add_parser("geo", help="Territory boundaries.")
-    gsub = geo.add_subparsers(dest="geo_command", required=True)
+    geo = sub.add_parser("geo", help="Territory boundaries.", description="Territory boundaries.")
+    gsub = geo.add_subparsers(dest="geo_command", required=True, metavar="ACTION",
+                              help="one of these; each has --help")
     p = gsub.add_parser("import", help="Load a center's own township/village/grid boundaries.",
                         description="Load a center's own township/village/grid boundaries from a "
                         "GeoJSON FeatureCollection (properties: code, name, households).")
-    p.add_argument("file")
-    p.add_argument("--level", required=True, choices=["township", "village", "grid"])
+    p.add_argument("file", help="the GeoJSON file")
+    p.add_argument("--level", required=True, choices=["township", "village", "grid"],
+                   help="which level the file's features are")
     p.set_defaults(handler=cmd_geo_import)
 
     _add_user_commands(sub)

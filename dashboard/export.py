@@ -32,6 +32,16 @@ CODED = {"source": "source", "major_class": "major", "subclass": "subclass",
          "dispute_type": "dispute", "priority": "priority", "stage": "stage",
          "deadline_state": "deadline"}
 CHUNK = 2000
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV and XLSX
+# alike; openpyxl also writes such a string as a formula): officers' and citizens' text
+# could compute or call out (=HYPERLINK, =WEBSERVICE); a leading tab or CR is skipped by
+# some spreadsheets before they read the formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """The text as a spreadsheet shows it, never as a formula: a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
 def headers(lang: str) -> list[str]:
@@ -56,7 +66,7 @@ def cells(row: dict, lang: str, zone: ZoneInfo) -> list[str]:
             value = label("supervision", str(value), lang) if value else ""
         if isinstance(value, datetime):
             value = value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-        out.append("" if value is None else str(value))
+        out.append("" if value is None else spreadsheet_text(str(value)))
     return out
 
 

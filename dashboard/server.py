@@ -1,10 +1,25 @@
 """Production serving with gunicorn (`govwall serve`)."""
 from __future__ import annotations
 
+from dash import Dash
 from gunicorn.app.base import BaseApplication
 
 from dashboard.metrics_dir import multiprocess_dir, worker_exited
 from dashboard.settings import Settings
+
+
+def render_index_once(app: Dash) -> None:
+    """Dash learns which component-suite files it may serve only while rendering its index
+    page, in its first-request setup; until then it answers them 500 ("dash" is not a
+    registered library). A worker whose first requests are for those files (the page came
+    from another worker), or that takes them in threads while its setup runs, left the
+    wall blank. Going through that setup and the index once, before serving, closes both.
+    """
+    with app.server.test_request_context("/wall"):
+        # The guard (the first before-request hook) would redirect an anonymous /wall
+        # before Dash's setup hook ran, so Dash's setup is called, not the hook chain.
+        app._setup_server()
+        app.index()
 
 
 class _Gunicorn(BaseApplication):
@@ -20,12 +35,16 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from dashboard.app import create_app
 
-        return create_app(self.settings).server
+        app = create_app(self.settings)
+        render_index_once(app)
+        return app.server
 
 
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
     # Each worker builds its own app after the fork (no preload): connections are per process.
+    # Errors go to standard error either way; the access log (a line per request, a wall
+    # polls several times a second) only when asked for.
     with multiprocess_dir():
         _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
-                             "timeout": 60, "accesslog": "-",
+                             "timeout": 60, "accesslog": "-" if access_log else None,
                              "child_exit": worker_exited}).run()

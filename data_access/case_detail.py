@@ -1,5 +1,9 @@
 """One case for the duty officer: its fields, its history, its place, and its neighbours
-(repeat complaints from the same grid, phone or address)."""
+(repeat complaints from the same grid, phone or address).
+
+The same address means the same village (社区/村) and the same address text: addresses are
+written relative to their village (第17村57号 exists in many villages and counties), so the
+text alone joins strangers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,6 +19,7 @@ from data_access.timeutil import as_utc
 
 RELATED_DAYS = 90
 RELATED_LIMIT = 30
+VILLAGE_DIGITS = 12  # a grid's code is its village's code and three digits
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -75,13 +80,21 @@ def _places(session: Session, grid_code: str) -> dict[str, tuple[str, str]]:
     return {level: (code, names.get(code, code)) for level, code in codes.items()}
 
 
+def _same_village(a: str, b: str) -> bool:
+    return a[:VILLAGE_DIGITS] == b[:VILLAGE_DIGITS]
+
+
 def _related(session: Session, case: Case) -> list[RelatedCase]:
     since = as_utc(case.reported_at) - timedelta(days=RELATED_DAYS)
+    village = case.grid_code[:VILLAGE_DIGITS]
     reasons = [("grid", Case.grid_code == case.grid_code)]
     if case.reporter_phone:
         reasons.append(("phone", Case.reporter_phone == case.reporter_phone))
     if case.address:
-        reasons.append(("address", Case.address == case.address))
+        # The village's grids as a range of codes (all 15 digits long).
+        reasons.append(("address", and_(Case.address == case.address,
+                                        Case.grid_code.between(village + "000",
+                                                               village + "999"))))
     rows = session.execute(
         select(Case.id, Case.external_id, Case.title, Case.stage, Case.reported_at,
                Case.grid_code, Case.reporter_phone, Case.address)
@@ -94,7 +107,9 @@ def _related(session: Session, case: Case) -> list[RelatedCase]:
                                              ("phone", bool(case.reporter_phone)
                                               and r.reporter_phone == case.reporter_phone),
                                              ("address", bool(case.address)
-                                              and r.address == case.address)) if value)
+                                              and r.address == case.address
+                                              and _same_village(r.grid_code, case.grid_code)))
+                     if value)
         out.append(RelatedCase(r.id, r.external_id, r.title, r.stage, as_utc(r.reported_at),
                                why))
     # Repeat callers first: the same phone or address says more than the same grid.

@@ -2,25 +2,37 @@
 
 Township, village and grid boundaries are not public, so the demo builds them: nested,
 relaxed Voronoi cells clipped to their parent, so that grids tile villages, villages tile
-townships and townships tile each (simplified) county. Pure computation: no database.
+townships and townships tile each (simplified) county. Their names are real: each county
+gets its real townships and each township its real villages and communities
+(geodata/jiangsu_places.json.gz, from jionlp); only where they lie is invented. Pure
+computation: no database.
 
-How many units a county gets follows its area times a density factor, calibrated so that
-Xuzhou gets its published 165 townships and 10,840 grids (DOMAIN.md); every other region
-follows the same rules. Each county draws from its own random stream (seed, county code),
-so a county comes out the same whether synthesized alone or as part of its city.
+How many grids a county gets follows its area times a density factor, calibrated so that
+Xuzhou gets its published 10,840 grids (DOMAIN.md); every other region follows the same
+rules. Each county draws from its own random stream (seed, county code), so a county comes
+out the same whether synthesized alone or as part of its city.
 """
 from __future__ import annotations
 
+import gzip
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 
-from data_access.geography import AdminArea, admin_areas, boundary_geojson, counties_of
+from data_access.geography import (
+    GEODATA,
+    AdminArea,
+    admin_areas,
+    boundary_geojson,
+    counties_of,
+)
 
 KM_PER_DEGREE = math.pi * 6371.0088 / 180
 GRID_SIZE = 1e-5  # degrees (≈1 m): the precision every synthesized boundary is snapped to
@@ -28,9 +40,9 @@ NOISE_AREA = 1e-12  # deg², ≈0.01 m²: pieces this small are floating-point d
 
 # Calibration against Xuzhou (320300), DOMAIN.md "Real figures".
 CALIBRATION_REGION = "320300"
-CALIBRATION_TOWNSHIPS = 165
 CALIBRATION_GRIDS = 10_840
-GRIDS_PER_VILLAGE = 4.5  # villages hold about 3-6 grids
+# A community (社区) houses several times a village's (村) households, so it gets more grids.
+COMMUNITY_GRID_WEIGHT = 2.0
 RELAX_ITERATIONS = 2  # Lloyd steps: evens out cell sizes so counts by area stay plausible
 
 URBAN_HOUSEHOLDS = (300, 500)
@@ -105,34 +117,47 @@ def calibrated_rate(weights: Sequence[float], target: int) -> float:
 
 
 @cache
-def rates() -> tuple[float, float]:
-    """(townships, grids) per unit of weight, calibrated on Xuzhou."""
+def grid_rate() -> float:
+    """Grids per unit of weight, calibrated on Xuzhou."""
     weights = [weight(c) for c in counties_of(CALIBRATION_REGION)]
-    return (
-        calibrated_rate(weights, CALIBRATION_TOWNSHIPS),
-        calibrated_rate(weights, CALIBRATION_GRIDS),
-    )
+    return calibrated_rate(weights, CALIBRATION_GRIDS)
 
 
-def county_targets(county: AdminArea) -> tuple[int, int]:
-    """(townships, grids) for one county; at least three grids per township."""
-    township_rate, grid_rate = rates()
-    townships = max(1, round(township_rate * weight(county)))
-    grids = max(3 * townships, round(grid_rate * weight(county)))
-    return townships, grids
+Township = tuple[str, tuple[str, ...]]  # a township's name and its villages' names
 
 
-def apportion(total: int, weights: Sequence[float], minimum: int = 1) -> list[int]:
+@cache
+def place_names() -> dict[str, tuple[Township, ...]]:
+    """Every county's real townships and their villages/communities, by county code."""
+    with resources.files(GEODATA).joinpath("jiangsu_places.json.gz").open("rb") as handle:
+        counties = json.loads(gzip.decompress(handle.read()))["counties"]
+    return {county: tuple((name, tuple(villages)) for name, villages in townships)
+            for county, townships in counties.items()}
+
+
+def village_weight(name: str) -> float:
+    return COMMUNITY_GRID_WEIGHT if name.endswith("社区") else 1.0
+
+
+def county_grids(county: AdminArea) -> int:
+    """The county's grids: by its weight, and at least one per village."""
+    villages = sum(len(v) for _, v in place_names()[county.code])
+    return max(villages, round(grid_rate() * weight(county)))
+
+
+def apportion(total: int, weights: Sequence[float], minimum: int | Sequence[int] = 1
+              ) -> list[int]:
     """Split total into integers proportional to weights (largest remainder), each at
-    least `minimum`. Requires total >= minimum * len(weights)."""
-    spare = total - minimum * len(weights)
+    least its minimum (one for all, or one per weight). Requires total >= sum of minimums."""
+    floor = np.broadcast_to(np.asarray(minimum, dtype=int), (len(weights),))
+    spare = total - int(floor.sum())
     shares = np.asarray(weights, dtype=float)
     shares = spare * shares / shares.sum()
     counts = np.floor(shares).astype(int)
     leftover = spare - int(counts.sum())
     order = np.argsort(-(shares - counts), kind="stable")
     counts[order[:leftover]] += 1
-    return [int(c) + minimum for c in counts]
+    return [int(c) for c in counts + floor]
 
 
 def polygonal(geometry: shapely.Geometry) -> Polygon | MultiPolygon:
@@ -247,19 +272,9 @@ class CountyUnits:
         return sum(t.households or 0 for t in self.townships)
 
 
-NAMES = {  # level -> (urban word, rural word)
-    "township": ("街道", "镇"),
-    "village": ("社区", "村"),
-    "grid": ("网格", "网格"),
-}
-
-
-def unit_name(level: str, index: int, urban: bool) -> str:
-    return f"第{index:02d}{NAMES[level][0 if urban else 1]}"
-
-
 def synthesize_village(
     village_code: str,
+    name: str,
     geometry: Polygon | MultiPolygon,
     grids: int,
     urban: bool,
@@ -273,7 +288,7 @@ def synthesize_village(
         households = int(rng.integers(low, high + 1))
         total += households
         out.grids.append(
-            record(f"{village_code}{k:03d}", unit_name("grid", k, urban), "grid",
+            record(f"{village_code}{k:03d}", f"{name}第{k}网格", "grid",
                    village_code, village_code[:6], cell, households, urban, True)
         )
     return total
@@ -281,6 +296,7 @@ def synthesize_village(
 
 def synthesize_township(
     township_code: str,
+    villages: tuple[str, ...],
     geometry: Polygon | MultiPolygon,
     grids: int,
     urban: bool,
@@ -288,33 +304,41 @@ def synthesize_township(
     out: CountyUnits,
 ) -> int:
     """Append the township's villages and grids to out; return its households."""
-    villages = split(geometry, max(1, min(grids, round(grids / GRIDS_PER_VILLAGE))), rng)
-    per_village = apportion(grids, [v.area for v in villages])
+    cells = split(geometry, len(villages), rng)
+    per_village = apportion(grids, [village_weight(v) for v in villages])
     total = 0
-    for j, (cell, count) in enumerate(zip(villages, per_village, strict=True), start=1):
+    for j, (name, cell, count) in enumerate(zip(villages, cells, per_village, strict=True),
+                                            start=1):
         code = f"{township_code}{j:03d}"
-        households = synthesize_village(code, cell, count, urban, rng, out)
+        households = synthesize_village(code, name, cell, count, urban, rng, out)
         total += households
         out.villages.append(
-            record(code, unit_name("village", j, urban), "village", township_code,
-                   township_code[:6], cell, households, urban, True)
+            record(code, name, "village", township_code, township_code[:6], cell,
+                   households, urban, True)
         )
     return total
 
 
 def synthesize_county(county: AdminArea, seed: int) -> CountyUnits:
+    """The county's real townships and villages, on cells numbered north to south in the
+    order of their names; grids shared out by village (communities count double)."""
     rng = np.random.default_rng([seed, int(county.code)])
     urban = is_urban(county)
-    n_townships, n_grids = county_targets(county)
-    townships = split(county_geometry(county.code), n_townships, rng)
-    per_township = apportion(n_grids, [t.area for t in townships], minimum=3)
+    townships = place_names()[county.code]
+    cells = split(county_geometry(county.code), len(townships), rng)
+    per_township = apportion(
+        county_grids(county),
+        [sum(village_weight(v) for v in villages) for _, villages in townships],
+        minimum=[len(villages) for _, villages in townships],
+    )
     out = CountyUnits([], [], [])
-    for i, (cell, count) in enumerate(zip(townships, per_township, strict=True), start=1):
+    for i, ((name, villages), cell, count) in enumerate(
+            zip(townships, cells, per_township, strict=True), start=1):
         code = f"{county.code}{i:03d}"
-        households = synthesize_township(code, cell, count, urban, rng, out)
+        households = synthesize_township(code, villages, cell, count, urban, rng, out)
         out.townships.append(
-            record(code, unit_name("township", i, urban), "township", county.code,
-                   county.code, cell, households, urban, True)
+            record(code, name, "township", county.code, county.code, cell, households,
+                   urban, True)
         )
     return out
 

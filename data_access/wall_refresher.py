@@ -44,6 +44,9 @@ CATCH_UP_SECONDS = 30.0
 # An input this many times older than its maximum age (and at least STALE_FLOOR seconds
 # old) means the refresher cannot refresh it.
 STALE_FACTOR, STALE_FLOOR = 3, 60
+# How far ahead of this process's clock a snapshot's instant may be (clocks of several
+# hosts) before it counts as from the future.
+CLOCK_SLACK = 5.0
 # Enough newest cases for the widest board (14 rows a page, four pages).
 QUEUE_CASES = 56
 
@@ -115,7 +118,9 @@ class WallRefresher:
         ages = []
         for spec in INPUTS.values():
             at = computed.get(spec.name)
-            age = float("inf") if at is None else now - at
+            # One "from the future" (a clock stepped back, another process's clock ahead)
+            # would otherwise wait that long: recompute it too.
+            age = float("inf") if at is None or at > now + CLOCK_SLACK else now - at
             if age >= spec.max_age:
                 ages.append((at is not None, -age / spec.max_age, spec))
         return [spec for *_order, spec in sorted(ages, key=lambda x: x[:2])]
@@ -129,7 +134,8 @@ class WallRefresher:
             now = self.clock()
             # Another process may have recomputed it between our look at its age and the lock.
             at = self.store.computed_at(unit).get(spec.name)
-            if at is not None and now.timestamp() - at < spec.max_age:
+            if at is not None and 0 <= now.timestamp() - at + CLOCK_SLACK and \
+                    now.timestamp() - at < spec.max_age:
                 return False
             scope = scope_for(unit)
             recounting = spec.counted and not self.counters.is_complete(

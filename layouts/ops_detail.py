@@ -1,4 +1,5 @@
-"""The case detail panel: fields, actions, the timeline figure, the grid map, related cases.
+"""The case detail panel: fields, actions, the timeline (layouts/ops_timeline.py), the grid
+map, related cases.
 
 Builders take the plain data of data_access.case_detail (passed in as its attributes) and
 never read anything themselves; all case text reaches the page as component text (escaped).
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
@@ -14,16 +16,19 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts.i18n import codes, label, t
+from layouts.i18n.widgets import dropdown_labels
 from layouts.ops_table import STATE_COLOURS, duration_text, local_text
+from layouts.ops_timeline import events_list, qualified, timeline_figure
 
 FIELD_ROWS = ("external_id", "source", "major_class", "subclass", "dispute_type", "priority",
-              "stage", "reported_at", "deadline_at", "responsible_unit", "handler", "address",
-              "reporter_name", "reporter_phone", "description")
+              "stage", "reported_at", "deadline_at", "responsible_unit", "handler",
+              "supervision_level", "satisfaction", "address", "reporter_name",
+              "reporter_phone", "description")
 _CODED = {"source": "source", "major_class": "major", "subclass": "subclass",
-          "dispute_type": "dispute", "priority": "priority", "stage": "stage"}
-STAGE_COLOURS = {"reported": "#6c757d", "registered": "#0d6efd", "dispatched": "#6610f2",
-                 "handling": "#fd7e14", "handled": "#20c997", "verified": "#198754",
-                 "closed": "#343a40", "rejected": "#adb5bd"}
+          "dispute_type": "dispute", "priority": "priority", "stage": "stage",
+          "satisfaction": "satisfaction"}
+SUPERVISION_LEVELS = (1, 2, 3)
+DONE_ID = "ops-action-done"
 
 
 def _field_value(name: str, fields: dict, lang: str, zone: ZoneInfo) -> str:
@@ -32,58 +37,11 @@ def _field_value(name: str, fields: dict, lang: str, zone: ZoneInfo) -> str:
         return label(_CODED[name], value, lang) if value else "—"
     if name == "deadline_at":
         value = fields.get("extended_until") or value
+    if name == "supervision_level":
+        return label("supervision", str(value), lang) if value else "—"
     if isinstance(value, datetime):
         return local_text(value, zone)
     return str(value) if value not in (None, "") else "—"
-
-
-def timeline_figure(transitions: list, deadline: datetime | None, now: datetime,
-                    lang: str, zone: ZoneInfo) -> go.Figure:
-    """Stages as bars from one stage change to the next (hover and text: the duration),
-    side events as markers on their own row, the deadline and now as vertical lines."""
-    def local(x: datetime) -> datetime:
-        return x.astimezone(zone).replace(tzinfo=None)
-
-    stages = [tr for tr in transitions if tr.kind in ("stage", "return", "rework")]
-    events = [tr for tr in transitions if tr.kind not in ("stage", "return", "rework")]
-    fig = go.Figure()
-    for i, tr in enumerate(stages):
-        end = stages[i + 1].at if i + 1 < len(stages) else (
-            tr.at if tr.to_stage in ("closed", "rejected") else now)
-        name = label("stage", tr.to_stage, lang)
-        span = end - tr.at
-        fig.add_trace(go.Bar(
-            x=[max(span.total_seconds() * 1000, 60_000)], base=[local(tr.at)], y=[name],
-            orientation="h", marker_color=STAGE_COLOURS.get(tr.to_stage or "", "#999"),
-            text=[duration_text(span, lang)], textposition="inside", insidetextanchor="start",
-            hovertext=[f"{name} · {tr.actor} · {local_text(tr.at, zone)}"], hoverinfo="text",
-            showlegend=False))
-    if events:
-        fig.add_trace(go.Scatter(
-            x=[local(e.at) for e in events], y=[t("action.title", lang)] * len(events),
-            mode="markers+text", marker={"size": 12, "symbol": "diamond", "color": "#dc3545"},
-            text=[label("event", e.kind, lang) for e in events], textposition="top center",
-            hovertext=[f"{label('event', e.kind, lang)} · {e.actor} · "
-                       f"{local_text(e.at, zone)}" + (f" · {e.note}" if e.note else "")
-                       for e in events],
-            hoverinfo="text", showlegend=False, name="events"))
-    lines = [(now, t("detail.now", lang), "#6c757d")]
-    if deadline is not None:
-        lines.append((deadline, t("detail.deadline", lang), "#dc3545"))
-    for when, text, colour in lines:
-        fig.add_shape(type="line", x0=local(when), x1=local(when), y0=0, y1=1, yref="paper",
-                      line={"color": colour, "dash": "dash", "width": 2})
-        fig.add_annotation(x=local(when), y=1, yref="paper", text=text, showarrow=False,
-                           font={"color": colour}, yanchor="bottom")
-    order = [label("stage", s, lang) for s in codes("stage")]
-    fig.update_layout(
-        barmode="overlay", height=260, margin={"l": 80, "r": 20, "t": 30, "b": 30},
-        font={"family": "Noto Sans CJK SC, sans-serif", "size": 12},
-        plot_bgcolor="white", paper_bgcolor="white",
-        xaxis={"type": "date", "gridcolor": "#eee"},
-        yaxis={"categoryorder": "array",
-               "categoryarray": [t("action.title", lang)] + order[::-1], "autorange": True})
-    return fig
 
 
 def _rings(geometry: dict) -> list[list[list[float]]]:
@@ -118,10 +76,21 @@ def grid_map(boundary: str | None, point: tuple[float | None, float | None],
                      id="ops-detail-map")
 
 
-def action_panel(case_id: int, allowed: set[str], may_act: bool, lang: str) -> html.Div:
+def supervision_choice(current: int) -> int:
+    """The level the 督办 selector starts at: the case's own (a repeat order keeps it;
+    raising it is a choice), the first level for a case under no order yet."""
+    return min(max(current, SUPERVISION_LEVELS[0]), SUPERVISION_LEVELS[-1])
+
+
+def action_panel(fields: dict, allowed: set[str], may_act: bool, lang: str,
+                 done: str | None = None) -> html.Div:
+    """The actions, the note that goes with any of them, and their selectors showing the
+    case's state; `done` is the confirmation of the action just taken, kept across the
+    re-render that action caused."""
     def disabled(action: str) -> bool:
         return not may_act or action not in allowed
 
+    current = fields.get("supervision_level") or 0
     buttons = [dbc.Button(t(f"action.{a}", lang), id=f"ops-act-{a}", size="sm",
                           color="danger" if a == "supervise" else "primary",
                           outline=a != "supervise", className="me-2 mb-1",
@@ -132,37 +101,63 @@ def action_panel(case_id: int, allowed: set[str], may_act: bool, lang: str) -> h
         html.Div(t("action.read_only", lang), className="text-muted small") if not may_act
         else None,
         dbc.Row(className="g-1 mb-1", children=[
-            dbc.Col(dcc.Dropdown(id="ops-act-level", clearable=False, value=1,
-                                 options=[{"label": label("supervision", str(n), lang),
-                                           "value": n} for n in (1, 2, 3)]), width=4),
-            dbc.Col(dcc.Dropdown(id="ops-act-satisfaction", clearable=True,
-                                 placeholder=t("action.satisfaction", lang),
-                                 options=[{"label": label("satisfaction", s, lang), "value": s}
-                                          for s in codes("satisfaction")]), width=4),
+            dbc.Col(dcc.Dropdown(
+                id="ops-act-level", clearable=False, value=supervision_choice(current),
+                disabled=disabled("supervise"), labels=dropdown_labels(lang),
+                # A lower order than the case's would change nothing: perform() keeps the
+                # highest level.
+                options=[{"label": label("supervision", str(n), lang), "value": n,
+                          "disabled": n < current} for n in SUPERVISION_LEVELS]), width=5),
+            dbc.Col(dcc.Dropdown(
+                id="ops-act-satisfaction", clearable=True, value=fields.get("satisfaction"),
+                disabled=disabled("followup"), labels=dropdown_labels(lang),
+                placeholder=t("action.satisfaction", lang),
+                options=[{"label": label("satisfaction", s, lang), "value": s}
+                         for s in codes("satisfaction")]), width=5),
         ]),
-        dcc.Textarea(id="ops-act-note", placeholder=t("action.note_placeholder", lang),
-                     className="form-control mb-1", style={"height": "3.2em"}),
+        dcc.Textarea(id="ops-act-text", placeholder=t("action.note_placeholder", lang),
+                     className="form-control mb-1", style={"height": "3.2em"},
+                     disabled=not may_act),
         html.Div(buttons),
-        html.Div(id="ops-action-result", className="small mt-1"),
-        dcc.Store(id="ops-act-case", data=case_id),
+        html.Div(result_line(done) if done else None, id="ops-action-result",
+                 className="small mt-1"),
+        dcc.Store(id="ops-act-case", data=fields["id"]),
     ])
 
 
-def _related(related: list, lang: str) -> html.Div:
+def result_line(text: str, ok: bool = True) -> html.Span:
+    return html.Span(text, className="text-success" if ok else "text-danger",
+                     id=DONE_ID if ok else "ops-action-refused")
+
+
+def done_text(action: str, level: int | None, satisfaction: str | None, at: datetime,
+              lang: str) -> str:
+    """督办(重点督办) · 已记录 14:05: what was recorded, with the level or outcome chosen, and
+    when (`at` in local time)."""
+    what = t(f"action.{action}", lang)
+    if level:
+        what = qualified(what, label("supervision", str(level), lang), lang)
+    if satisfaction:
+        what = qualified(what, label("satisfaction", satisfaction, lang), lang)
+    return f"{what} · {t('action.done', lang)} {at:%H:%M}"
+
+
+def _related(related: list, lang: str, zone: ZoneInfo) -> html.Div:
     if not related:
         return html.P(t("detail.no_related", lang), className="text-muted")
     return html.Ul(className="ops-related list-unstyled", children=[
-        html.Li([html.A(r.external_id, href=f"/ops?q={r.external_id}&case={r.id}"),
+        html.Li([html.A(r.external_id,
+                        href="/ops?" + urlencode({"q": r.external_id, "case": r.id})),
                  f" {r.title} · {label('stage', r.stage, lang)} · "
-                 f"{r.reported_at:%m-%d} · ",
+                 f"{r.reported_at.astimezone(zone):%Y-%m-%d} · ",
                  html.Span(" / ".join(t(f"detail.related.{w}", lang) for w in r.why),
                            className="badge bg-warning text-dark")])
         for r in related])
 
 
 def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask: bool,
-                 lang: str, zone: ZoneInfo) -> html.Div:
-    """`d` is a data_access.case_detail.CaseDetail."""
+                 lang: str, zone: ZoneInfo, done: str | None = None) -> html.Div:
+    """`d` is a data_access.case_detail.CaseDetail; `done` as for action_panel."""
     f = d.fields
     left = d.time_left
     state_text = label("deadline", d.deadline_state, lang) if d.deadline_state != "closed" \
@@ -188,11 +183,13 @@ def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask:
         not d.contact_revealed and f.get("reporter_phone") else None
     return html.Div(className="ops-detail-body", children=[
         head,
-        action_panel(f["id"], allowed, may_act, lang),
+        action_panel(f, allowed, may_act, lang, done),
         html.H3(t("detail.timeline", lang), className="h6 mt-3"),
         dcc.Graph(id="ops-timeline", figure=timeline_figure(d.transitions, deadline, now,
                                                             lang, zone),
                   config={"displayModeBar": False}),
+        html.H3(t("detail.events", lang), className="h6 mt-2"),
+        events_list(d.transitions, lang, zone),
         html.H3(t("detail.fields", lang), className="h6 mt-2"),
         html.Table(html.Tbody(rows), className="table table-sm ops-fields"),
         html.Div([unmask, html.Span(id="ops-unmask-contact", className="ms-2")]),
@@ -201,5 +198,5 @@ def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask:
         html.P(f"{t('detail.workers', lang)}: " + "、".join(
             f"{name} {phone}" for name, phone in d.grid_workers), className="small"),
         html.H3(t("detail.related", lang), className="h6 mt-3"),
-        _related(d.related, lang),
+        _related(d.related, lang, zone),
     ])

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from layouts import ops_table
 from layouts.i18n import codes, label, normalize_lang, t
+from layouts.i18n.widgets import dropdown_labels
 
 LIST_FILTERS = ("major", "dispute", "source", "stage", "deadline", "priority", "satisfaction")
 TERRITORY = ("county", "township", "village", "grid")
@@ -36,7 +37,7 @@ def _multi(name: str, raw: str | None, lang: str) -> dcc.Dropdown:
     return dcc.Dropdown(
         id=f"ops-{name}", multi=True, placeholder=t(f"ops.{name}", lang),
         options=[{"label": label(kind, c, lang), "value": c} for c in codes(kind)],
-        value=_split(raw), className="ops-filter")
+        value=_split(raw), className="ops-filter", labels=dropdown_labels(lang))
 
 
 def filter_bar(query: dict[str, str], lang: str) -> html.Div:
@@ -46,19 +47,22 @@ def filter_bar(query: dict[str, str], lang: str) -> html.Div:
     # quickly it checks them against the initial ones, losing the URL's unit.
     territory = [dcc.Dropdown(id=f"ops-{level}", placeholder=t(f"ops.{level}", lang),
                               value=units[level], className="ops-filter",
+                              labels=dropdown_labels(lang),
                               options=[{"label": units[level], "value": units[level]}]
                               if units[level] else [])
                  for level in TERRITORY]
     on = dcc.Dropdown(
         id="ops-on", placeholder=t("ops.on.reported", lang), value=query.get("on") or None,
         options=[{"label": t(f"ops.on.{d}", lang), "value": d} for d in DATES],
-        className="ops-filter")
+        className="ops-filter", labels=dropdown_labels(lang))
     period = dcc.Dropdown(
         id="ops-period", placeholder=t("ops.period", lang), value=query.get("period") or None,
         options=[{"label": t(f"ops.period.{p}", lang), "value": p} for p in PERIODS],
-        className="ops-filter")
+        className="ops-filter", labels=dropdown_labels(lang))
+    # Month and weekday names come from the page's date-fns locale (assets/ops.js).
     dates = dcc.DatePickerRange(id="ops-dates", start_date=query.get("from") or None,
                                 end_date=query.get("to") or None, display_format="YYYY-MM-DD",
+                                first_day_of_week=1,
                                 start_date_placeholder_text=t("ops.from", lang),
                                 end_date_placeholder_text=t("ops.to", lang), clearable=True)
     flags = dcc.Checklist(

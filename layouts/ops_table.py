@@ -9,10 +9,15 @@ import dash_ag_grid as dag
 from dash import html
 
 from layouts.i18n import label, t
+from layouts.i18n.widgets import grid_locale
 
-COLUMNS = ("external_id", "title", "deadline_state", "stage", "place", "category", "source",
-           "priority", "reported_at", "deadline_at", "responsible_unit", "supervision_level",
-           "acknowledged_by")
+# Not "ops-grid": that is the grid (网格) filter's id.
+GRID_ID = "ops-cases"
+# What an officer scans a row by comes first, so that these columns stay in view when the
+# case detail takes the right of a narrow screen (the rest scroll in from the right).
+KEY_COLUMNS = ("reported_at", "title", "place", "deadline_state", "deadline_at")
+COLUMNS = (*KEY_COLUMNS, "stage", "external_id", "category", "source", "priority",
+           "responsible_unit", "supervision_level", "acknowledged_by")
 SORTABLE = {"external_id", "title", "stage", "reported_at", "deadline_at", "major_class",
             "source", "priority", "supervision_level"}
 # Vocabulary columns: the cell shows the label, the row carries the code.
@@ -21,10 +26,10 @@ CODED = {"deadline_state": "deadline", "stage": "stage", "source": "source",
 # Shown columns that sort by another field (the grid sends the colId).
 SORT_AS = {"category": "major_class"}
 # Pixel widths at 14 px Noto Sans CJK; the title and the place share what is left.
-WIDTHS = {"external_id": 150, "deadline_state": 104, "stage": 100, "category": 170,
+WIDTHS = {"external_id": 150, "deadline_state": 108, "stage": 100, "category": 170,
           "source": 112, "priority": 92, "reported_at": 158, "deadline_at": 158,
           "responsible_unit": 130, "supervision_level": 96, "acknowledged_by": 96}
-FLEX = {"title": (3, 220), "place": (2, 200)}
+FLEX = {"title": (3, 170), "place": (2, 150)}
 # Long text gets the browser's own tooltip (the title attribute: plain text, never HTML).
 TOOLTIPS = {"external_id", "title", "place", "category", "responsible_unit"}
 PLACE_PARTS = ("county_name", "township_name", "grid_name")
@@ -38,6 +43,7 @@ def column_defs(lang: str) -> list[dict]:
     defs = []
     for col in COLUMNS:
         d: dict = {"field": col, "headerName": t(f"col.{col}", lang),
+                   "headerTooltip": t(f"col.{col}", lang),
                    "sortable": SORT_AS.get(col, col) in SORTABLE}
         if col in SORT_AS:
             d["colId"] = SORT_AS[col]
@@ -57,7 +63,7 @@ def column_defs(lang: str) -> list[dict]:
 
 def grid(lang: str) -> dag.AgGrid:
     return dag.AgGrid(
-        id="ops-grid",
+        id=GRID_ID,
         rowModelType="infinite",
         columnDefs=column_defs(lang),
         defaultColDef={"resizable": True, "filter": False, "minWidth": 70},
@@ -67,7 +73,7 @@ def grid(lang: str) -> dag.AgGrid:
                                                                         "checkboxes": False},
                          "animateRows": False, "suppressCellFocus": True,
                          "enableBrowserTooltips": True, "rowHeight": 34,
-                         "headerHeight": 36, "localeText": {"loadingOoo": "…"}},
+                         "headerHeight": 36, "localeText": grid_locale(lang)},
         className="ag-theme-alpine",
         style={"height": "100%", "width": "100%"},
     )

@@ -32,17 +32,6 @@ def _subclass_mix(major: str, month: int) -> catalog.Mix:
     return codes, adjusted / adjusted.sum()
 
 
-def _draw_text(rng: np.random.Generator, keys: np.ndarray, table: dict[str, tuple[str, ...]]
-               ) -> np.ndarray:
-    """One template per case from table[key]."""
-    out = np.empty(len(keys), dtype=object)
-    for key in np.unique(keys):
-        mask = keys == key
-        choices = np.array(table[key], dtype=object)
-        out[mask] = choices[rng.integers(0, len(choices), mask.sum())]
-    return out
-
-
 @dataclass
 class Reports:
     """New reports' attributes, one array per case column."""
@@ -123,12 +112,9 @@ def draw_reports(rng: np.random.Generator, times: np.ndarray, grids: GridTable,
     mediation_type[is_dispute] = np.array(catalog.MEDIATION_TYPE[0], dtype=object)[
         catalog.pick(rng, catalog.MEDIATION_TYPE, k)]
 
-    text_keys = np.where(is_dispute, dispute_type, subs)
-    templates = _draw_text(rng, text_keys, {**catalog.TITLES, **catalog.DISPUTE_TITLES})
-    place = grids.place[grid_idx]
-    address = grids.village[grid_idx] + rng.integers(1, 60, n).astype(str).astype(object) + "号"
-    tails = np.array(catalog.DESCRIPTION_TAILS, dtype=object)[
-        rng.integers(0, len(catalog.DESCRIPTION_TAILS), n)]
+    titles, descriptions, address = catalog.case_texts(
+        rng, np.where(is_dispute, dispute_type, subs), majors, sources,
+        grids.place[grid_idx], grids.village[grid_idx])
     anonymous = np.isin(sources, ("video_iot", "department"))
     names = catalog.person_names(rng, n)
     phones = catalog.phone_numbers(rng, n)
@@ -141,8 +127,7 @@ def draw_reports(rng: np.random.Generator, times: np.ndarray, grids: GridTable,
         "dispute_type": dispute_type, "mediation_type": mediation_type,
         "priority": np.where(rng.random(n) < catalog.URGENT_SHARE, "urgent", "normal")
         .astype(object),
-        "title": place + "：" + templates,
-        "description": address + templates + "，" + tails,
+        "title": titles, "description": descriptions,
         "reporter_name": np.where(anonymous, None, names),
         "reporter_phone": np.where(anonymous, None, phones),
         "address": address, "grid_code": grids.codes[grid_idx],

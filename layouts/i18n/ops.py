@@ -69,6 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col.place": {"zh": "位置(县区·镇街·网格)", "en": "Place (county·township·grid)"},
     "col.category": {"zh": "类别", "en": "Category"},
     "col.time_left": {"zh": "剩余时间", "en": "Time left"},
+    "col.satisfaction": {"zh": "回访结果", "en": "Follow-up outcome"},
     # the detail panel
     "detail.fields": {"zh": "案件信息", "en": "Case"},
     "detail.timeline": {"zh": "办理过程", "en": "Timeline"},
@@ -87,6 +88,8 @@ TEXT: dict[str, dict[str, str]] = {
     "detail.acknowledged": {"zh": "已签收", "en": "Acknowledged"},
     "detail.no_boundary": {"zh": "无网格边界", "en": "No grid boundary"},
     "detail.hours": {"zh": "小时", "en": "h"},
+    "detail.events": {"zh": "处置记录", "en": "Actions taken"},
+    "detail.no_events": {"zh": "暂无处置记录", "en": "No actions yet"},
     # actions
     "action.title": {"zh": "处置", "en": "Actions"},
     "action.acknowledge": {"zh": "签收", "en": "Acknowledge"},
@@ -94,7 +97,7 @@ TEXT: dict[str, dict[str, str]] = {
     "action.escalate": {"zh": "上报上级", "en": "Escalate"},
     "action.note": {"zh": "添加备注", "en": "Add note"},
     "action.followup": {"zh": "登记回访", "en": "Record follow-up"},
-    "action.note_placeholder": {"zh": "备注/督办意见", "en": "Note / instructions"},
+    "action.note_placeholder": {"zh": "备注或督办意见(随本次操作一并记录)", "en": "Note or instructions (recorded with the action)"},
     "action.level": {"zh": "督办级别", "en": "Level"},
     "action.satisfaction": {"zh": "回访结果", "en": "Outcome"},
     "action.done": {"zh": "已记录", "en": "Recorded"},

@@ -312,3 +312,36 @@ def test_a_dispute_segment_opens_ops_on_its_cases(live_wall, browser):
                         date_from=date.fromisoformat(day), date_to=date.fromisoformat(day))
     _ops_shows(page, live_wall, wanted, max(bars["y"]))
     page.close()
+
+
+def test_a_tile_never_asks_again_while_its_request_is_in_flight(live_wall, browser):
+    """The alert tile's first request is held unanswered: for three of its intervals it sends
+    no other (a tile that re-asks under load never gets an answer applied), while the other
+    tiles fill; once the answer arrives it asks again at its own pace."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    held, asked = [], []
+
+    def is_alerts(request) -> bool:
+        return "/_dash-update-component" in request.url and \
+            "wall-alerts-body" in (request.post_data or "")
+
+    def hold_first(route) -> None:
+        if is_alerts(route.request) and not held:
+            held.append(route)  # answered later, from the test
+            return
+        route.continue_()
+
+    page.on("request", lambda r: is_alerts(r) and asked.append(r.post_data))
+    page.route("**/_dash-update-component*", hold_first)
+    page.goto(live_wall.wall())
+    page.wait_for_function("(document.getElementById('wall-queue-status') || {}).textContent"
+                           "?.startsWith('更新于')", timeout=20_000)
+    page.wait_for_timeout(3 * 5000)  # three of the alert tile's intervals
+    assert len(held) == 1 and len(asked) == 1
+    assert page.inner_text("#wall-alerts-status") == "正在获取数据…"
+    held[0].continue_()
+    page.wait_for_function("document.getElementById('wall-alerts-status').textContent"
+                           ".startsWith('更新于')", timeout=20_000)
+    page.wait_for_timeout(7000)  # its interval is 5 s
+    assert len(asked) >= 2
+    page.close()

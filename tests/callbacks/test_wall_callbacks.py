@@ -242,3 +242,17 @@ def test_map_measure_change_sends_a_patch_of_values_and_title(wall_app):
     assert ops[("colorbar", "title", "text")] == "在办事件数"
     assert ops[("z",)] == [1.0, 0.0, 1.0]  # 鼓楼区's three grids: case A, none, case D
     assert not any(k[0] in ("geojson", "locations") for k in ops)
+
+
+def test_a_snapshot_from_the_future_is_recomputed(wall_app):
+    """A clock stepped back (or another host's clock ahead) must not freeze a tile until the
+    clock catches up: an input dated ahead of now is recomputed at once."""
+    store = wall_app.refresher.store
+    wall_app.refresher.run_pass()
+    wall_app.clock.advance(3600)
+    wall_app.refresher.run_pass()
+    ahead = store.get("queue", "320300").asof
+    wall_app.clock.advance(-1800)  # the clock steps back half an hour
+    wall_app.refresher.run_pass()
+    now = wall_app.clock().timestamp()
+    assert store.get("queue", "320300").asof <= now < ahead

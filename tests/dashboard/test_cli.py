@@ -1,32 +1,111 @@
 """The `govwall` command as an operator meets it: help for everything, clear errors."""
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from dashboard.cli import build_parser, main
+from data_access.accounts import create_kiosk_token, create_user
+from data_access.counter_sync import events_for_day
+from data_access.counters import CountedEvent
+from tests.support.backends import Backend
 
 GOVWALL = Path(sys.executable).parent / "govwall"
-COMMANDS = [
-    ["init-db"], ["seed"], ["simulate"], ["serve"], ["demo"], ["stats"], ["counters", "rebuild"],
-    ["geo", "import"], ["user", "add"], ["kiosk-token", "create"], ["rollup", "rebuild"],
-]
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_every_subcommand_explains_itself(command, capsys):
+def _parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+             ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser of the command tree, by its subcommand path (the root's is ())."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, (*path, name))
+
+
+COMMANDS = [path for path, _ in _parsers(build_parser())]
+
+
+def _entries(help_text: str) -> dict[str, str]:
+    """Each argument's entry in a --help text, joined into one line, by its first word
+    ("--days", "username", "COMMAND")."""
+    entries: dict[str, str] = {}
+    current = None
+    for line in help_text.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            current = line.split()[0].rstrip(",")
+            entries[current] = line.strip()
+        elif current is not None and line.startswith("   "):
+            entries[current] += " " + line.strip()
+        else:
+            current = None
+    return entries
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "govwall")
+def test_every_option_of_every_command_is_described_with_its_default(command, capsys):
+    parser = dict(_parsers(build_parser()))[command]
     with pytest.raises(SystemExit) as done:
         build_parser().parse_args([*command, "--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"usage: govwall {' '.join(command)}")
-    # The description is more than the usage line: a sentence an operator can act on.
-    assert len(out.splitlines()) > 3
+    assert out.startswith(f"usage: {' '.join(('govwall', *command))}")
+    assert parser.description, "a sentence an operator can act on"
+    entries = _entries(out)
+    either = {a for g in parser._mutually_exclusive_groups if g.required for a in g._group_actions}
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = action.option_strings[0] if action.option_strings else action.metavar or \
+            action.dest
+        assert action.help, f"{name} has no description"
+        entry = " ".join(entries[name].split())
+        assert " ".join(action.help.split()).split(" (")[0] in entry, (name, entry)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:  # each subcommand is listed with help
+                assert choice.help and " ".join(choice.help.split()) in entry, choice.dest
+        elif action.option_strings:
+            if action in either:
+                expected = "(required: this or"
+            elif action.required:
+                expected = "(required)"
+            elif action.nargs == 0:
+                expected = "(default: off)"
+            elif action.default is None:
+                expected = "(default: "  # no value: it says in words what happens
+            else:
+                expected = f"(default: {action.default})"
+            assert expected in entry, (name, entry)
+
+
+BAD_VALUES = [
+    (["seed", "--days", "0"], "argument --days: '0' is not a whole number of at least 1"),
+    (["demo", "--days", "-3"], "argument --days: '-3' is not a whole number of at least 1"),
+    (["serve", "--workers", "two"], "argument --workers: 'two' is not a whole number of at "
+     "least 1"),
+    (["serve", "--port", "0"], "argument --port: '0' is not a port number (1-65535)"),
+    (["demo", "--port", "65536"], "argument --port: '65536' is not a port number (1-65535)"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "error"), BAD_VALUES,
+                         ids=[" ".join(arguments) for arguments, _ in BAD_VALUES])
+def test_a_bad_value_is_refused_with_its_reason(arguments, error, capsys):
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(arguments)
+    assert done.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"govwall {arguments[0]}: error: {error}"
 
 
 def test_a_bad_setting_is_one_line_and_exit_code_2(tmp_path):
@@ -94,3 +173,102 @@ def test_kiosk_tokens_are_created_listed_and_revoked(cli_db, capsys):
     assert "revoked 1 kiosk token(s)" in capsys.readouterr().out
     assert main(["kiosk-token", "list"]) == 0
     assert "\trevoked " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_busy_port_is_one_line_and_nothing_happens(command, tmp_path):
+    env = {"PATH": os.environ["PATH"], "GOVWALL_VAR_DIR": str(tmp_path / "var"),
+           "GOVWALL_REGION": "320302"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([GOVWALL, command, "--port", str(port)], env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no "seeding", no "govwall is running"
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"govwall {command}: cannot listen on 127.0.0.1:{port}: "
+                           "Address already in use (choose another with --port")
+    assert not (tmp_path / "var").exists()  # no database, no embedded Redis
+
+
+@pytest.fixture
+def seed_env(fresh_backend, tmp_path, monkeypatch) -> Backend:
+    """`govwall seed` pointed at a fresh backend, for a small county (320302)."""
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", fresh_backend.database_url)
+    monkeypatch.setenv("GOVWALL_REDIS_URL", fresh_backend.redis_url)
+    monkeypatch.setenv("GOVWALL_REDIS_NAMESPACE", fresh_backend.namespace)
+    monkeypatch.setenv("GOVWALL_REGION", "320302")
+    monkeypatch.setenv("GOVWALL_VAR_DIR", str(tmp_path / "var"))
+    return fresh_backend
+
+
+HISTORY = ("cases", "case_transitions", "patrol_checkins", "case_daily", "case_daily_built")
+KEPT = ("units", "grid_workers", "users", "kiosk_tokens")
+
+
+def _rows(backend: Backend) -> dict[str, int]:
+    with backend.engine.connect() as connection:
+        return {table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in HISTORY + KEPT}
+
+
+def _seed(backend: Backend, capsys, *options: str) -> dict:
+    # The seed's bulk load wants the SQLite file to itself (its journal mode changes).
+    backend.engine.dispose()
+    assert main(["seed", *options]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_seed_prints_its_summary_and_writes_more_only_when_told(seed_env, capsys):
+    first = _seed(seed_env, capsys, "--days", "2")
+    rows = _rows(seed_env)
+    assert first["cases"] == rows["cases"] > 0
+    assert first["transitions"] == rows["case_transitions"] > first["cases"]
+    assert first["checkins"] == rows["patrol_checkins"] > 0
+    assert first["hot_spots"] and all(  # HotSpot runs, as JSON
+        set(spot) == {"township_code", "major_class", "subclass", "first_day", "last_day"}
+        and date.fromisoformat(spot["first_day"]) <= date.fromisoformat(spot["last_day"])
+        for spot in first["hot_spots"])
+
+    seed_env.engine.dispose()
+    assert main(["seed", "--days", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "govwall seed: the database already has cases; give --add to write more history on "
+        "top of them, or --replace to remove them first"]
+    assert _rows(seed_env) == rows  # nothing written
+
+    added = _seed(seed_env, capsys, "--days", "1", "--seed", "8", "--add")
+    after = _rows(seed_env)
+    assert after["cases"] == rows["cases"] + added["cases"]
+    assert after["case_transitions"] == rows["case_transitions"] + added["transitions"]
+    assert {t: after[t] for t in KEPT} == {t: rows[t] for t in KEPT}
+
+
+def test_seed_replace_keeps_territory_and_accounts_and_forgets_old_counters(seed_env, capsys):
+    _seed(seed_env, capsys, "--days", "2")
+    with seed_env.sessions.begin() as session:
+        create_user(session, "duty", "值班员", "duty_officer", "a-long-password-1",
+                    datetime.now(UTC))
+        create_kiosk_token(session, "大厅左屏", datetime.now(UTC))
+    counters = seed_env.counters
+    two_days_ago = counters.local_day(datetime.now(UTC)) - timedelta(days=2)
+    counters.apply([CountedEvent(10**12, datetime.now(UTC) - timedelta(days=2), "320302",
+                                 "320302001", "reported", "urban", "hotline")])
+    assert counters.day_counts(two_days_ago)
+    before = _rows(seed_env)
+
+    second = _seed(seed_env, capsys, "--days", "1", "--seed", "9", "--replace")
+    after = _rows(seed_env)
+    assert second["removed"] == {table: before[table] for table in HISTORY}
+    assert (after["cases"], after["case_transitions"], after["patrol_checkins"]) == \
+        (second["cases"], second["transitions"], second["checkins"])
+    assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
+    assert counters.day_counts(two_days_ago) == []
+    today = counters.local_day(datetime.now(UTC))
+    with seed_env.sessions() as session:  # today's counters are the new history's
+        assert counters.redis.scard(counters.applied_key(today)) == \
+            len(events_for_day(session, today, counters.zone))

@@ -1,19 +1,26 @@
 """`govwall serve` (gunicorn, 2 workers) serves the wall to a kiosk, and both workers share
-one computation per panel and bucket through Redis."""
+one computation per panel and bucket through Redis; every worker serves the wall page's
+scripts and stylesheets from its first request on; requests are logged only when asked."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
 from pathlib import Path
 
+import psutil
 import pytest
 
 from data_access.accounts import create_kiosk_token
@@ -21,20 +28,73 @@ from data_access.counters import Counters
 from data_access.db import make_engine, session_factory
 from data_access.migrate import upgrade
 from data_access.redis_conn import connect
+from tests.dashboard.wall_http import alerts_state, new_screen, refresh_alerts
 from tests.support.backends import ZONE
+from tests.support.kiosk import kiosk_token
 from tests.support.redis_server import RedisServer
 from tests.support.wall_region import seed_wall_region
 
 GOVWALL = Path(sys.executable).parent / "govwall"
 NAMESPACE = "govwall_serve_test"
 SCREENS = 16
-CONFIG = {"lang": "zh", "rows": 7, "unit_px": 1.0, "measure": "patrol", "measures": ["patrol"]}
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, errors: Path) -> None:
+    """Until gunicorn listens: a connection, not a request, so that no worker has served
+    anything yet."""
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"govwall serve exited: {errors.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("govwall serve did not listen")
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    pid: int
+    out: Path  # standard output: the access log, when asked for
+    err: Path  # standard error: gunicorn's own log
+
+
+@contextmanager
+def serving(tmp_path: Path, database_url: str, redis_url: str,
+            *options: str) -> Iterator[Served]:
+    """`govwall serve --workers 2 [options]` on a free port, until the block ends."""
+    port = _free_port()
+    env = {**os.environ, "GOVWALL_DATABASE_URL": database_url, "GOVWALL_REDIS_URL": redis_url,
+           "GOVWALL_REDIS_NAMESPACE": NAMESPACE, "GOVWALL_REGION": "320300",
+           "GOVWALL_VAR_DIR": str(tmp_path / "var"), "GOVWALL_ENV": "test"}
+    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        server = subprocess.Popen([GOVWALL, "serve", "--port", str(port), "--workers", "2",
+                                   *options], env=env, stdout=stdout, stderr=stderr)
+    try:
+        _wait_for_port(port, server, err)
+        yield Served(f"http://127.0.0.1:{port}", server.pid, out, err)
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def _wait_for_lines(log: Path, text: str, count: int) -> int:
+    """How many lines of `log` contain `text`, once there are `count` (or after 30 s)."""
+    for _ in range(300):
+        found = sum(text in line for line in log.read_text().splitlines())
+        if found >= count:
+            return found
+        time.sleep(0.1)
+    return found
 
 
 @pytest.fixture
@@ -49,77 +109,32 @@ def served(tmp_path):
     with sessions.begin() as session:
         _info, kiosk = create_kiosk_token(session, "serve test", datetime.now(UTC))
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "GOVWALL_DATABASE_URL": url, "GOVWALL_REDIS_URL": redis_server.url,
-           "GOVWALL_REDIS_NAMESPACE": NAMESPACE, "GOVWALL_REGION": "320300",
-           "GOVWALL_VAR_DIR": str(tmp_path / "var"), "GOVWALL_ENV": "test"}
-    server = subprocess.Popen([GOVWALL, "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/_dash-layout", timeout=1)
-            except OSError as exc:
-                if getattr(exc, "code", None):  # an HTTP answer (e.g. 401): it is up
-                    break
-                time.sleep(0.2)
-            else:
-                break
-        yield base, kiosk, client
+        with serving(tmp_path, url, redis_server.url, "--access-log") as server:
+            yield server, kiosk, client
     finally:
-        server.terminate()
-        server.wait(20)
         client.close()
         redis_server.stop()
-
-
-def _opener():
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-
-def _alerts_request(deps: list[dict], seq: int) -> dict:
-    spec = next(d for d in deps if "wall-alerts-body.children" in d["output"])
-    values = {"wall-alerts-request": {"seq": seq, "at": 0}, "wall-unit": "320303",
-              "wall-config": CONFIG}
-    return {
-        "output": spec["output"],
-        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
-                    for o in spec["output"].strip(".").split("...")],
-        "inputs": [{**i, "value": values.get(i["id"])} for i in spec["inputs"]],
-        "state": [{**s, "value": values.get(s["id"])} for s in spec["state"]],
-        "changedPropIds": ["wall-alerts-request.data"],
-    }
 
 
 def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
     """16 screens poll the alerts tile every second through 2 workers: every answer comes
     from the refreshers' shared snapshot, which is recomputed at its own pace (every 5 s),
     not once per screen or per request."""
-    base, kiosk, client = served
-    screens = [_opener() for _ in range(SCREENS)]
+    server, kiosk, client = served
+    base = server.base
+    screens = [new_screen() for _ in range(SCREENS)]
     for screen in screens:  # each screen signs in with the kiosk token, as a wall does
         page = screen.open(f"{base}/wall?kiosk={kiosk}", timeout=20)
         assert page.status == 200 and page.geturl().startswith(f"{base}/wall")  # no login
         assert "_dash-config" in page.read().decode()
     deps = json.loads(screens[0].open(f"{base}/_dash-dependencies", timeout=20).read())
 
-    def refresh(screen, seq: int, answers: list) -> None:
-        body = json.dumps(_alerts_request(deps, seq)).encode()
-        request = urllib.request.Request(f"{base}/_dash-update-component", data=body,
-                                         headers={"Content-Type": "application/json",
-                                                  "Origin": base})
-        answers.append(json.loads(screen.open(request, timeout=20).read()))
-
     def poll_all(seq: int) -> list[dict]:
-        answers: list[dict] = []
-        threads = [threading.Thread(target=refresh, args=(s, seq, answers)) for s in screens]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert len(answers) == SCREENS
-        return [a["response"]["wall-alerts-state"]["data"] for a in answers]
+        with ThreadPoolExecutor(SCREENS) as pool:
+            answers = list(pool.map(
+                lambda screen: refresh_alerts(screen, base, "320303", seq, deps), screens))
+        return [alerts_state(a) for a in answers]
 
     # The first ask makes the view "in use"; the refreshers compute it within seconds.
     for _ in range(100):
@@ -155,3 +170,115 @@ def test_two_gunicorn_workers_serve_the_wall_and_share_one_computation(served):
     watcher.join(5)
     # Recomputed as its 5-second age requires, whatever the 16 × 12 requests.
     assert 1 <= len(writes) <= watched / 5 + 2, writes
+    # Asked for with --access-log: a line per request, on standard output.
+    assert _wait_for_lines(server.out, '"POST /_dash-update-component',
+                           SCREENS * polls) >= SCREENS * polls
+
+
+PAGE_FILES = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"')
+ROUNDS = 2
+
+
+def _workers(pid: int, count: int) -> list[psutil.Process]:
+    """The server's worker processes, once it has forked them all."""
+    for _ in range(300):
+        if len(children := psutil.Process(pid).children()) == count:
+            return children
+        time.sleep(0.05)
+    raise RuntimeError(f"govwall serve did not start {count} workers")
+
+
+def _replace_workers(pid: int, old: list[psutil.Process]) -> list[psutil.Process]:
+    """SIGHUP: gunicorn replaces its workers by new ones, which have served nothing yet."""
+    os.kill(pid, signal.SIGHUP)
+    old_pids = {worker.pid for worker in old}
+    for _ in range(600):
+        children = psutil.Process(pid).children()
+        if len(children) == len(old) and not old_pids & {c.pid for c in children}:
+            return children
+        time.sleep(0.05)
+    raise RuntimeError("govwall serve did not replace its workers")
+
+
+def _worker_of(workers: list[psutil.Process], client_port: int) -> int:
+    """The pid of the worker that accepted our connection from `client_port` (one still
+    loading the app leaves it in the listening socket's backlog)."""
+    for _ in range(600):
+        for worker in workers:
+            if any(c.raddr and c.raddr.port == client_port
+                   for c in worker.net_connections(kind="tcp")):
+                return worker.pid
+        time.sleep(0.05)
+    raise RuntimeError(f"no worker accepted the connection from port {client_port}")
+
+
+def _connections(base: str, workers: list[psutil.Process], count: int
+                 ) -> dict[int, list[http.client.HTTPConnection]]:
+    """New connections until every worker has accepted `count` of them (the others are
+    closed unused), by worker pid."""
+    host, port = base.removeprefix("http://").split(":")
+    by_worker: dict[int, list[http.client.HTTPConnection]] = {w.pid: [] for w in workers}
+    for _ in range(20 * count * len(workers)):
+        if all(len(mine) == count for mine in by_worker.values()):
+            return by_worker
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        connection.connect()
+        mine = by_worker[_worker_of(workers, connection.sock.getsockname()[1])]
+        if len(mine) < count:
+            mine.append(connection)
+        else:
+            connection.close()
+    raise RuntimeError(f"the workers did not each accept {count} connections: {by_worker}")
+
+
+def _get(connection: http.client.HTTPConnection, path: str, start: threading.Barrier
+         ) -> tuple[int, str]:
+    """GET `path` once every request of the round is ready: (status, start of body)."""
+    try:
+        start.wait()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read(300).decode(errors="replace")
+    finally:
+        connection.close()
+
+
+def test_a_fresh_server_serves_every_file_of_the_wall_page_from_every_worker(tmp_path):
+    """Dash used to refuse its own scripts (500, "dash" is not a registered library) from a
+    worker whose first requests came at once, before its first-request setup had run: the
+    wall stayed blank after a start."""
+    redis_server = RedisServer(tmp_path).start()
+    url = f"sqlite:///{tmp_path / 'wall.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    kiosk = kiosk_token(session_factory(engine))
+    engine.dispose()
+    try:
+        with serving(tmp_path, url, redis_server.url) as server:
+            base, pid = server.base, server.pid
+            workers = _workers(pid, 2)
+            page = new_screen().open(f"{base}/wall?kiosk={kiosk}", timeout=60)
+            assert page.status == 200
+            files = sorted(set(PAGE_FILES.findall(page.read().decode())))
+            assert sum("_dash-component-suites/dash/" in f for f in files) >= 3, files
+            assert any(f.startswith("/assets/") for f in files), files
+            # The page came from one worker: the other's first requests are for every
+            # file at once, over new connections, as a browser asks for them. Then again
+            # from new workers: whether Dash's setup loses that race is a matter of timing.
+            with ThreadPoolExecutor(len(workers) * len(files)) as pool:
+                for round_ in range(ROUNDS):
+                    if round_:
+                        workers = _replace_workers(pid, workers)
+                    by_worker = _connections(base, workers, len(files))
+                    start = threading.Barrier(len(workers) * len(files))
+                    gets = {(worker, path): pool.submit(_get, connection, path, start)
+                            for worker, mine in by_worker.items()
+                            for connection, path in zip(mine, files, strict=True)}
+                    failed = {key: answer for key, get in gets.items()
+                              if (answer := get.result())[0] != 200}
+                    assert not failed
+        # No access log unless asked for; gunicorn's own messages still come.
+        assert "GET /" not in server.out.read_text()
+        assert "Booting worker" in server.err.read_text()
+    finally:
+        redis_server.stop()

@@ -66,7 +66,7 @@ def supervise(case_id: int) -> dict:
          ("ops-act-escalate", "n_clicks", None), ("ops-act-note", "n_clicks", None),
          ("ops-act-followup", "n_clicks", None)],
         [("ops-act-case", "data", case_id), ("ops-act-level", "value", 2),
-         ("ops-act-note", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
+         ("ops-act-text", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
          ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")])
 
 

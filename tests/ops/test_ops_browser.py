@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 # Every row the grid holds, and the row count it reports (-1 while the last row is unknown).
 GRID_STATE = """() => {
-    const api = window.dash_ag_grid.getApi('ops-grid');
+    const api = window.dash_ag_grid.getApi('ops-cases');
     const rows = [];
     api.forEachNode(n => { if (n.data) { rows.push(n.data); } });
     return {rows: rows, count: api.isLastRowIndexKnown() ? api.getDisplayedRowCount() : -1};
@@ -89,7 +89,7 @@ def test_drill_open_and_supervise(base_url, page, ops_backend):
     assert page.locator("#ops-detail-title").text_content() == "路灯闪烁"
     assert page.locator("#ops-detail-reporter_phone").text_content() == "138****5678"
     assert "case=" in page.url
-    page.fill("#ops-act-note", "请今日处理完毕")
+    page.fill("#ops-act-text", "请今日处理完毕")
     page.click("#ops-act-supervise")
     page.locator("#ops-action-result .text-success").wait_for()
     page.wait_for_function(

@@ -10,6 +10,7 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.runtime import open_runtime
 from dashboard.settings import Settings
 from tests.support.kiosk import PASSWORD
 
@@ -19,11 +20,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 @contextmanager
-def serve(backend) -> Iterator[str]:
-    """The whole app on the backend's database and Redis; yields its base URL."""
+def serve(backend, clock=None) -> Iterator[str]:
+    """The whole app on the backend's database and Redis, its "now" from `clock` (a
+    TickingClock) if given; yields its base URL."""
     settings = Settings(env="test", database_url=backend.database_url,
                         redis_url=backend.redis_url, redis_namespace=backend.namespace)
-    app = create_app(settings)
+    app = create_app(settings, open_runtime(settings, clock=clock))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

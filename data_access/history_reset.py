@@ -1,0 +1,35 @@
+"""Removing the case history (`govwall seed --replace`): cases, their transitions, patrol
+check-ins, the case_daily rollup and Redis's day counters. The territory, grid workers,
+people and kiosk tokens stay."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from data_access.counters import DAY_TTL, Counters
+from data_access.models import Case, CaseDaily, CaseDailyBuilt, CaseTransition, PatrolCheckin
+
+# Children before the cases they reference (DELETE order on SQLite).
+HISTORY_TABLES = (CaseTransition.__table__, Case.__table__, PatrolCheckin.__table__,
+                  CaseDaily.__table__, CaseDailyBuilt.__table__)
+
+
+def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:
+    """Empty the history tables in one transaction and forget every day counter Redis may
+    still hold; returns the rows removed per table."""
+    with engine.begin() as connection:
+        removed = {table.name: connection.scalar(select(func.count()).select_from(table))
+                   for table in HISTORY_TABLES}
+        if connection.dialect.name == "postgresql":
+            # A year is ~12 M rows: TRUNCATE drops the files instead of deleting row by row.
+            names = ", ".join(f'"{table.name}"' for table in HISTORY_TABLES)
+            connection.exec_driver_sql(f"TRUNCATE {names}")
+        else:
+            for table in HISTORY_TABLES:
+                connection.execute(table.delete())
+    # Day keys live DAY_TTL after their day's last write: older days are gone already.
+    today = counters.local_day(now)
+    for back in range(DAY_TTL // 86_400 + 1):
+        counters.clear_day(today - timedelta(days=back))
+    return removed
