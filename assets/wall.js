@@ -175,10 +175,10 @@
         return "alert-signal on " + (signals % 2 ? "odd" : "even");
       },
       followClick: function (click, measure) {
-        // The cases behind the colour: an overdue map opens the area's overdue cases, any
-        // other its open cases.
+        // The cases behind the colour: an overdue map opens the area's overdue cases, an
+        // open one its open cases; patrol coverage and workers online count no cases.
         var point = clickedPoint(click);
-        if (point && point.location) {
+        if (point && point.location && (measure === "open" || measure === "overdue")) {
           openCases([["unit", point.location],
                      measure === "overdue" ? ["deadline", "overdue,long_overdue"] : ["open", "1"]]);
         }

@@ -19,7 +19,8 @@ def _options(parent: str | None, level: str) -> list[dict]:
 
 
 def county_options(_lang: str) -> list[dict]:
-    return _options(None, "county")
+    # A wall view of a city (or the province) links here with its code: it must stay chosen.
+    return [o for level in ("province", "city", "county") for o in _options(None, level)]
 
 
 def child_options(parent: str | None, value: str | None, level: str) -> tuple[list, str | None]:
@@ -31,18 +32,20 @@ def child_options(parent: str | None, value: str | None, level: str) -> tuple[li
 
 
 def build_filter(county, township, village, grid, major, dispute, source, stage, deadline,
-                 priority, period, date_from, date_to, flags, q, lang, raw_query):
+                 priority, satisfaction, on, period, date_from, date_to, flags, q, lang,
+                 raw_query):
     """The filter bar as a URL query (validated), or the reason it is not one."""
     if ctx.triggered_id is None and raw_query:
         try:
             CaseFilter.from_query(raw_query)
         except FilterError as exc:
             return no_update, f"{t('ops.bad_filter', lang)}: {exc}", True
-    args = {"unit": grid or village or township or county, "period": period,
+    args = {"unit": grid or village or township or county, "on": on, "period": period,
             "from": (date_from or "")[:10], "to": (date_to or "")[:10], "q": q,
             **{name: ",".join(v or []) for name, v in (
                 ("major", major), ("dispute", dispute), ("source", source), ("stage", stage),
-                ("deadline", deadline), ("priority", priority))},
+                ("deadline", deadline), ("priority", priority),
+                ("satisfaction", satisfaction))},
             **{flag: "1" for flag in flags or []}}
     try:
         query = CaseFilter.from_query(args).to_query()
@@ -71,7 +74,8 @@ def register(app: Dash) -> None:
         Output("ops-filter-error", "is_open"),
         *(Input(f"ops-{n}", "value") for n in ("county", "township", "village", "grid",
                                                 "major", "dispute", "source", "stage",
-                                                "deadline", "priority", "period")),
+                                                "deadline", "priority", "satisfaction",
+                                                "on", "period")),
         Input("ops-dates", "start_date"), Input("ops-dates", "end_date"),
         Input("ops-flags", "value"), Input("ops-q", "value"),
         State("ops-lang", "data"), State("ops-query", "data"),

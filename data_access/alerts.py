@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from data_access.deadlines import RED, deadline_state
 from data_access.geography import admin_areas
+from data_access.indicators import minute_of
 from data_access.models import Case
 from data_access.unit_names import place_label, unit_names
 from data_access.vocabulary import TERMINAL_STAGES
@@ -46,9 +47,11 @@ def alert_board(session: Session, scope: Scope, now: datetime, zone: ZoneInfo,
         .where(Case.stage.not_in(TERMINAL_STAGES), Case.deadline_at < now + HORIZON,
                due < now + HORIZON, scope.case_filter())
     ).all()
+    # Judged at the minute, as /ops judges the cases a county's row links to.
+    at = minute_of(now)
     records = []
     for r in found:
-        state = deadline_state(now, as_utc(r.due), r.major_class, r.subclass, r.priority,
+        state = deadline_state(at, as_utc(r.due), r.major_class, r.subclass, r.priority,
                                r.source, zone)
         if state != "normal":
             records.append({**r._asdict(), "state": state, "due": as_utc(r.due)})

@@ -7,10 +7,18 @@ Query parameters (all optional; lists are comma-separated):
   major     major classes            dispute   dispute types         source   source channels
   stage     stages                   deadline  normal|approaching|overdue|long_overdue
   priority  normal|urgent            open      1 = open cases only (not closed/rejected)
-  from, to  local dates YYYY-MM-DD (reported between, inclusive)
-  period    today | 7d | 30d (reported in the last local days; `from`/`to` win if given)
+  satisfaction  follow-up answers: satisfied|basically|unsatisfied
+  on        the date `from`/`to`/`period` select on: reported (the default) | registered
+            (立案: first registered, rejected ones left out) | closed | due (the deadline
+            after any extension); with no dates, the cases that have that date
+  from, to  local dates YYYY-MM-DD (between, inclusive)
+  period    1h | today | 7d | 30d: the last 60 minutes, or the last local days, up to now
+            (`from`/`to` win if given)
   q         free text over title, description and external id
   supervised 1 = under a supervision order
+
+Each wall number links here with the filter of the cases it counts, as
+data_access/indicators.py defines them.
 """
 from __future__ import annotations
 
@@ -24,8 +32,10 @@ from data_access import vocabulary as v
 _LIST_FIELDS = {
     "major": v.MAJOR_CLASSES, "dispute": v.DISPUTE_TYPES, "source": v.SOURCES,
     "stage": v.ALL_STAGES, "deadline": v.DEADLINE_STATES, "priority": v.PRIORITIES,
+    "satisfaction": v.SATISFACTION,
 }
-PERIODS = ("today", "7d", "30d")
+PERIODS = ("1h", "today", "7d", "30d")
+DATES = ("reported", "registered", "closed", "due")
 _UNIT = re.compile(r"^\d{6}(\d{3}){0,3}$")
 MAX_QUERY_TEXT = 100
 
@@ -43,8 +53,10 @@ class CaseFilter:
     stage: tuple[str, ...] = ()
     deadline: tuple[str, ...] = ()
     priority: tuple[str, ...] = ()
+    satisfaction: tuple[str, ...] = ()
     open: bool = False
     supervised: bool = False
+    on: str | None = None  # None: reported
     date_from: date | None = None
     date_to: date | None = None
     period: str | None = None
@@ -70,6 +82,12 @@ class CaseFilter:
         for flag in ("open", "supervised"):
             if (args.get(flag) or "").strip() in ("1", "true"):
                 values[flag] = True
+        on = (args.get("on") or "").strip()
+        if on:
+            if on not in DATES:
+                raise FilterError(f"on: {on!r} is not one of {', '.join(DATES)}")
+            if on != "reported":
+                values["on"] = on
         for name, attr in (("from", "date_from"), ("to", "date_to")):
             raw = (args.get(name) or "").strip()
             if raw:
@@ -101,6 +119,8 @@ class CaseFilter:
         for flag in ("open", "supervised"):
             if getattr(self, flag):
                 out[flag] = "1"
+        if self.on:
+            out["on"] = self.on
         if self.date_from:
             out["from"] = self.date_from.isoformat()
         if self.date_to:

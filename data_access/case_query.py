@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -25,27 +25,26 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
-    true,
 )
 from sqlalchemy.orm import Session
 
+from data_access import indicators as ind
 from data_access import sla
 from data_access import vocabulary as v
 from data_access.case_filters import CaseFilter
+from data_access.indicators import OPEN
 from data_access.models import Case, Unit
 from data_access.timeutil import as_utc, local_day_bounds
 
-# Spelled as in the partial index ix_cases_open_deadline (literal values, not parameters),
-# so that PostgreSQL can prove the index applies.
-OPEN: ColumnElement[bool] = text(
-    "cases.stage NOT IN (" + ", ".join(f"'{s}'" for s in v.TERMINAL_STAGES) + ")")
 CLOSED_STATE = "closed"
 PERIOD_DAYS = {"today": 1, "7d": 7, "30d": 30}
 _SEARCH_ESCAPE = "\\"
+# The cases a date range selects, by the date the filter's `on` names (indicators.py).
+ON_DATE = {"reported": ind.reported_in, "registered": ind.registered_in,
+           "closed": ind.closed_in, "due": ind.due_in}
 
 # Sortable columns of the case table (AG Grid colId -> SQL expression).
-EFFECTIVE_DEADLINE = func.coalesce(Case.extended_until, Case.deadline_at)
+EFFECTIVE_DEADLINE = ind.DUE
 SORTS: dict[str, ColumnElement] = {
     "reported_at": Case.reported_at,
     "deadline_at": EFFECTIVE_DEADLINE,
@@ -157,8 +156,14 @@ def _cached_cutoffs(now: datetime, span: timedelta, zone: ZoneInfo) -> Cutoffs:
 
 
 def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
-    """Each case's deadline state, or 'closed' for closed and rejected cases."""
-    now = _minute(now)
+    """Each case's deadline state, or 'closed' for closed and rejected cases.
+
+    `now` is taken to the minute (indicators.minute_of). Working out the cut-offs costs
+    ~26 ms (a bisection on the working-time clock per time limit); to the second, every page
+    and count paid it again each second. To the minute they are computed once a minute and
+    every query of that minute agrees; a state changes at most 59 s after the clock says
+    so."""
+    now = ind.minute_of(now)
     d = EFFECTIVE_DEADLINE
     return case(
         (Case.stage.in_(v.TERMINAL_STAGES), literal(CLOSED_STATE)),
@@ -170,14 +175,6 @@ def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
     )
 
 
-def _minute(now: datetime) -> datetime:
-    """`now` to the minute, in UTC. Working out the cut-offs costs ~26 ms (a bisection on the
-    working-time clock per time limit); to the second, every page and count paid it again
-    each second. To the minute they are computed once a minute and every query of that
-    minute agrees; a state changes at most 59 s after the clock says so."""
-    return as_utc(now).replace(second=0, microsecond=0)
-
-
 # -- the filter as a WHERE clause --------------------------------------------------------------
 
 def _unit_condition(unit: str) -> ColumnElement[bool]:
@@ -187,22 +184,24 @@ def _unit_condition(unit: str) -> ColumnElement[bool]:
         if unit.endswith("00"):  # a city: its counties share the first four digits
             return Case.county_code.like(unit[:4] + "%")
         return Case.county_code == unit
-    if len(unit) == 9:
-        return Case.township_code == unit
+    if len(unit) == 9:  # no index leads with the township: its county's serve
+        return and_(Case.county_code == unit[:6], Case.township_code == unit)
     if len(unit) == 12:  # a village: a range of grid codes, so the index on grid_code serves
         return and_(Case.grid_code >= unit + "000", Case.grid_code <= unit + "999")
     return Case.grid_code == unit
 
 
-def reported_range(f: CaseFilter, today: date,
-                   zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    """UTC bounds [start, end) on reported_at; explicit dates win over a period."""
-    first, last = f.date_from, f.date_to
-    if first is None and last is None and f.period:
-        first, last = today - timedelta(days=PERIOD_DAYS[f.period] - 1), today
-    start = local_day_bounds(first, zone)[0] if first else None
-    end = local_day_bounds(last, zone)[1] if last else None
-    return start, end
+def window(f: CaseFilter, now: datetime, zone: ZoneInfo) -> ind.Window:
+    """The filter's time range (on the date `f.on` names): explicit dates, whole local days,
+    win over a period, which ends now."""
+    if f.date_from or f.date_to:
+        return ind.Window(local_day_bounds(f.date_from, zone)[0] if f.date_from else None,
+                          local_day_bounds(f.date_to, zone)[1] if f.date_to else None)
+    if f.period == "1h":
+        return ind.last_hour(now)
+    if f.period:
+        return ind.last_days(PERIOD_DAYS[f.period], now, zone)
+    return ind.Window(None, None)
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -220,7 +219,7 @@ def where_clause(f: CaseFilter, now: datetime, zone: ZoneInfo) -> ColumnElement[
         conditions.append(_unit_condition(f.unit))
     for name, column in (("major", Case.major_class), ("dispute", Case.dispute_type),
                          ("source", Case.source), ("stage", Case.stage),
-                         ("priority", Case.priority)):
+                         ("priority", Case.priority), ("satisfaction", Case.satisfaction)):
         values = getattr(f, name)
         if values:
             conditions.append(column.in_(values))
@@ -230,14 +229,10 @@ def where_clause(f: CaseFilter, now: datetime, zone: ZoneInfo) -> ColumnElement[
         conditions.append(state_expression(now, zone).in_(f.deadline))
     if f.supervised:
         conditions.append(Case.supervision_level > 0)
-    start, end = reported_range(f, as_utc(now).astimezone(zone).date(), zone)
-    if start is not None:
-        conditions.append(Case.reported_at >= start)
-    if end is not None:
-        conditions.append(Case.reported_at < end)
+    conditions.append(ON_DATE[f.on or "reported"](window(f, now, zone)))
     if f.q:
         conditions.append(_search(f.q))
-    return and_(*conditions) if conditions else true()
+    return and_(*conditions)
 
 
 # -- questions ---------------------------------------------------------------------------------
@@ -299,10 +294,11 @@ ROW_COLUMNS = (Case.id, Case.external_id, Case.title, Case.reported_at, Case.sou
 
 def rows_query(f: CaseFilter, now: datetime, zone: ZoneInfo,
                sort: tuple[tuple[str, str], ...] = DEFAULT_SORT) -> Select:
-    start, _ = reported_range(f, as_utc(now).astimezone(zone).date(), zone)
+    # A range of due dates is read along the deadline index, which then also sorts them.
+    within_period = window(f, now, zone).start is not None and f.on != "due"
     return (select(*ROW_COLUMNS, state_expression(now, zone).label("deadline_state"))
             .where(where_clause(f, now, zone))
-            .order_by(*_order_by(sort, within_period=start is not None)))
+            .order_by(*_order_by(sort, within_period=within_period)))
 
 
 def _plain(row) -> dict:

@@ -30,6 +30,7 @@ from data_access import rollups
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
+from data_access.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +182,12 @@ def _append(session: Session, case: Case, kind: str, at: datetime, actor: str,
     session.add(transition)
     session.flush()
     event = to_stage if kind == v.STAGE_CHANGE else kind
+    # A rejection takes back a registration (不予受理 is not 立案, data_access/indicators):
+    # it is counted on the registration's day, whose 立案 is then registered − rejected.
+    counted_at = as_utc(case.registered_at or at) if event == "rejected" else at
     session.info.setdefault(_EVENTS_KEY, []).append(CountedEvent(
-        transition.id, at, case.county_code, case.township_code, event, case.major_class,
-        case.source))
+        transition.id, counted_at, case.county_code, case.township_code, event,
+        case.major_class, case.source))
     return transition.id
 
 

@@ -19,7 +19,7 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import vocabulary as v
@@ -37,15 +37,23 @@ RECENT = timedelta(minutes=15)
 
 
 def events_for_day(session: Session, day: date, zone: ZoneInfo) -> list[CountedEvent]:
-    """Every transition of the local `day`, as the counters count it."""
-    return events_between(session, *local_day_bounds(day, zone))
+    """Every transition of the local `day` that the counters count on that day (a rejection
+    of an earlier day's registration is counted on that earlier day)."""
+    start, end = local_day_bounds(day, zone)
+    return [e for e in events_between(session, start, end) if e.at >= start]
 
 
 def events_between(session: Session, start: datetime, end: datetime) -> list[CountedEvent]:
     event = case((CaseTransition.kind == v.STAGE_CHANGE, CaseTransition.to_stage),
                  else_=CaseTransition.kind)
+    # As case_store._append: a rejection is counted on the day of the registration it
+    # takes back.
+    counted_at = case((and_(CaseTransition.kind == v.STAGE_CHANGE,
+                            CaseTransition.to_stage == "rejected"),
+                       func.coalesce(Case.registered_at, CaseTransition.at)),
+                      else_=CaseTransition.at)
     rows = session.execute(
-        select(CaseTransition.id, CaseTransition.at, Case.county_code, Case.township_code,
+        select(CaseTransition.id, counted_at, Case.county_code, Case.township_code,
                event, Case.major_class, Case.source)
         .join(Case, Case.id == CaseTransition.case_id)
         .where(CaseTransition.at >= start, CaseTransition.at < end)

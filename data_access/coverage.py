@@ -11,13 +11,14 @@ from collections import Counter
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data_access.counters import Counters
 from data_access.geography import boundary_geojson
+from data_access.indicators import OPEN, overdue_at
 from data_access.models import Case, Unit
-from data_access.vocabulary import CODE_LENGTH, TERMINAL_STAGES
+from data_access.vocabulary import CODE_LENGTH
 from data_access.wall_scope import Scope
 
 MEASURES = ("patrol", "online", "open", "overdue")
@@ -97,10 +98,7 @@ def measure_values(session: Session, counters: Counters, scope: Scope, measure: 
             values = {c: float(online[c]) for c in codes}
     else:
         column = Case.grid_code if level == "grid" else Case.township_code
-        where = [Case.stage.not_in(TERMINAL_STAGES), scope.case_filter()]
-        if measure == "overdue":
-            where += [Case.deadline_at < now,
-                      or_(Case.extended_until.is_(None), Case.extended_until < now)]
+        where = [overdue_at(now) if measure == "overdue" else OPEN, scope.case_filter()]
         found = dict(session.execute(select(column, func.count()).where(*where)
                                      .group_by(column)).all())
         values = {c: float(found.get(c, 0)) for c in codes}

@@ -1,20 +1,20 @@
-"""Headline indicators: today's counts (live, Redis), open/overdue now and 30-day rates (DB)."""
+"""Headline indicators: today's counts (live, Redis), open/overdue now, the last hour and 30-day
+rates (DB). What each one counts is defined in data_access/indicators.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data_access import indicators as ind
 from data_access.counters import Counters
-from data_access.models import Case, CaseTransition
-from data_access.vocabulary import TERMINAL_STAGES
-from data_access.wall_scope import Scope, local_day_start
+from data_access.wall_scope import Scope
 
-RATE_DAYS = 30
 COUNTED = ("reported", "registered", "closed")
+RATES = ("closure_rate", "on_time_rate", "satisfaction")
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,15 @@ class LiveCounts:
     registered: int
     closed: int
     workers_online: int
-    reports_last_hour: int
 
 
 @dataclass(frozen=True)
 class DbFigures:
     in_progress: int
     overdue: int
+    # Exact to the second, so counted in the database (a few hundred rows through the
+    # (county, reported_at) index); Redis keeps reports per minute only.
+    reports_last_hour: int
     # The same local time yesterday, for "change since yesterday". Workers online has none:
     # heartbeats live in Redis for minutes only, so yesterday's presence is not known.
     reported_yesterday: int
@@ -44,93 +46,71 @@ class DbFigures:
 
 @dataclass(frozen=True)
 class Rates:
-    """Over cases reported in the last 30 local days; None when nothing to divide by."""
+    """Over the last indicators.RATE_DAYS local days; None when nothing to divide by."""
 
-    closure_rate: float | None  # closed ÷ registered
-    on_time_rate: float | None  # closed by deadline ÷ (closed or past deadline)
-    satisfaction: float | None  # satisfied or basically ÷ follow-ups answered
+    closure_rate: float | None
+    on_time_rate: float | None
+    satisfaction: float | None
+
+
+def _signs() -> dict[str, list[tuple[str, int]]]:
+    """Counter event -> the counts of today it adds to, with its sign."""
+    signs: dict[str, list[tuple[str, int]]] = {}
+    for key in COUNTED:
+        for event, sign in ind.INDICATORS[key].counter_events:
+            signs.setdefault(event, []).append((key, sign))
+    return signs
 
 
 def live_counts(counters: Counters, scope: Scope, now: datetime) -> LiveCounts:
     today = counters.local_day(now)
-    totals = dict.fromkeys(COUNTED, 0)
     if scope.township:
-        for (township, event), n in counters.township_counts(today).items():
-            if township == scope.township and event in totals:
-                totals[event] += n
+        counted = [(event, n) for (township, event), n in counters.township_counts(today).items()
+                   if township == scope.township]
     else:
-        for row in counters.day_counts(today):
-            if row.county_code in scope.counties and row.event in totals:
-                totals[row.event] += row.count
+        counted = [(row.event, row.count) for row in counters.day_counts(today)
+                   if row.county_code in scope.counties]
+    totals = dict.fromkeys(COUNTED, 0)
+    signs = _signs()
+    for event, n in counted:
+        for key, sign in signs.get(event, ()):
+            totals[key] += sign * n
     online = sum(n for grid, n in counters.online_workers(now).items() if scope.covers(grid))
-    last_hour = sum(counters.reports_last_hour(now, scope.counties, scope.township).values())
-    return LiveCounts(totals["reported"], totals["registered"], totals["closed"], online,
-                      last_hour)
+    return LiveCounts(totals["reported"], totals["registered"], totals["closed"], online)
 
 
 def db_figures(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> DbFigures:
-    then = now - timedelta(days=1)
-
-    def overdue_at(at: datetime):
-        # With today's extension: one granted since yesterday makes a case that was overdue
-        # then count as in time (the extension's date is in the transitions, not worth a
-        # join here).
-        return and_(Case.deadline_at < at,
-                    or_(Case.extended_until.is_(None), Case.extended_until < at))
-
-    # Open now (the partial index on open cases) ...
-    in_progress, overdue_now, open_then, overdue_open_then = session.execute(
-        select(func.count(), func.count().filter(overdue_at(now)),
-               func.count().filter(Case.reported_at < then),
-               func.count().filter(Case.reported_at < then, overdue_at(then)))
-        .where(Case.stage.not_in(TERMINAL_STAGES), scope.case_filter())
+    where = scope.case_filter()
+    then = now - ind.DAY
+    # Open now (the partial index on open cases), overdue now and at this time yesterday;
+    # with today's extension: one granted since yesterday makes a case that was overdue
+    # then count as in time (the extension's date is in the transitions, not worth a join).
+    was_overdue = ind.DUE < ind.minute_of(then)
+    in_progress, overdue = session.execute(
+        select(func.count(), func.count().filter(ind.overdue_at(now)))
+        .where(ind.OPEN, where)).one()
+    open_then = overdue_then = 0
+    for part in ind.open_at_parts(then):  # open yesterday: still open, closed or rejected since
+        n, late = session.execute(select(func.count(), func.count().filter(was_overdue))
+                                  .where(part, where)).one()
+        open_then, overdue_then = open_then + n, overdue_then + late
+    yesterday = ind.today(then, zone)
+    hour, hour_then = ind.last_hour(now), ind.last_hour(then)
+    # One pass over yesterday's and today's reports (ix_cases_county_reported).
+    reported_then, last_hour, last_hour_then = session.execute(
+        select(*(func.count().filter(ind.reported_in(w)) for w in (yesterday, hour, hour_then)))
+        .where(ind.reported_in(ind.Window(min(yesterday.start, hour_then.start), hour.end)),
+               where)
     ).one()
-    # ... plus those open yesterday at this time and closed since (ix_cases_closed_at). Cases
-    # rejected since are left out: a rejection comes at registration, minutes after the
-    # report, so they are hardly ever open across a day, and no index finds them.
-    closed_then, overdue_closed_then = session.execute(
-        select(func.count(), func.count().filter(overdue_at(then)))
-        .where(Case.closed_at >= then, Case.reported_at < then, scope.case_filter())
-    ).one()
-    start = local_day_start(now, zone, days_back=1)
-    reported, last_hour = session.execute(
-        select(func.count().filter(Case.reported_at >= start),
-               func.count().filter(Case.reported_at >= then - timedelta(hours=1)))
-        .where(Case.reported_at >= min(start, then - timedelta(hours=1)),
-               Case.reported_at < then, scope.case_filter())
-    ).one()
-    moves = dict(session.execute(
-        select(CaseTransition.to_stage, func.count())
-        .join(Case, Case.id == CaseTransition.case_id)
-        .where(CaseTransition.at >= start, CaseTransition.at < then,
-               CaseTransition.kind == "stage",
-               CaseTransition.to_stage.in_(("registered", "closed")), scope.case_filter())
-        .group_by(CaseTransition.to_stage)
-    ).all())
-    return DbFigures(in_progress, overdue_now, reported,
-                     moves.get("registered", 0), moves.get("closed", 0),
-                     open_then + closed_then, overdue_open_then + overdue_closed_then,
-                     last_hour)
+    return DbFigures(
+        in_progress, overdue, last_hour, reported_then,
+        ind.count(session, "registered", yesterday, where),
+        ind.count(session, "closed", yesterday, where),
+        open_then, overdue_then, last_hour_then)
 
 
 def rates(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> Rates:
-    start = local_day_start(now, zone, days_back=RATE_DAYS - 1)
-    due = func.coalesce(Case.extended_until, Case.deadline_at)
-    closed = Case.closed_at.is_not(None)
-    row = session.execute(
-        select(
-            func.count().filter(Case.registered_at.is_not(None)),
-            func.count().filter(Case.registered_at.is_not(None), closed),
-            func.count().filter(or_(closed, due < now), Case.stage != "rejected"),
-            func.count().filter(closed, Case.closed_at <= due),
-            func.count().filter(Case.satisfaction.is_not(None)),
-            func.count().filter(Case.satisfaction.in_(("satisfied", "basically"))),
-        ).where(Case.reported_at >= start, Case.reported_at <= now, scope.case_filter())
-    ).one()
-    registered, closed_n, due_n, on_time, answered, satisfied = row
-    return Rates(_ratio(closed_n, registered), _ratio(on_time, due_n),
-                 _ratio(satisfied, answered))
+    found = ind.ratios(session, RATES, ind.last_days(ind.RATE_DAYS, now, zone),
+                       scope.case_filter())
+    return Rates(**{key: ratio.value for key, ratio in found.items()})
 
-
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.counters import Counters
+from data_access.indicators import reported_in, today
 from data_access.models import Case
 from data_access.vocabulary import MAJOR_CLASSES, SOURCES
-from data_access.wall_scope import Scope, local_day_start
+from data_access.wall_scope import Scope
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,7 @@ def today_mix(session: Session, counters: Counters, scope: Scope, now: datetime,
     if scope.township:
         rows = session.execute(
             select(Case.source, Case.major_class, func.count())
-            .where(Case.reported_at >= local_day_start(now, zone), Case.reported_at <= now,
-                   scope.case_filter())
+            .where(reported_in(today(now, zone)), scope.case_filter())
             .group_by(Case.source, Case.major_class)
         ).all()
         for source, major, n in rows:

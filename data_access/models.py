@@ -121,6 +121,10 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_reported_at", "reported_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        # The indicators' periods (data_access/indicators.py); migration 0006.
+        Index("ix_cases_registered_at", "registered_at"),
+        Index("ix_cases_county_due", "county_code",
+              text("coalesce(extended_until, deadline_at)")),
         Index("ix_cases_county_reported", "county_code", "reported_at"),
         Index("ix_cases_grid_reported", "grid_code", "reported_at"),
         Index("ix_cases_dispute_reported", "dispute_type", "reported_at"),

@@ -12,11 +12,14 @@ from layouts import ops_table
 from layouts.i18n import codes, label, normalize_lang, t
 from layouts.i18n.widgets import dropdown_labels
 
-LIST_FILTERS = ("major", "dispute", "source", "stage", "deadline", "priority")
+LIST_FILTERS = ("major", "dispute", "source", "stage", "deadline", "priority", "satisfaction")
 TERRITORY = ("county", "township", "village", "grid")
 UNIT_DIGITS = {"county": 6, "township": 9, "village": 12, "grid": 15}
 _KIND = {"major": "major", "dispute": "dispute", "source": "source", "stage": "stage",
-         "deadline": "deadline", "priority": "priority"}
+         "deadline": "deadline", "priority": "priority", "satisfaction": "satisfaction"}
+# CaseFilter's periods and the dates a range selects on (data_access/case_filters.py).
+PERIODS = ("1h", "today", "7d", "30d")
+DATES = ("reported", "registered", "closed", "due")
 
 
 def _split(raw: str | None) -> list[str]:
@@ -48,9 +51,13 @@ def filter_bar(query: dict[str, str], lang: str) -> html.Div:
                               options=[{"label": units[level], "value": units[level]}]
                               if units[level] else [])
                  for level in TERRITORY]
+    on = dcc.Dropdown(
+        id="ops-on", placeholder=t("ops.on.reported", lang), value=query.get("on") or None,
+        options=[{"label": t(f"ops.on.{d}", lang), "value": d} for d in DATES],
+        className="ops-filter", labels=dropdown_labels(lang))
     period = dcc.Dropdown(
         id="ops-period", placeholder=t("ops.period", lang), value=query.get("period") or None,
-        options=[{"label": t(f"ops.period.{p}", lang), "value": p} for p in ("today", "7d", "30d")],
+        options=[{"label": t(f"ops.period.{p}", lang), "value": p} for p in PERIODS],
         className="ops-filter", labels=dropdown_labels(lang))
     # Month and weekday names come from the page's date-fns locale (assets/ops.js).
     dates = dcc.DatePickerRange(id="ops-dates", start_date=query.get("from") or None,
@@ -68,7 +75,7 @@ def filter_bar(query: dict[str, str], lang: str) -> html.Div:
     return html.Div(className="ops-filter-bar", children=[
         html.Div([*territory, *(_multi(n, query.get(n), lang) for n in LIST_FILTERS)],
                  className="ops-row"),
-        html.Div([period, dates, html.Div(search, className="ops-search"), flags,
+        html.Div([on, period, dates, html.Div(search, className="ops-search"), flags,
                   html.A(t("ops.reset", lang), href=f"/ops?lang={lang}" if lang != "zh"
                          else "/ops", className="btn btn-outline-secondary btn-sm")],
                  className="ops-row ops-row-tight"),

@@ -17,6 +17,7 @@ from layouts.wall.tile import tile
 # more there are, rather than dropping counties silently.
 RANKED_ROWS = 12
 RED_STATES = ("overdue", "long_overdue")
+ALERT_STATES = ("approaching", *RED_STATES)
 
 
 def layout(lang: str) -> html.Section:
@@ -55,9 +56,16 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> ht
     ])
 
 
+def county_cases(county: str, view: str) -> dict:
+    """The CaseFilter fields of the cases a county's row counts: its red and yellow ones in
+    the view (a township view ranks its one county by the township's cases)."""
+    return {"unit": view if len(view) > len(county) else county, "deadline": ALERT_STATES}
+
+
 def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str],
                    max_rows: int = RANKED_ROWS) -> html.Div:
-    """Small bars: red and yellow per county; each row links to that county's red cases.
+    """Small bars: red and yellow per county; each row links to the cases it counts
+    (`href(county)`, the URL of county_cases in the view).
 
     Every county when they fit in `max_rows`; else the top ones and a "+ k more" line with
     the red and yellow of the rest."""

@@ -13,8 +13,15 @@ COUNTS = ("reported", "registered", "closed")
 KEYS = ("reported", "registered", "closed", "in_progress", "overdue", "closure_rate",
         "on_time_rate", "satisfaction", "workers_online", "reports_last_hour")
 RATES = ("closure_rate", "on_time_rate", "satisfaction")
-# What the live Redis counters feed (data_access.kpis.LiveCounts).
-COUNTED_LIVE = ("reported", "registered", "closed", "reports_last_hour")
+# Workers online count people, not cases: nothing in /ops to open.
+UNLINKED = ("workers_online",)
+# A registered case not rejected (data_access/indicators.ACCEPTED_STAGES), and every
+# follow-up answer: layouts do not import data_access, tests hold the two equal.
+ACCEPTED = ("registered", "dispatched", "handling", "handled", "verified", "closed")
+ANSWERED = ("satisfied", "basically", "unsatisfied")
+# What the live Redis counters feed (data_access.kpis.LiveCounts; the last hour is counted
+# in the database, to the second).
+COUNTED_LIVE = ("reported", "registered", "closed")
 
 
 def value_id(key: str) -> str:
@@ -29,12 +36,17 @@ def link_id(key: str) -> str:
     return f"wall-kpi-link-{key}"
 
 
+def _item(key: str, lang: str) -> html.A | html.Div:
+    children = [html.Span(t(f"wall.kpi.{key}", lang), className="kpi-label"),
+                html.Span("—", id=value_id(key), className="kpi-value"),
+                html.Span("", id=delta_id(key), className="kpi-delta")]
+    if key in UNLINKED:
+        return html.Div(className=f"kpi kpi-{key}", children=children)
+    return html.A(id=link_id(key), className=f"kpi kpi-{key}", href="/ops", children=children)
+
+
 def layout(lang: str) -> html.Section:
-    items = [html.A(id=link_id(key), className=f"kpi kpi-{key}", href="/ops", children=[
-        html.Span(t(f"wall.kpi.{key}", lang), className="kpi-label"),
-        html.Span("—", id=value_id(key), className="kpi-value"),
-        html.Span("", id=delta_id(key), className="kpi-delta"),
-    ]) for key in KEYS]
+    items = [_item(key, lang) for key in KEYS]
     return tile("kpis", lang, html.Div(items, className="kpi-strip"),
                 extra=[dcc.Store(id=ids.KPI_DATA)])
 
@@ -50,15 +62,16 @@ def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
     """What the strip shows, as plain data for the clientside roll animation.
 
     `yesterday` holds the counts at the same local time yesterday; `hrefs` the drill-down
-    link of each indicator (CaseFilter URLs, built by the caller). While today's counters
-    are being rebuilt (`recounting`), the counts they feed say so instead of a number."""
+    link of each linked indicator (CaseFilter URLs, built by the caller; see hrefs_for).
+    While today's counters are being rebuilt (`recounting`), the counts they feed say so
+    instead of a number."""
     items = []
     for key in KEYS:
         value = values.get(key)
         if recounting and key in COUNTED_LIVE:
             items.append({"key": key, "value": None, "text": t("wall.recounting", lang),
                           "rate": False, "delta": None, "delta_text": "", "tone": "recount",
-                          "href": hrefs.get(key, "/ops")})
+                          "href": hrefs.get(key)})
             continue
         delta = None
         if key in yesterday and value is not None:
@@ -70,24 +83,24 @@ def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
             "delta_text": "" if delta is None else
             f"{t('wall.kpi.vs_yesterday', lang)} {'+' if delta > 0 else ''}{delta:,}",
             "tone": "red" if key == "overdue" and (value or 0) > 0 else "",
-            "href": hrefs.get(key, "/ops"),
+            "href": hrefs.get(key),
         })
     return items
 
 
 def hrefs_for(unit: str, href: Callable[..., str]) -> dict[str, str]:
-    """Drill-down links of the indicators; `href(**CaseFilter fields)` is injected."""
+    """Drill-down links of the indicators; `href(**CaseFilter fields)` is injected.
+
+    Each opens exactly the cases its number counts (data_access/indicators.py), a rate the
+    cases it is over (its denominator); workers online (UNLINKED) have none."""
     return {
         "reported": href(unit=unit, period="today"),
-        "registered": href(unit=unit, period="today", stage=("registered", "dispatched",
-                                                             "handling", "handled",
-                                                             "verified", "closed")),
-        "closed": href(unit=unit, period="today", stage=("closed",)),
+        "registered": href(unit=unit, on="registered", period="today"),
+        "closed": href(unit=unit, on="closed", period="today"),
         "in_progress": href(unit=unit, open=True),
         "overdue": href(unit=unit, open=True, deadline=("overdue", "long_overdue")),
-        "closure_rate": href(unit=unit, period="30d"),
-        "on_time_rate": href(unit=unit, period="30d", stage=("closed",)),
-        "satisfaction": href(unit=unit, period="30d", stage=("closed",)),
-        "workers_online": href(unit=unit, open=True),
-        "reports_last_hour": href(unit=unit, period="today"),
+        "closure_rate": href(unit=unit, period="30d", stage=ACCEPTED),
+        "on_time_rate": href(unit=unit, on="due", period="30d", stage=ACCEPTED),
+        "satisfaction": href(unit=unit, period="30d", satisfaction=ANSWERED),
+        "reports_last_hour": href(unit=unit, period="1h"),
     }

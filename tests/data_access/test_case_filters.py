@@ -16,6 +16,14 @@ def test_round_trip_through_the_url():
     assert f.q == "噪声"
     assert f.date_from == date(2026, 11, 1)
     assert CaseFilter.from_query(f.to_query()) == f
+    drill = CaseFilter.from_query({"on": "closed", "period": "1h",
+                                   "satisfaction": "satisfied,basically"})
+    assert (drill.on, drill.period, drill.satisfaction) == ("closed", "1h",
+                                                            ("satisfied", "basically"))
+    assert CaseFilter.from_query(drill.to_query()) == drill
+    # reported is the date a range selects on unless said otherwise: it is not written out
+    assert CaseFilter.from_query({"on": "reported", "period": "today"}).href() == \
+        "/ops?period=today"
     href = f.href()
     assert href.startswith("/ops?unit=320303001&")
     assert "deadline=overdue%2Clong_overdue" in href
@@ -29,6 +37,9 @@ def test_round_trip_through_the_url():
         ({"from": "2026-13-01"}, "from: '2026-13-01'"),
         ({"from": "2026-11-20", "to": "2026-11-01"}, "from: the start date is after"),
         ({"period": "year"}, "period: 'year'"),
+        ({"period": "2h"}, "period: '2h' is not one of 1h, today, 7d, 30d"),
+        ({"on": "deadline"}, "on: 'deadline' is not one of reported, registered, closed, due"),
+        ({"satisfaction": "happy"}, "satisfaction: unknown value 'happy'"),
     ],
 )
 def test_bad_values_name_the_parameter(args, message):

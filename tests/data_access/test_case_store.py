@@ -3,7 +3,7 @@ all-or-nothing transactions."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -249,3 +249,40 @@ def test_a_redis_outage_does_not_undo_the_change(store, monkeypatch):
     with cs.case_change(store.sessions, store.counters) as session:
         case_id = cs.report_case(session, draft(), T0, "sim", None)
     assert transitions(store, case_id) == [("stage", None, "reported")]
+
+
+def test_a_rejection_is_counted_on_its_registrations_day_by_both_counting_paths(fresh_backend):
+    """不予受理 takes back a 立案: the write path counts a rejection on the registration's
+    local day, and a rebuild of the day from the database counts the same (a return to
+    registration is counted as a return, never as a registration)."""
+    from data_access.counter_sync import rebuild_today
+
+    backend, zone = fresh_backend, fresh_backend.counters.zone
+    with backend.sessions.begin() as session:
+        insert_tiny_territory(session)
+
+    def at(day: int, hour: int, minute: int) -> datetime:
+        return datetime(2026, 11, day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+    def change(when: datetime, step) -> int:
+        with cs.case_change(backend.sessions, backend.counters) as session:
+            return step(session, when)
+
+    late, today, back = (change(at(17, 23, 50), lambda s, t: cs.report_case(
+        s, draft(), t, "sim", t + timedelta(days=2))) for _ in range(3))
+    for case_id, steps in ((late, [(at(17, 23, 55), "registered"), (at(18, 0, 5), "rejected")]),
+                           (today, [(at(18, 9, 0), "registered"), (at(18, 9, 5), "rejected")]),
+                           (back, [(at(17, 23, 56), "registered"), (at(18, 8, 0), "dispatched"),
+                                   (at(18, 9, 0), "registered")])):
+        for when, stage in steps:
+            change(when, lambda s, t, c=case_id, st=stage: cs.advance(s, c, st, t, "sim"))
+
+    def counted(day: int) -> dict[str, int]:
+        return {r.event: r.count for r in backend.counters.day_counts(date(2026, 11, day))}
+
+    yesterday = {"reported": 3, "registered": 2, "rejected": 1}
+    today_counts = {"registered": 1, "rejected": 1, "dispatched": 1, "return": 1}
+    assert (counted(17), counted(18)) == (yesterday, today_counts)
+    with backend.sessions() as session:
+        assert rebuild_today(session, backend.counters, at(18, 12, 0)) == 4
+    assert (counted(17), counted(18)) == (yesterday, today_counts)

@@ -27,8 +27,9 @@ def test_upgrade_from_empty_creates_every_table_and_index(kind, tmp_path):
         assert current_revision(b.engine) == head_revision()
         inspector = inspect(b.engine)
         assert set(Base.metadata.tables) <= set(inspector.get_table_names())
-        assert {"ix_cases_open_deadline", "ix_cases_reported_at",
-                "ix_cases_effective_deadline"} <= index_names(b.engine, "cases")
+        assert {"ix_cases_open_deadline", "ix_cases_reported_at", "ix_cases_registered_at",
+                "ix_cases_effective_deadline", "ix_cases_county_due"} <= \
+            index_names(b.engine, "cases")
         trigram = {f"ix_cases_{c}_trgm" for c in ("title", "description", "external_id")}
         # PostgreSQL only (pg_trgm); SQLite's search scans
         assert (trigram <= index_names(b.engine, "cases")) == \

@@ -49,7 +49,6 @@ def test_headline_counts_and_rates(region):
         live = kpis.live_counts(backend.counters, XUZHOU, FIXED_NOW)
         got = {k: getattr(live, k) for k in WALL_EXPECTED["live"]}
         assert got == WALL_EXPECTED["live"], backend.name
-        assert live.reports_last_hour == 1  # case A, 30 minutes ago
         db = kpis.db_figures(session, XUZHOU, FIXED_NOW, ZONE)
         assert db.__dict__ == WALL_EXPECTED["db"], backend.name
         # At 11:30, the hour before 11:30 yesterday holds F (reported 11:00).
@@ -60,7 +59,30 @@ def test_headline_counts_and_rates(region):
             assert getattr(rates, name) == pytest.approx(value), (backend.name, name)
 
 
-def test_reports_last_hour_per_county_and_township(region):
+def test_last_hour_is_exactly_the_60_minutes_before_now(region):
+    """Case A was reported at 13:30: in the last hour until 14:30, out of it a microsecond
+    later; the same hour yesterday is counted the same way."""
+    tick = timedelta(microseconds=1)
+    for _backend, session in _each(region):
+        def last_hour(at, unit="320300", session=session):
+            db = kpis.db_figures(session, scope_for(unit), at, ZONE)
+            return db.reports_last_hour, db.reports_last_hour_yesterday
+
+        half_past = FIXED_NOW + timedelta(minutes=30)
+        assert last_hour(half_past) == (1, 0)
+        assert last_hour(half_past + tick) == (0, 0)
+        assert last_hour(FIXED_NOW - timedelta(minutes=30) + tick) == (1, 0)
+        assert last_hour(FIXED_NOW - timedelta(minutes=30)) == (0, 0)  # 13:30 is not before
+        assert {u: last_hour(FIXED_NOW, u)[0] for u in ("320302", "320303", "320302001",
+                                                         "320302002")} == \
+            {"320302": 1, "320303": 0, "320302001": 1, "320302002": 0}
+        # I (today 11:00) and F (yesterday 11:00) are in the hour before 12:00, not after.
+        assert last_hour(FIXED_NOW - timedelta(hours=2.5)) == (1, 1)
+        assert last_hour(FIXED_NOW - timedelta(hours=2)) == (1, 1)
+        assert last_hour(FIXED_NOW - timedelta(hours=2) + tick) == (0, 0)
+
+
+def test_counters_keep_reports_per_minute_per_county_and_township(region):
     for backend in region:
         counters = Counters(backend.redis, f"{backend.namespace}-hour", ZONE)
         ago = lambda minutes: FIXED_NOW - timedelta(minutes=minutes)  # noqa: E731
@@ -76,16 +98,9 @@ def test_reports_last_hour_per_county_and_township(region):
         try:
             assert counters.apply(events) == 6
             assert counters.apply(events) == 0  # replayed: nothing counted twice
-
-            def last_hour(unit: str, counters: Counters = counters) -> int:
-                return kpis.live_counts(counters, scope_for(unit), FIXED_NOW).reports_last_hour
-
-            assert {u: last_hour(u) for u in ("320300", "320302", "320303", "320302001",
-                                               "320302002", "320303001", "320305")} == \
-                {"320300": 4, "320302": 3, "320303": 1, "320302001": 2, "320302002": 1,
-                 "320303001": 1, "320305": 0}, backend.name
             assert counters.reports_last_hour(FIXED_NOW, ["320302"]) == \
                 {"grid_patrol": 1, "police_110": 1, "petition": 1}
+            assert sum(counters.reports_last_hour(FIXED_NOW, None, "320302001").values()) == 2
         finally:
             counters.delete_namespace()
 

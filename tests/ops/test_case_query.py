@@ -48,6 +48,20 @@ def test_counts_per_state_in_the_county(ops_backend):
     ({"period": "today"}, {k: n for k, n in EXPECTED_COUNTY.items() if k != "open"}),
     ({"from": "2026-11-19"}, {}),
     ({"major": "dispute"}, {}),
+    # exactly the 60 minutes before 10:00: H, reported at 09:00, and nothing earlier
+    ({"period": "1h"}, {"normal": 1, "total": 1}),
+    ({"on": "closed", "period": "today"}, {"closed": 1, "total": 1}),  # E, closed 06:30
+    ({"on": "closed", "from": "2026-11-17", "to": "2026-11-17"}, {}),
+    ({"on": "closed"}, {"closed": 1, "total": 1}),
+    ({"on": "registered"}, {}),  # none was registered (the /ops cases skip that stage)
+    # due today up to now: C (09:00); B is due at 11:00, later today
+    ({"on": "due", "period": "today"}, {"overdue": 1, "total": 1}),
+    ({"on": "due", "from": "2026-11-18", "to": "2026-11-18"},
+     {"approaching": 1, "overdue": 1, "total": 2}),
+    ({"on": "due"}, {"normal": 2, "approaching": 1, "overdue": 1, "long_overdue": 1,
+                     "total": 5}),  # H counts by its extension, to Friday
+    ({"on": "reported", "period": "1h"}, {"normal": 1, "total": 1}),
+    ({"satisfaction": "satisfied,basically,unsatisfied"}, {}),
 ])
 def test_counts_for_each_filter_parameter(ops_backend, args, expected):
     got = counts(ops_backend, **args)
@@ -84,6 +98,9 @@ def test_paging_and_sorting(ops_backend):
         list("DCBAHG")
     assert keys(ops_backend, sort=(("deadline_at", "desc"),), open="1", period="7d") == \
         list("HABCDG")
+    # a range of due dates, read along the deadline index
+    assert keys(ops_backend, sort=(("deadline_at", "asc"),), on="due", period="7d") == \
+        list("DC")
     assert keys(ops_backend, sort=(("stage", "asc"), ("reported_at", "asc"))) == \
         list("EBACDHFG")
     assert keys(ops_backend, sort=(("no_such_column", "asc"),), limit=2) == list("AB")

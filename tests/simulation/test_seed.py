@@ -121,9 +121,9 @@ def test_volume_follows_the_grid_count_and_the_week(seeded):
 
 def test_figures_inside_the_calibrated_bands(seeded):
     backend, _, stats = seeded
-    assert 0.85 <= stats["resolved_at_or_below_township"] <= 0.93
-    assert 0.96 <= stats["satisfaction"] <= 0.99
-    assert 0.01 <= stats["rework_rate"] <= 0.04
+    assert 0.85 <= stats["resolved_at_or_below_township_30d"] <= 0.93
+    assert 0.96 <= stats["satisfaction_30d"] <= 0.99
+    assert 0.01 <= stats["rework_rate_30d"] <= 0.04
     by_stage = stats["cases_by_stage"]
     total = sum(by_stage.values())
     assert 0.005 <= by_stage["rejected"] / total <= 0.03
@@ -232,8 +232,8 @@ def test_stats_command_prints_json(seeded, monkeypatch, capsys):
     assert main(["stats", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert {"region", "territory", "grid_workers", "cases_by_stage", "reports_per_day",
-            "resolved_at_or_below_township", "satisfaction", "overdue_open",
-            "closure_rate_30d", "rework_rate"} <= set(printed)
+            "resolved_at_or_below_township_30d", "satisfaction_30d", "overdue_open",
+            "closure_rate_30d", "rework_rate_30d"} <= set(printed)
     assert printed["territory"]["grid"] > 100
     assert sum(printed["cases_by_stage"].values()) > 1000
 

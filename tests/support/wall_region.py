@@ -11,7 +11,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from data_access.counters import CountedEvent, Counters
+from data_access.counter_sync import rebuild_today
+from data_access.counters import Counters
 from data_access.models import Case, CaseTransition, Unit
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -87,12 +88,11 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
               {"dispute_type": "neighbour", "resolved_level": "township",
                "mediation_type": "people", "mediation_outcome": "agreement",
                "satisfaction": "basically"}),
-        "I": (GRIDS[0], _local(now, 0, 11), False, None, "rejected", None, "grid_patrol",
+        "I": (GRIDS[0], _local(now, 0, 11), True, None, "rejected", None, "grid_patrol",
               "urban", {}),
         "J": ("320102001001001", _local(now, 0, 9), True, None, "handling", now - 2 * d,
               "grid_patrol", "urban", {}),
     }
-    events: list[CountedEvent] = []
     with sessions() as session, session.begin():
         session.add_all(_units())
         session.flush()
@@ -106,7 +106,7 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
                 township_code=grid[:9], county_code=grid[:6], stage=stage,
                 reported_at=reported, registered_at=reported + timedelta(minutes=5)
                 if registered else None, closed_at=closed,
-                rejected_at=reported + timedelta(minutes=5) if stage == "rejected" else None,
+                rejected_at=reported + timedelta(minutes=10) if stage == "rejected" else None,
                 deadline_at=deadline, updated_at=now, **extra,
             )
             session.add(case)
@@ -114,21 +114,16 @@ def seed_wall_region(sessions, counters: Counters, now: datetime = FIXED_NOW) ->
             moves = [("reported", reported)]
             if registered:
                 moves.append(("registered", reported + timedelta(minutes=5)))
-            if stage == "rejected":
-                moves.append(("rejected", reported + timedelta(minutes=5)))
+            if stage == "rejected":  # at registration, as the write path rejects
+                moves.append(("rejected", reported + timedelta(minutes=10)))
             if closed:
                 moves.append(("closed", closed))
-            for to_stage, at in moves:
-                transition = CaseTransition(case_id=case.id, kind="stage", to_stage=to_stage,
-                                            actor="test", at=at)
-                session.add(transition)
-                session.flush()
-                events.append(CountedEvent(transition.id, at, case.county_code,
-                                           case.township_code, to_stage, major, source))
-    counters.apply(e for e in events if counters.local_day(e.at) == counters.local_day(now))
-    # Every event of the day is counted above: the day's counts are whole, as after a
-    # rebuild (otherwise the wall's refresher would rebuild them from the database first).
-    counters.mark_complete(counters.local_day(now))
+            session.add_all(CaseTransition(case_id=case.id, kind="stage", to_stage=to_stage,
+                                           actor="test", at=at) for to_stage, at in moves)
+    # Today's counters counted as the write path counts them; a rebuild also marks the day's
+    # counts whole (otherwise the wall's refresher would rebuild them from the database first).
+    with sessions() as session:
+        rebuild_today(session, counters, now)
     counters.mark_patrolled([GRIDS[0]], now)
     counters.heartbeat(1, GRIDS[3], now)
 
@@ -138,10 +133,12 @@ WALL_EXPECTED = {
     "live": {"reported": 4, "registered": 3, "closed": 1, "workers_online": 1},
     # Yesterday 14:00: C, D, E were open (F had closed at 13:00), D was overdue (C's
     # deadline is today); nothing was reported 13:00-14:00.
-    "db": {"in_progress": 5, "overdue": 2, "reported_yesterday": 1,
+    "db": {"in_progress": 5, "overdue": 2, "reports_last_hour": 1, "reported_yesterday": 1,
            "registered_yesterday": 1, "closed_yesterday": 1, "in_progress_yesterday": 3,
            "overdue_yesterday": 1, "reports_last_hour_yesterday": 0},
-    "rates": {"closure_rate": 3 / 8, "on_time_rate": 3 / 5, "satisfaction": 2 / 3},
+    # Registered and not rejected, reported in 30 days: A-H (I rejected, J in Nanjing), of
+    # which B, F, H closed. Due in 30 days up to now: C, D (open, late), F, H (on time).
+    "rates": {"closure_rate": 3 / 8, "on_time_rate": 2 / 4, "satisfaction": 2 / 3},
     "alerts_order": ["T-D", "T-C", "T-E"],
     "alerts_states": ["long_overdue", "overdue", "approaching"],
     "by_county": {"320302": (1, 0), "320303": (1, 1)},
