@@ -13,17 +13,17 @@ from callbacks.wall.common import (
 )
 from data_access import alerts
 from layouts.wall import ids
-from layouts.wall.alerts import alert_board, red_ids
+from layouts.wall.alerts import alert_board, county_cases, red_ids
 
 INPUTS = ("alerts",)
-RED = ("overdue", "long_overdue")
 
 
-def build(board: alerts.AlertBoard, lang: str, rows: int) -> tuple:
-    """The built body and the red ids: shared by every screen of a language and shape."""
+def build(board: alerts.AlertBoard, view: str, lang: str, rows: int) -> tuple:
+    """The built body and the red ids: shared by every screen of a language and shape. A
+    county's row opens exactly the red and yellow cases it counts in the view."""
     body = alert_board(board.rows, board.by_county, board.red_total, board.yellow_total, lang,
                        now(), case_href,
-                       lambda county: filter_href(unit=county, open=True, deadline=RED),
+                       lambda county: filter_href(**county_cases(county, view)),
                        max_rows=rows - 2)  # an alert row is taller than a queue row
     return body, red_ids(board.rows)
 
@@ -31,7 +31,8 @@ def build(board: alerts.AlertBoard, lang: str, rows: int) -> tuple:
 def refresh_alerts(request, unit: str | None, config: dict, state: dict | None):
     lang, rows = config["lang"], config["rows"]
     return tile_answer("alerts", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
-                       built("alerts", scope, snaps, lambda: build(snaps[0].value, lang, rows),
+                       built("alerts", scope, snaps,
+                             lambda: build(snaps[0].value, scope.unit, lang, rows),
                              lang=lang, rows=rows))
 
 
