@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from dashboard import health
 from dashboard.health import CHECK_TIMEOUT_SECONDS, WRITER_ALIVE_SECONDS, Outcome
 from tests.dashboard.live_app import app_settings, live_app
+from tests.support.backends import backend_names, open_backend
 from tests.support.redis_server import RedisServer
 from tests.support.tcp_proxy import TcpProxy
 
@@ -67,9 +68,14 @@ def test_healthz_is_503_without_redis(backend, tmp_path):
         redis_server.stop()
 
 
-def test_healthz_answers_when_the_database_host_goes_dark(backend):
-    if backend.name != "server":
-        pytest.skip("a host that stops answering is a network fault: PostgreSQL only")
+# A host that stops answering is a network fault: PostgreSQL's (SQLite has no host).
+@pytest.mark.parametrize("kind", [n for n in backend_names() if n == "server"])
+def test_healthz_answers_when_the_database_host_goes_dark(kind, tmp_path):
+    with open_backend(kind, tmp_path) as backend:
+        _dark_database_host(backend)
+
+
+def _dark_database_host(backend) -> None:
     url = make_url(backend.database_url)
     proxy = TcpProxy(url.host, url.port or 5432)
     dark_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
