@@ -87,13 +87,16 @@ class SignInThrottle:
         for counter, state in zip(counters, states, strict=True):
             failures, last = int(state.get("failures", 0)), float(state.get("last", 0))
             locked_until = float(state.get("locked_until", 0))
+            # Capped at the policy's own lengths: an instant written by a host whose clock
+            # runs ahead must not hold anyone longer.
             if locked_until > now:
-                waits.append(locked_until - now)
+                waits.append(min(locked_until - now, counter.policy.lock_seconds))
             elif locked_until and self._redis.delete(self._key(counter)):
                 log.warning("sign-in unlocked: %s %r (its lock ended)", counter.kind,
                             counter.name)
             elif now - last <= counter.policy.window:
-                waits.append(last + counter.policy.delay(failures) - now)
+                delay = counter.policy.delay(failures)
+                waits.append(min(last + delay - now, delay))
         return max(waits)
 
     def failed(self, counters: tuple[Counter, ...], now: float) -> None:
