@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
@@ -38,26 +39,39 @@ def _actor(args: argparse.Namespace) -> str:
     return args.by or getpass.getuser()
 
 
+@contextmanager
+def _redis(settings: Settings) -> Iterator:
+    """The sessions' Redis; an embedded server this command had to start is stopped after
+    (a running demo's is only joined, and left running)."""
+    from dashboard.runtime import open_runtime
+    from data_access.redis_conn import stop_embedded
+
+    runtime = open_runtime(settings)
+    try:
+        yield runtime.redis
+    finally:
+        runtime.close()
+        if runtime._embedded is not None:
+            stop_embedded(runtime._embedded)
+
+
 def _end_sessions(settings: Settings, command: str, *, user_id: int | None = None,
                   kiosk_ids: list[int] = ()) -> bool:
     """End the sessions of a user or of kiosk tokens now; False (said on stderr) if Redis
     could not be reached (the database change stands; the guard's once-a-minute re-read
     still ends the sessions of a disabled user or a revoked token)."""
-    from dashboard.runtime import open_runtime
     from dashboard.sessions import session_limits
     from data_access.session_store import SessionStore
 
-    runtime = open_runtime(settings)
     try:
-        store = SessionStore(runtime.redis, settings.redis_namespace, session_limits(settings))
-        ended = store.end_all(user_id=user_id) if user_id is not None else \
-            sum(store.end_all(kiosk_id=kiosk_id) for kiosk_id in kiosk_ids)
+        with _redis(settings) as client:
+            store = SessionStore(client, settings.redis_namespace, session_limits(settings))
+            ended = store.end_all(user_id=user_id) if user_id is not None else \
+                sum(store.end_all(kiosk_id=kiosk_id) for kiosk_id in kiosk_ids)
     except RedisError as exc:
         print(f"govwall {command}: done, but its sessions could not be ended "
               f"(Redis: {exc}); run it again", file=sys.stderr)
         return False
-    finally:
-        runtime.close()
     print(f"ended {ended} session(s)")
     return True
 
@@ -149,21 +163,18 @@ def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_unlock(settings: Settings, args: argparse.Namespace) -> int:
-    from dashboard.runtime import open_runtime
     from data_access.accounts import record_event
     from data_access.sign_in_throttle import SignInThrottle
 
-    runtime = open_runtime(settings)
     try:
-        throttle = SignInThrottle(runtime.redis, settings.redis_namespace)
-        account, address = throttle.counters(args.username, args.address or "")
-        candidates = [account, address] if args.address else [account]
-        unlocked = [c for c in candidates if throttle.unlock(c, _actor(args))]
+        with _redis(settings) as client:
+            throttle = SignInThrottle(client, settings.redis_namespace)
+            account, address = throttle.counters(args.username, args.address or "")
+            candidates = [account, address] if args.address else [account]
+            unlocked = [c for c in candidates if throttle.unlock(c, _actor(args))]
     except RedisError as exc:
         print(f"govwall user unlock: Redis cannot be reached: {exc}", file=sys.stderr)
         return 1
-    finally:
-        runtime.close()
     with _sessions(settings).begin() as session:
         record_event(session, datetime.now(UTC), _actor(args), "unlock", args.username,
                      f"address {args.address}" if args.address else "")
