@@ -1,7 +1,8 @@
 """Who is asking: the signed-in person or the wall screen behind the current request.
 
-dashboard/auth.py writes these session keys at sign-in and guards every request with them;
-callbacks read them to name the actor of an action and to decide what a person may see.
+dashboard/sign_in.py and dashboard/auth.py write these keys into the server-side session
+(dashboard/sessions.py; the browser's cookie holds only its id) and guard every request with
+them; callbacks read them to name the actor of an action and to decide what a person may see.
 """
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from dataclasses import dataclass
 
 from flask import has_request_context, session
 
-USER_ID = "uid"
+from data_access import session_store
+
+USER_ID = session_store.USER_ID
+KIOSK_ID = session_store.KIOSK_ID
 USERNAME = "user"
 DISPLAY_NAME = "name"
 ROLE = "role"
-KIOSK_ID = "kiosk"
 # When the session was last known valid (sign-in, or the guard's latest read of the active
 # accounts), in epoch seconds of the runtime clock: the guard's grace period counts from it.
 CHECKED_AT = "checked"

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_caching import Cache
 
 from dashboard.runtime import Runtime, open_runtime
+from dashboard.sessions import session_limits
 from dashboard.settings import Settings
 
 REFRESHER = "govwall_wall_refresher"
@@ -42,8 +43,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
 
     from dashboard import auth, export, health, metrics_routes
 
-    auth.install(server, runtime, required=settings.auth_required,
-                 session_hours=settings.session_hours, cookie_secure=settings.cookie_secure)
     export.add_routes(server, runtime)
     health.install(server, runtime)
 
@@ -59,6 +58,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         update_title=None,
     )
     app.enable_dev_tools(dev_tools_disable_version_check=True, debug=False)
+    auth.install(app, runtime, required=settings.auth_required,
+                 limits=session_limits(settings), cookie_secure=settings.cookie_secure)
     metrics_routes.install(app, runtime, public=settings.metrics_public)
 
     from callbacks import register_all, wall_refresher

@@ -1,47 +1,56 @@
-"""Sign-in, kiosk screens, and the one guard in front of every request.
+"""Kiosk screens, and the one guard in front of every request.
 
 Who may do what is the table `RULES` below, read top to bottom (first match wins); Dash
-callbacks (POST /_dash-update-component) are judged by their output ids, and the pages
-callback by the path it renders, so the rules hold at the HTTP level and not only in the page.
+callbacks (POST /_dash-update-component) are judged by the outputs of the callback Dash will
+run, and the pages callback by the path Dash will render (dashboard/callback_binding.py), so
+the rules hold at the HTTP level and not only in the page.
+
+Sessions live in Redis (dashboard/sessions.py); /login and /logout are dashboard/sign_in.py.
 
 CSRF: the session cookie is HttpOnly and SameSite=Lax (never sent on a cross-site POST);
 every POST must also carry an Origin (or, failing that, a Referer) of this very host; the
 sign-in form carries a per-session token. Dash callbacks are JSON POSTs: a cross-site page
 cannot send them without a CORS preflight, which this app never answers.
 
-Deactivated users and revoked kiosk tokens: each process reads the set of active ones once a
-minute for all of its sessions (ActiveAccountsCache), so the guard costs the database nothing
-per screen. While the database is away a session keeps its last verdict for GRACE_SECONDS
-(the wall's tiles go stale meanwhile); after that the guard answers 503, never 500.
+Deactivated users and revoked kiosk tokens: their sessions are deleted when `govwall` makes
+the change; beyond that, each process reads the set of active ones once a minute for all of
+its sessions (ActiveAccountsCache), so a change made another way is out within a minute and
+the guard costs the database nothing per screen. While the database is away a session keeps
+its last verdict for GRACE_SECONDS (the wall's tiles go stale meanwhile); after that the
+guard answers 503, never 500.
 """
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from dash import Dash
 from flask import Flask, Response, abort, redirect, request, session
-from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callbacks import identity as ident
+from dashboard import sign_in
+from dashboard.callback_binding import BadCallback, bind
 from dashboard.runtime import Runtime
+from dashboard.sessions import RedisSessionInterface
+from dashboard.sign_in import RETRY_SECONDS, SESSIONS_UNAVAILABLE, unavailable
 from data_access import accounts
+from data_access.session_store import SessionLimits, SessionStore
+from data_access.sign_in_throttle import SignInThrottle
 
+# What the guard answers when the database is away (tests match it).
+UNAVAILABLE = sign_in.UNAVAILABLE
 # How often a process re-reads which users and kiosk tokens are active (one statement for
-# all of its sessions): a deactivated user or a revoked token is out within this.
+# all of its sessions): a user deactivated other than by `govwall user disable` is out
+# within this.
 RECHECK_SECONDS = 60
 # While the database cannot be reached, a session keeps the verdict it last had for this
 # long (the wall's tiles go stale meanwhile, as designed); after it the guard answers 503.
 GRACE_SECONDS = 15 * 60
-# After a failed re-read a process tries again at most this often, not on every request.
-RETRY_SECONDS = 10
-UNAVAILABLE = "the account database cannot be reached; retrying"
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +92,6 @@ RULES: tuple[Rule, ...] = (
     Rule("callback", "", PERSON),
 )
 CALLBACK_PATH = "/_dash-update-component"
-PAGES_OUTPUT = "_pages_content"
 _ORDER = {NOBODY: 0, VIEWER: 1, PERSON: 2, ACTOR: 3, UNMASKER: 3}
 
 
@@ -99,37 +107,16 @@ def rule_for(what: str, name: str) -> Rule:
     raise LookupError(name)  # unreachable: the table ends with catch-alls
 
 
-def _output_ids(body: dict) -> list[str]:
-    outputs = body.get("outputs")
-    items = outputs if isinstance(outputs, list) else [outputs]
-    ids: list[str] = []
-    for item in items:
-        if isinstance(item, list):  # pattern-matching ALL outputs
-            items.extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
-        raw = item.get("id")
-        # A pattern-matching id is a dict; its "type" names the component family.
-        ids.append(str(raw.get("type", "")) if isinstance(raw, dict) else str(raw))
-    return ids
-
-
-def _pages_path(body: dict) -> str:
-    for item in body.get("inputs") or []:
-        if isinstance(item, dict) and item.get("property") == "pathname":
-            return str(item.get("value") or "/")
-    return "/"
-
-
-def needs_for_callback(body: dict) -> str:
-    """The strictest requirement among a callback's outputs."""
-    ids = _output_ids(body)
-    if not ids:
-        return PERSON
-    if PAGES_OUTPUT in ids:
-        return rule_for("path", _pages_path(body)).needs
-    return max((rule_for("callback", i).needs for i in ids), key=_ORDER.__getitem__)
+def needs_for_callback(callback_map: Mapping[str, dict], body: object) -> tuple[str, str | None]:
+    """The strictest requirement among the outputs of the callback Dash will run, and why
+    the body does not match its registration (None if it does); BadCallback if no callback
+    would run."""
+    binding = bind(callback_map, body)
+    if binding.pathname is not None:
+        return rule_for("path", binding.pathname).needs, binding.problem
+    needs = max((rule_for("callback", i).needs for i in binding.output_ids),
+                key=_ORDER.__getitem__)
+    return needs, binding.problem
 
 
 def _allowed(needs: str, who: ident.Identity | None, kiosk: bool) -> bool:
@@ -195,10 +182,6 @@ class ActiveAccountsCache:
                         now - self._known[1], exc.__class__.__name__)
 
 
-def _unavailable() -> Response:
-    return Response(UNAVAILABLE, 503, headers={"Retry-After": str(RETRY_SECONDS)})
-
-
 def _recheck(known_accounts: ActiveAccountsCache, now: float) -> Response | None:
     """End a session whose user was deactivated or whose kiosk token was revoked; hold it
     (503) when its last verdict is older than GRACE_SECONDS and none can be had."""
@@ -214,12 +197,27 @@ def _recheck(known_accounts: ActiveAccountsCache, now: float) -> Response | None
             return None
         if read_at > checked:
             session[ident.CHECKED_AT] = checked = read_at
-    return _unavailable() if now - checked > GRACE_SECONDS else None
+    return unavailable() if now - checked > GRACE_SECONDS else None
+
+
+def _offered_kiosk_token() -> str | None:
+    """A kiosk token in the wall's address: the page's own, or, for the page's requests, the
+    Referer's (the browser sends a same-origin page's full address), so that a screen whose
+    session was lost (Redis restarted empty, or the display slept past the idle timeout)
+    is recognised again without anyone reloading it."""
+    if request.path.startswith("/wall"):
+        return request.args.get("kiosk")
+    if session.get(ident.KIOSK_ID) is not None:
+        return None
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc != request.host or not referer.path.startswith("/wall"):
+        return None
+    return (parse_qs(referer.query).get("kiosk") or [None])[0]
 
 
 def _accept_kiosk_token(sessions: sessionmaker[Session], known_accounts: ActiveAccountsCache,
                         now: float) -> Response | None:
-    token = request.args.get("kiosk")
+    token = _offered_kiosk_token()
     if not token or session.get(ident.USER_ID) is not None:
         return None
     known, read_at = known_accounts.current()
@@ -229,150 +227,83 @@ def _accept_kiosk_token(sessions: sessionmaker[Session], known_accounts: ActiveA
             with sessions() as db:
                 info = accounts.check_kiosk_token(db, token)
         except SQLAlchemyError:
-            return _unavailable()
+            return unavailable()
         if info is None:
             abort(403)
         kiosk_id, read_at = info.id, now
     if session.get(ident.KIOSK_ID) == kiosk_id:
         return None  # the screen reloaded its page: nothing new to learn
-    session.clear()
-    session.permanent = True
+    session.renew()
     session[ident.KIOSK_ID] = kiosk_id
     session[ident.CHECKED_AT] = read_at
     return None
 
 
-def guard(runtime: Runtime, known_accounts: ActiveAccountsCache):
+def _judge(runtime: Runtime, known_accounts: ActiveAccountsCache, needs: str) -> Response | None:
+    """None if the session may make a request that needs `needs`; else the answer."""
+    if needs == NOBODY:
+        return None
+    now = runtime.clock().timestamp()
+    refused = _accept_kiosk_token(runtime.sessions, known_accounts, now)
+    if refused is not None:
+        return refused
+    held = _recheck(known_accounts, now)
+    if held is not None:
+        return held
+    who = ident.current_identity()
+    kiosk = session.get(ident.KIOSK_ID) is not None
+    if _allowed(needs, who, kiosk):
+        return None
+    if session.unavailable:  # whoever this is cannot be told while Redis is away
+        return unavailable(SESSIONS_UNAVAILABLE)
+    path = request.path
+    if who is None and not kiosk and request.method == "GET" \
+            and path != CALLBACK_PATH and not path.startswith("/ops/export"):
+        # Quoted: the page's own query must come back whole, not split into login's.
+        return redirect(f"/login?next={quote(sign_in.safe_next(request.full_path), safe='/')}")
+    return Response("sign in required" if who is None else "not allowed for this role",
+                    401 if who is None and not kiosk else 403)
+
+
+def guard(runtime: Runtime, known_accounts: ActiveAccountsCache,
+          callback_map: Mapping[str, dict]):
     def check() -> Response | None:
         if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
             return Response("cross-origin request refused", 403)
         if ident.auth_disabled():
             return None
-        path = request.path
-        if path == CALLBACK_PATH:
-            body = request.get_json(silent=True) or {}
-            needs = needs_for_callback(body)
-        else:
-            needs = rule_for("path", path).needs
-        if needs == NOBODY:
-            return None
-        now = runtime.clock().timestamp()
-        if path.startswith("/wall"):
-            refused = _accept_kiosk_token(runtime.sessions, known_accounts, now)
-            if refused is not None:
-                return refused
-        held = _recheck(known_accounts, now)
-        if held is not None:
-            return held
-        who = ident.current_identity()
-        if _allowed(needs, who, session.get(ident.KIOSK_ID) is not None):
-            return None
-        if who is None and session.get(ident.KIOSK_ID) is None and request.method == "GET" \
-                and path != CALLBACK_PATH and not path.startswith("/ops/export"):
-            # Quoted: the page's own query must come back whole, not split into login's.
-            return redirect(f"/login?next={quote(_safe_next(request.full_path), safe='/')}")
-        return Response("sign in required" if who is None else "not allowed for this role",
-                        401 if who is None and session.get(ident.KIOSK_ID) is None else 403)
+        if request.path != CALLBACK_PATH:
+            return _judge(runtime, known_accounts, rule_for("path", request.path).needs)
+        try:
+            needs, problem = needs_for_callback(callback_map, request.get_json(silent=True))
+        except BadCallback as exc:
+            return Response(str(exc), 400)
+        # Judged first: a caller who may not run the callback learns nothing of its shape.
+        refused = _judge(runtime, known_accounts, needs)
+        if refused is None and problem is not None:
+            return Response(problem, 400)
+        return refused
 
     return check
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never //other.host or a scheme (no open redirect)."""
-    target = (target or "/ops").rstrip("?")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/ops"
-    return target
-
-
-def csrf_token() -> str:
-    if ident.CSRF not in session:
-        session[ident.CSRF] = secrets.token_urlsafe(24)
-    return session[ident.CSRF]
-
-
-_LOGIN_TEXT = {
-    "zh": ("值班登录", "用户名", "密码", "登录", "用户名或密码不正确", "社会治理现代化指挥中心"),
-    "en": ("Duty sign-in", "User name", "Password", "Sign in", "Wrong user name or password",
-           "Social-governance command center"),
-}
-
-
-def _login_page(lang: str, next_path: str, failed: bool) -> str:
-    title, user, password, submit, wrong, center = _LOGIN_TEXT[lang]
-    error = f'<div class="alert alert-danger" role="alert">{escape(wrong)}</div>' if failed else ""
-    return f"""<!doctype html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<title>{escape(title)} · govwall</title>
-<link rel="stylesheet" href="/assets/00-bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width:26rem;margin-top:12vh">
-<p class="text-muted mb-1">{escape(center)}</p><h1 class="h3 mb-4">{escape(title)}</h1>{error}
-<form method="post" action="/login">
-<input type="hidden" name="csrf" value="{escape(csrf_token())}">
-<input type="hidden" name="next" value="{escape(next_path)}">
-<input type="hidden" name="lang" value="{escape(lang)}">
-<div class="mb-3"><label class="form-label" for="username">{escape(user)}</label>
-<input class="form-control" id="username" name="username" autocomplete="username"
- required autofocus></div>
-<div class="mb-3"><label class="form-label" for="password">{escape(password)}</label>
-<input class="form-control" id="password" name="password" type="password"
- autocomplete="current-password" required></div>
-<button class="btn btn-primary w-100" id="login-submit" type="submit">{escape(submit)}</button>
-</form></main></body></html>"""
-
-
-def _html(body: str, status: int = 200) -> Response:
-    return Response(body, status, content_type="text/html; charset=utf-8")
-
-
-def add_routes(server: Flask, runtime: Runtime) -> None:
-    def login():
-        lang = "en" if request.values.get("lang") == "en" else "zh"
-        next_path = _safe_next(request.values.get("next"))
-        if request.method == "GET":
-            return _html(_login_page(lang, next_path, failed=False))
-        expected = session.get(ident.CSRF)
-        if not expected or not secrets.compare_digest(expected, request.form.get("csrf", "")):
-            return Response("the sign-in form expired; reload the page", 400)
-        try:
-            with runtime.sessions() as db:
-                user = accounts.authenticate(db, request.form.get("username", ""),
-                                             request.form.get("password", ""))
-        except SQLAlchemyError:
-            return _unavailable()
-        if user is None:
-            return _html(_login_page(lang, next_path, failed=True), 401)
-        session.clear()  # a new session id for the new identity (no session fixation)
-        session.permanent = True
-        session.update({ident.USER_ID: user.id, ident.USERNAME: user.username,
-                        ident.DISPLAY_NAME: user.display_name, ident.ROLE: user.role,
-                        ident.CHECKED_AT: runtime.clock().timestamp()})
-        return redirect(next_path)
-
-    def logout():
-        session.clear()
-        return redirect("/login")
-
-    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    # Logout also answers GET: being signed out by a foreign link costs nothing but a sign-in.
-    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
-
-
-def install(server: Flask, runtime: Runtime, *, required: bool, session_hours: int,
+def install(app: Dash, runtime: Runtime, *, required: bool, limits: SessionLimits,
             cookie_secure: bool) -> None:
-    """Session cookie settings, /login and /logout, and the guard (before every request)."""
+    """Server-side sessions, /login and /logout, and the guard, which runs after Dash has
+    set itself up (its pages callback is registered on the first request)."""
+    server: Flask = app.server
     server.config.update(
         GOVWALL_AUTH_REQUIRED=required,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=session_hours),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=cookie_secure,
-        # Every request of a polling wall slides the expiry: a screen stays signed in.
-        SESSION_REFRESH_EACH_REQUEST=True,
     )
-    add_routes(server, runtime)
+    namespace = runtime.settings.redis_namespace
+    server.session_interface = RedisSessionInterface(
+        SessionStore(runtime.redis, namespace, limits), lambda: runtime.clock().timestamp())
+    sign_in.add_routes(server, runtime, SignInThrottle(runtime.redis, namespace))
     known_accounts = ActiveAccountsCache(runtime.sessions, lambda: runtime.clock().timestamp())
-    server.before_request(guard(runtime, known_accounts))
+    server.before_request(guard(runtime, known_accounts, app.callback_map))
 
 
 def rules_table(rules: Iterable[Rule] = RULES) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from data_access.geography import known_region_codes
@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     # Sign-in for /ops and kiosk tokens for /wall (dashboard/auth.py). Off only for local
     # development of a page; refused in production.
     auth_required: bool = True
-    # A duty shift at the wall is up to 12 h; the session outlives it with a margin.
-    session_hours: int = 14
+    # A duty shift at the wall is up to 12 h; a person's session outlives it with a margin,
+    # then ends however busy it is (it never slides past this).
+    session_hours: int = Field(default=14, ge=1, le=24 * 7)
+    # A person's session, or a wall screen's, also ends after this long without a request
+    # (a screen polls every few seconds, and comes back by its kiosk token in any case).
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Set when served over HTTPS (behind the reverse proxy): the cookie is then never sent
     # over plain HTTP.
     cookie_secure: bool = False

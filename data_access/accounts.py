@@ -18,10 +18,13 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from data_access.models import KioskToken, User
+from data_access.models import AccountEvent, KioskToken, User
 
 ROLES = ("duty_officer", "leader", "admin")
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 32
+# Hashing a megabyte of "password" costs the server, not the guesser: refused unread.
+MAX_PASSWORD_LENGTH = 256
 # A hash to check against when the user does not exist, so that a wrong user name takes as
 # long as a wrong password (no user-name probing by timing).
 _DUMMY_HASH = generate_password_hash("govwall-no-such-user")
@@ -53,15 +56,27 @@ def _info(user: User) -> UserInfo:
     return UserInfo(user.id, user.username, user.display_name, user.role)
 
 
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+    if "\0" in password:
+        raise AccountError("a password cannot contain a NUL character")
+
+
 def create_user(session: Session, username: str, display_name: str, role: str,
                 password: str, at: datetime) -> UserInfo:
     username = username.strip()
-    if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if not username or len(username) > 32:
-        raise AccountError("a user name has 1 to 32 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    _check_role(role)
+    if not username or len(username) > MAX_USERNAME_LENGTH or "\0" in username:
+        raise AccountError(f"a user name has 1 to {MAX_USERNAME_LENGTH} characters, no NUL")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} exists already")
     user = User(username=username, display_name=display_name.strip() or username, role=role,
@@ -83,6 +98,67 @@ def authenticate(session: Session, username: str, password: str) -> UserInfo | N
 def find_user(session: Session, username: str) -> UserInfo | None:
     user = session.scalar(select(User).where(User.username == username))
     return _info(user) if user is not None else None
+
+
+@dataclass(frozen=True)
+class UserListing:
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+def list_users(session: Session) -> list[UserListing]:
+    return [UserListing(*row) for row in session.execute(
+        select(User.username, User.display_name, User.role, User.active, User.created_at)
+        .order_by(User.username))]
+
+
+def record_event(session: Session, at: datetime, actor: str, action: str, username: str,
+                 detail: str = "") -> None:
+    session.add(AccountEvent(at=at, actor=actor[:64], action=action, username=username[:64],
+                             detail=detail[:128]))
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, at: datetime,
+               actor: str) -> UserInfo:
+    user = _user(session, username)
+    user.active = active
+    record_event(session, at, actor, "enable" if active else "disable", username)
+    return _info(user)
+
+
+def set_password(session: Session, username: str, password: str, at: datetime,
+                 actor: str) -> UserInfo:
+    _check_password(password)
+    user = _user(session, username)
+    user.password_hash = generate_password_hash(password)
+    record_event(session, at, actor, "set-password", username)
+    return _info(user)
+
+
+def set_role(session: Session, username: str, role: str, at: datetime,
+             actor: str) -> UserInfo:
+    _check_role(role)
+    user = _user(session, username)
+    record_event(session, at, actor, "set-role", username, f"{user.role} -> {role}")
+    user.role = role
+    return _info(user)
+
+
+def account_events(session: Session, username: str) -> list[tuple[datetime, str, str, str]]:
+    """An account's history, oldest first: (at, actor, action, detail)."""
+    return [tuple(row) for row in session.execute(
+        select(AccountEvent.at, AccountEvent.actor, AccountEvent.action, AccountEvent.detail)
+        .where(AccountEvent.username == username).order_by(AccountEvent.id))]
 
 
 def create_kiosk_token(session: Session, label: str, at: datetime,
@@ -137,8 +213,8 @@ def active_accounts(session: Session) -> ActiveAccounts:
 
 
 def revoke_kiosk_tokens(session: Session, at: datetime, *, token_id: int | None = None,
-                        label: str | None = None) -> int:
-    """Revoke by id or by label (every active token with that label); returns how many."""
+                        label: str | None = None) -> list[int]:
+    """Revoke by id or by label (every active token with that label); returns their ids."""
     if (token_id is None) == (label is None):
         raise AccountError("give a token id or a label")
     query = select(KioskToken).where(KioskToken.revoked_at.is_(None))
@@ -147,7 +223,7 @@ def revoke_kiosk_tokens(session: Session, at: datetime, *, token_id: int | None 
     rows = list(session.scalars(query))
     for row in rows:
         row.revoked_at = at
-    return len(rows)
+    return [row.id for row in rows]
 
 
 def list_kiosk_tokens(session: Session) -> list[tuple[int, str, datetime, datetime | None]]:

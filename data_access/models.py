@@ -211,6 +211,19 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcTime)
 
 
+class AccountEvent(Base):
+    """Who changed an account or a kiosk token, when, and how (`govwall user …`)."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(String(128), default="")
+
+
 class KioskToken(Base):
     """A read-only token for one wall screen; grants aggregated views only."""
 

@@ -1,6 +1,7 @@
 """Who may do what, at the HTTP level: pages, Dash callback POSTs, exports, kiosk screens."""
 from __future__ import annotations
 
+import copy
 import time
 from datetime import UTC, datetime
 
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.app import create_app
+from dashboard.auth import CALLBACK_PATH
 from dashboard.settings import Settings
 from data_access.accounts import revoke_kiosk_tokens
 from data_access.models import CaseTransition
@@ -28,7 +30,7 @@ def app(ops_backend):
 
 
 def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
-             state: list[tuple[str, str, object]] = ()) -> dict:
+             state: list[tuple[str, str, object]] = (), changed: int = 0) -> dict:
     outs = [{"id": i, "property": p} for i, p in outputs]
     return {
         "output": outs[0]["id"] + "." + outs[0]["property"] if len(outs) == 1
@@ -36,7 +38,7 @@ def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object
         "outputs": outs[0] if len(outs) == 1 else outs,
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "changedPropIds": [f"{inputs[changed][0]}.{inputs[changed][1]}"],
     }
 
 
@@ -63,12 +65,12 @@ def pages(path: str) -> dict:
 def supervise(case_id: int) -> dict:
     return callback(
         [("ops-action-result", "children"), ("ops-action-version", "data")],
-        [("ops-act-supervise", "n_clicks", 1), ("ops-act-acknowledge", "n_clicks", None),
+        [("ops-act-acknowledge", "n_clicks", None), ("ops-act-supervise", "n_clicks", 1),
          ("ops-act-escalate", "n_clicks", None), ("ops-act-note", "n_clicks", None),
          ("ops-act-followup", "n_clicks", None)],
         [("ops-act-case", "data", case_id), ("ops-act-level", "value", 2),
          ("ops-act-text", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
-         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")])
+         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")], changed=1)
 
 
 def post(client, body: dict, headers=ORIGIN):
@@ -241,3 +243,102 @@ def test_sign_in_page_in_english(app):
     assert page.status_code == 200 and '<html lang="en">' in text
     assert "Duty sign-in" in text and ">Sign in</button>" in text
     assert 'name="lang" value="en"' in text and "值班登录" not in text
+
+
+# The tester's probe: Dash binds inputs by position, so the pages callback renders the value
+# of its first input ("/ops"), whatever the body calls it.
+PROBE = {
+    "output": ".._pages_content.children..._pages_store.data..",
+    "outputs": [{"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"}],
+    "inputs": [{"id": "_pages_location", "property": "search", "value": "/ops"},
+               {"id": "_pages_location", "property": "pathname", "value": "/login"}],
+    "changedPropIds": ["_pages_location.pathname"],
+}
+
+
+@pytest.mark.parametrize(("who", "status"), [(None, 401), ("kiosk", 403)])
+def test_the_pages_probe_is_judged_by_the_path_dash_renders(app, ops_backend, who, status):
+    response = post(client_as(app, who, ops_backend), PROBE)
+    assert response.status_code == status
+    assert "ops-cases" not in response.get_data(as_text=True)
+
+
+def test_a_person_sending_the_probe_is_refused_for_its_shape(app):
+    response = post(client_as(app, "duty"), PROBE)
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == \
+        "the callback's inputs are not the registered ones, in order"
+
+
+@pytest.mark.parametrize("body", [[], "x", {"output": 3}, {"output": "nothing.children"},
+                                  # a clientside callback: the browser runs it, never us
+                                  {"output": "_pages_dummy.children"}],
+                         ids=["list", "string", "number", "unknown", "clientside"])
+def test_a_body_that_runs_no_server_callback_is_refused(app, body):
+    response = post(client_as(app, "admin"), body)
+    assert response.status_code == 400
+
+
+def _server_callbacks(app) -> dict[str, dict]:
+    app.server.test_client().get("/login")  # Dash registers the pages callback on first use
+    return {key: spec for key, spec in app.callback_map.items() if "callback" in spec}
+
+
+def _shaped(key: str, spec: dict) -> dict:
+    """A body of the registered shape (values are the guard's business only as paths)."""
+    outputs = [tuple(part.rsplit(".", 1)) for part in
+               (key[2:-2].split("...") if key.startswith("..") else [key])]
+    # The pages callback's location values all read /wall, so that a swap keeps the path.
+    inputs = [(i["id"], i["property"], "/wall" if i["id"] == "_pages_location" else None)
+              for i in spec["inputs"]]
+    state = [(s["id"], s["property"], None) for s in spec["state"]]
+    body = callback(outputs, inputs, state)
+    body["output"] = key  # as registered, for single and multiple outputs alike
+    return body
+
+
+def _least_role(key: str) -> str:
+    if key.startswith(("..wall-", "wall-", ".._pages_content")):
+        return "kiosk"
+    if "ops-action" in key:
+        return "duty"
+    return "lead" if "ops-unmask" in key else "duty"
+
+
+def _passes_guard(app, client, body: dict) -> int | None:
+    """The guard's answer to `body` from `client`'s session (None: it lets the call through);
+    the callback itself is not run."""
+    cookie = client.get_cookie("session").value
+    with app.server.test_request_context(CALLBACK_PATH, method="POST", json=body,
+                                         headers={**ORIGIN, "Cookie": f"session={cookie}"}):
+        refused = app.server.preprocess_request()
+        return None if refused is None else refused.status_code
+
+
+def test_every_callback_passes_in_its_shape_and_is_refused_out_of_it(app, ops_backend):
+    callbacks = _server_callbacks(app)
+    assert len(callbacks) >= 20 and ".._pages_content.children..._pages_store.data.." in callbacks
+    clients = {who: client_as(app, who, ops_backend) for who in ("kiosk", "duty", "lead")}
+    for key, spec in callbacks.items():
+        client = clients[_least_role(key)]
+        body = _shaped(key, spec)
+        assert _passes_guard(app, client, body) is None, key
+        swapped = copy.deepcopy(body)
+        if len(swapped["inputs"]) > 1:
+            swapped["inputs"].reverse()
+        else:
+            swapped["inputs"][0]["property"] += "-renamed"
+        assert _passes_guard(app, client, swapped) == 400, key
+        renamed = copy.deepcopy(body)
+        outputs = renamed["outputs"] if isinstance(renamed["outputs"], list) \
+            else [renamed["outputs"]]
+        outputs[0]["id"] += "-other"
+        assert _passes_guard(app, client, renamed) == 400, key
+        if spec["state"]:
+            dropped = copy.deepcopy(body)
+            dropped["state"] = dropped["state"][1:]
+            assert _passes_guard(app, client, dropped) == 400, key
+    # A role below the callback's is refused as before, whatever the shape.
+    duty_only = _shaped("ops-unmask-contact.children", callbacks["ops-unmask-contact.children"])
+    assert _passes_guard(app, clients["duty"], duty_only) == 403
