@@ -1,14 +1,14 @@
 """account_events: who changed an account, when, and how
 
 Revision ID: 3f8a6c2d9b14
-Revises: 9d4b2f6e1a07
+Revises: 4e8a6c1d9b30 (0006, indicator indexes)
 Create Date: 2026-12-02 08:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '3f8a6c2d9b14'
-down_revision = '9d4b2f6e1a07'
+down_revision = '4e8a6c1d9b30'
 branch_labels = None
 depends_on = None
 
