@@ -14,10 +14,12 @@ VERSION = "ops-action-version"
 
 
 def _case_id(value) -> int | None:
+    """A case id as the table sends it; anything else (text, 10**30) is no case."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        case_id = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return case_id if 0 < case_id < 2**63 else None
 
 
 def _done_text(shown) -> str | None:

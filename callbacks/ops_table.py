@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from werkzeug.exceptions import BadRequest
 
 from callbacks.context import current
 from data_access import case_query
 from data_access.case_filters import CaseFilter, FilterError
 from layouts import ops_table
+
+# The grid asks in blocks of 100 rows; nothing needs more in one answer.
+MAX_BLOCK = 1000
 
 
 def _filter(query: dict | None) -> CaseFilter | None:
@@ -25,9 +29,16 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
     f = _filter(query if query is not None else url_query)
     if request is None or f is None:
         return {"rowData": [], "rowCount": 0}
-    start, end = int(request.get("startRow", 0)), int(request.get("endRow", 100))
-    sort = tuple((s["colId"], s["sort"]) for s in request.get("sortModel") or []
-                 if s.get("colId") in ops_table.SORTABLE)
+    if not isinstance(request, dict) or not isinstance(request.get("sortModel") or [], list):
+        raise BadRequest("ops-cases: the grid's request is not an object with a sortModel list")
+    start, end = request.get("startRow", 0), request.get("endRow", 100)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)) or \
+            not 0 <= start < end <= start + MAX_BLOCK:
+        raise BadRequest(f"ops-cases: startRow and endRow must be whole numbers, "
+                         f"0 <= startRow < endRow <= startRow + {MAX_BLOCK}")
+    sort = tuple((s["colId"], s.get("sort")) for s in request.get("sortModel") or []
+                 if isinstance(s, dict) and s.get("colId") in ops_table.SORTABLE
+                 and s.get("sort") in ("asc", "desc"))
     rt = current().runtime
     with rt.sessions() as session:
         found = case_query.page(session, f, rt.clock(), rt.settings.zone,

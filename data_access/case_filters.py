@@ -23,6 +23,7 @@ data_access/indicators.py defines them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from urllib.parse import urlencode
@@ -38,6 +39,11 @@ PERIODS = ("1h", "today", "7d", "30d")
 DATES = ("reported", "registered", "closed", "due")
 _UNIT = re.compile(r"^\d{6}(\d{3}){0,3}$")
 MAX_QUERY_TEXT = 100
+
+
+# Dates a filter may name: a center's history, not the calendar's ends (date arithmetic at
+# 0001-01-01 or 9999-12-31 overflows).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class FilterError(ValueError):
@@ -65,6 +71,11 @@ class CaseFilter:
     @classmethod
     def from_query(cls, args: dict[str, str | None]) -> CaseFilter:
         """Parse URL query arguments; unknown keys are ignored, bad values raise FilterError."""
+        if not isinstance(args, Mapping):
+            raise FilterError("the filter is not a set of named values")
+        for name, value in args.items():
+            if value is not None and not isinstance(value, str):
+                raise FilterError(f"{name}: not text")
         values: dict = {}
         unit = (args.get("unit") or "").strip()
         if unit:
@@ -95,6 +106,8 @@ class CaseFilter:
                     values[attr] = date.fromisoformat(raw)
                 except ValueError:
                     raise FilterError(f"{name}: {raw!r} is not a date YYYY-MM-DD") from None
+                if not EARLIEST <= values[attr] <= LATEST:
+                    raise FilterError(f"{name}: {raw} is outside {EARLIEST}..{LATEST}")
         if values.get("date_from") and values.get("date_to") and \
                 values["date_from"] > values["date_to"]:
             raise FilterError("from: the start date is after the end date")
@@ -104,6 +117,8 @@ class CaseFilter:
                 raise FilterError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
             values["period"] = period
         q = (args.get("q") or "").strip()
+        if "\x00" in q:
+            raise FilterError("q: the search text contains a NUL character")
         if q:
             values["q"] = q[:MAX_QUERY_TEXT]
         return cls(**values)
