@@ -1,7 +1,7 @@
 """/ops filter bar: the chained territory dropdowns and the filter they all make up."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, no_update
 
 from callbacks.context import current
 from callbacks.identity import current_identity
@@ -34,12 +34,12 @@ def child_options(parent: str | None, value: str | None, level: str) -> tuple[li
 def build_filter(county, township, village, grid, major, dispute, source, stage, deadline,
                  priority, satisfaction, on, period, date_from, date_to, flags, q, lang,
                  raw_query):
-    """The filter bar as a URL query (validated), or the reason it is not one."""
-    if ctx.triggered_id is None and raw_query:
-        try:
-            CaseFilter.from_query(raw_query)
-        except FilterError as exc:
-            return no_update, f"{t('ops.bad_filter', lang)}: {exc}", True
+    """The filter bar as a URL query (validated), or the reason it is not one.
+
+    A URL whose filter is bad keeps its message (and no filter: the counts say 0, never the
+    whole database) until the officer sets a filter of their own: the dropdowns filling in
+    after the page loads are not that."""
+    url_problem = bad_query(raw_query)
     args = {"unit": grid or village or township or county, "on": on, "period": period,
             "from": (date_from or "")[:10], "to": (date_to or "")[:10], "q": q,
             **{name: ",".join(v or []) for name, v in (
@@ -47,6 +47,8 @@ def build_filter(county, township, village, grid, major, dispute, source, stage,
                 ("deadline", deadline), ("priority", priority),
                 ("satisfaction", satisfaction))},
             **{flag: "1" for flag in flags or []}}
+    if url_problem and not any(args.values()):
+        return no_update, f"{t('ops.bad_filter', lang)}: {url_problem}", True
     try:
         query = CaseFilter.from_query(args).to_query()
     except FilterError as exc:
@@ -54,6 +56,15 @@ def build_filter(county, township, village, grid, major, dispute, source, stage,
     if lang != "zh":
         query["lang"] = lang
     return query, "", False
+
+
+def bad_query(raw_query: dict | None) -> str | None:
+    """Why the page's URL query is not a filter, or None."""
+    try:
+        CaseFilter.from_query(raw_query or {})
+    except FilterError as exc:
+        return str(exc)
+    return None
 
 
 def who(lang: str) -> str:

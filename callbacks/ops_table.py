@@ -5,6 +5,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from werkzeug.exceptions import BadRequest
 
 from callbacks.context import current
+from callbacks.ops_filters import bad_query
 from data_access import case_query
 from data_access.case_filters import CaseFilter, FilterError
 from layouts import ops_table
@@ -49,9 +50,10 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
     return response
 
 
-def counts(query: dict | None, _version: int, lang: str) -> list:
+def counts(query: dict | None, _version: int, lang: str, raw_query: dict | None = None) -> list:
     if query is None:  # the filter bar has not read the URL yet: no figures rather than all
-        return no_update
+        # ... or the URL's filter is bad: it counts nothing (the filter bar says why).
+        return ops_table.counts_bar({}, lang) if bad_query(raw_query) else no_update
     f = _filter(query)
     if f is None:
         return no_update
@@ -74,7 +76,8 @@ def register(app: Dash) -> None:
                  State("ops-filter", "data"), State("ops-query", "data"),
                  State("ops-lang", "data"))(rows)
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
-                 Input("ops-action-version", "data"), State("ops-lang", "data"))(counts)
+                 Input("ops-action-version", "data"), State("ops-lang", "data"),
+                 State("ops-query", "data"))(counts)
     app.callback(Output("ops-case-id", "data"), Input(grid, "cellClicked"),
                  Input("ops-detail-close", "n_clicks"), prevent_initial_call=True)(pick_case)
     app.clientside_callback(ClientsideFunction("govwall", "opsDetailOpen"),

@@ -131,3 +131,19 @@ def wall_row(page, title: str):
     row = page.locator(".alert-row", has_text=title).first
     row.wait_for(timeout=30_000)
     return row
+
+
+@pytest.mark.parametrize(("query", "named"), [("period=week", "period"), ("unit=abc", "unit")])
+def test_a_bad_url_parameter_is_named_and_counts_nothing(base_url, page, query, named):
+    """Not the whole database under an empty table: the bad parameter is named, and the
+    counts say 0 while the officer has set no filter of their own."""
+    sign_in(page, base_url, f"/ops?{query}")
+    error = page.locator("#ops-filter-error")
+    error.wait_for(state="visible", timeout=30_000)
+    assert named in error.inner_text()
+    page.wait_for_function("document.querySelector('#ops-count-total') && document"
+                           ".querySelector('#ops-count-total').textContent == '0'",
+                           timeout=30_000)
+    page.wait_for_timeout(2000)  # the dropdowns fill in: the figures stay at 0
+    assert page.inner_text("#ops-count-total") == "0"
+    assert error.is_visible()
