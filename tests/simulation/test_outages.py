@@ -116,8 +116,9 @@ def test_the_writer_rides_out_a_redis_outage(fresh_backend, tmp_path, caplog):
             wait_for("the return", lambda: outage_lines(caplog, "redis")[1], writer)
             back = cases(sessions)
             wait_for("cases after the return", lambda: cases(sessions) >= back + 5, writer)
-            # Heartbeats again at once: the restarted server had lost who was online.
-            assert sum(counters.online_workers(clock()).values()) > 0
+            # Heartbeats again: the restarted server had lost who was online.
+            wait_for("heartbeats after the return",
+                     lambda: sum(counters.online_workers(clock()).values()) > 0, writer)
         assert outage_lines(caplog, "redis") == (1, 1)
         assert not [r for r in caplog.records if r.exc_info]
         assert_counters_equal_the_database(sessions, counters, START.astimezone(ZONE).date())
