@@ -179,8 +179,9 @@
         // open one its open cases; patrol coverage and workers online count no cases.
         var point = clickedPoint(click);
         if (point && point.location && (measure === "open" || measure === "overdue")) {
-          openCases([["unit", point.location],
-                     measure === "overdue" ? ["deadline", "overdue,long_overdue"] : ["open", "1"]]);
+          openCases(measure === "overdue"
+            ? [["unit", point.location], ["deadline", "overdue,long_overdue"], ["sort", "overdue"]]
+            : [["unit", point.location], ["open", "1"]]);
         }
         return NO();
       },

@@ -42,6 +42,8 @@ def build_filter(county, township, village, grid, major, dispute, source, stage,
     url_problem = bad_query(raw_query)
     args = {"unit": grid or village or township or county, "on": on, "period": period,
             "from": (date_from or "")[:10], "to": (date_to or "")[:10], "q": q,
+            # The link's order has no widget: it stays in the URL as it came.
+            "sort": (raw_query or {}).get("sort"),
             **{name: ",".join(v or []) for name, v in (
                 ("major", major), ("dispute", dispute), ("source", source), ("stage", stage),
                 ("deadline", deadline), ("priority", priority),

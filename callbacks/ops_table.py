@@ -40,10 +40,13 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
     sort = tuple((s["colId"], s.get("sort")) for s in request.get("sortModel") or []
                  if isinstance(s, dict) and s.get("colId") in ops_table.SORTABLE
                  and s.get("sort") in ("asc", "desc"))
+    # The grid sends the link's sort itself (its column state); a request without one still
+    # gets the order the link names.
+    sort = sort or case_query.NAMED_SORTS.get(f.sort or "") or case_query.DEFAULT_SORT
     rt = current().runtime
     with rt.sessions() as session:
-        found = case_query.page(session, f, rt.clock(), rt.settings.zone,
-                                sort or case_query.DEFAULT_SORT, start, end - start)
+        found = case_query.page(session, f, rt.clock(), rt.settings.zone, sort, start,
+                                end - start)
     response = {"rowData": ops_table.grid_rows(found, lang, rt.settings.zone)}
     if len(found) < end - start:
         response["rowCount"] = start + len(found)

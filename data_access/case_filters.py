@@ -16,6 +16,8 @@ Query parameters (all optional; lists are comma-separated):
             (`from`/`to` win if given)
   q         free text over title, description and external id
   supervised 1 = under a supervision order
+  sort      the table's first order: overdue = the longest overdue first (when absent,
+            the newest report first); the officer can re-sort, the cases stay the same
 
 Each wall number links here with the filter of the cases it counts, as
 data_access/indicators.py defines them.
@@ -36,6 +38,7 @@ _LIST_FIELDS = {
     "satisfaction": v.SATISFACTION,
 }
 PERIODS = ("1h", "today", "7d", "30d")
+SORTS = ("overdue",)
 DATES = ("reported", "registered", "closed", "due")
 _UNIT = re.compile(r"^\d{6}(\d{3}){0,3}$")
 MAX_QUERY_TEXT = 100
@@ -67,6 +70,7 @@ class CaseFilter:
     date_to: date | None = None
     period: str | None = None
     q: str | None = None
+    sort: str | None = None  # None: the table's default order
 
     @classmethod
     def from_query(cls, args: dict[str, str | None]) -> CaseFilter:
@@ -121,6 +125,11 @@ class CaseFilter:
             raise FilterError("q: the search text contains a NUL character")
         if q:
             values["q"] = q[:MAX_QUERY_TEXT]
+        sort = (args.get("sort") or "").strip()
+        if sort:
+            if sort not in SORTS:
+                raise FilterError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+            values["sort"] = sort
         return cls(**values)
 
     def to_query(self) -> dict[str, str]:
@@ -144,6 +153,8 @@ class CaseFilter:
             out["period"] = self.period
         if self.q:
             out["q"] = self.q
+        if self.sort:
+            out["sort"] = self.sort
         return out
 
     def href(self, path: str = "/ops") -> str:

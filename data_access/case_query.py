@@ -60,6 +60,12 @@ SORTS: dict[str, ColumnElement] = {
     "updated_at": Case.updated_at,
 }
 DEFAULT_SORT = (("reported_at", "desc"),)
+# How long overdue, in the direction an officer asks for it: "desc" puts the longest overdue
+# first, which is the earliest effective deadline first, so the deadline index serves it.
+OVERDUE_SORT = "overdue_for"
+# The orders a link can ask for by name (CaseFilter.sort: the wall's overdue drill-downs).
+NAMED_SORTS: dict[str, tuple[tuple[str, str], ...]] = {"overdue": ((OVERDUE_SORT, "desc"),)}
+OVERDUE_STATES = ("overdue", "long_overdue")
 
 
 # -- deadline states in SQL --------------------------------------------------------------------
@@ -266,10 +272,18 @@ def _nullable(column: ColumnElement) -> bool:
 UNINDEXED_DEADLINE = func.coalesce(Case.extended_until, Case.deadline_at, Case.deadline_at)
 
 
-def _order_by(sort: tuple[tuple[str, str], ...],
-              within_period: bool = False) -> list[ColumnElement]:
-    clauses = []
+def _order_by(sort: tuple[tuple[str, str], ...], within_period: bool = False,
+              open_only: bool = False) -> list[ColumnElement]:
+    clauses: list[ColumnElement] = []
+    plain = []
     for col_id, direction in sort or DEFAULT_SORT:
+        if col_id == OVERDUE_SORT:
+            if not open_only:
+                # Closed cases have old deadlines but are overdue by nothing: after the open.
+                clauses.append(case((OPEN, 0), else_=1).asc())
+            col_id, direction = "deadline_at", "asc" if direction == "desc" else "desc"
+        plain.append((col_id, direction))
+    for col_id, direction in plain:
         column = SORTS.get(col_id)
         if column is None:
             continue
@@ -280,8 +294,7 @@ def _order_by(sort: tuple[tuple[str, str], ...],
         # reading a b-tree backwards (DESC is NULLS FIRST there) and it sorted the whole table.
         clauses.append(ordered.nulls_last() if _nullable(column) else ordered)
     # The id breaks ties, so that pages never repeat or skip a row.
-    last = (sort or DEFAULT_SORT)[0][1]
-    clauses.append(Case.id.desc() if last == "desc" else Case.id.asc())
+    clauses.append(Case.id.desc() if plain[0][1] == "desc" else Case.id.asc())
     return clauses
 
 
@@ -298,7 +311,8 @@ def rows_query(f: CaseFilter, now: datetime, zone: ZoneInfo,
     within_period = window(f, now, zone).start is not None and f.on != "due"
     return (select(*ROW_COLUMNS, state_expression(now, zone).label("deadline_state"))
             .where(where_clause(f, now, zone))
-            .order_by(*_order_by(sort, within_period=within_period)))
+            .order_by(*_order_by(sort, within_period=within_period,
+                                 open_only=bool(f.open or f.deadline))))
 
 
 def _plain(row) -> dict:
@@ -321,7 +335,22 @@ def page(session: Session, f: CaseFilter, now: datetime, zone: ZoneInfo,
     for r in rows:
         for key in ("county", "township", "grid"):
             r[f"{key}_name"] = names.get(r[f"{key}_code"], r[f"{key}_code"])
+        r["overdue_for"] = overdue_for(r, now, zone)
     return rows
+
+
+def overdue_for(row: dict, now: datetime, zone: ZoneInfo,
+                cal: sla.WorkCalendar = sla.DEFAULT_CALENDAR) -> tuple[int, int, int] | None:
+    """How long an overdue case is past its (extended) deadline, in working time as its
+    deadline state counts it: (working days, hours, minutes), a working day being the
+    calendar's working hours of one day; None for a case that is not overdue."""
+    if row["deadline_state"] not in OVERDUE_STATES:
+        return None
+    behind = sla.working_time_between(row["extended_until"] or row["deadline_at"], now, cal,
+                                      zone)
+    days, rest = divmod(behind, cal.day_length)
+    minutes = int(rest.total_seconds() // 60)
+    return days, minutes // 60, minutes % 60
 
 
 def unit_names(session: Session, codes: set[str]) -> dict[str, str]:

@@ -110,7 +110,7 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
         # The detail column appears only while a case is open (assets/ops.css, `has-case`),
         # so that the table has the whole width otherwise.
         html.Div(id="ops-main", className="ops-main", children=[
-            html.Div(ops_table.grid(lang), className="ops-table"),
+            html.Div(ops_table.grid(lang, query.get("sort")), className="ops-table"),
             html.Aside(className="ops-detail", children=[
                 html.Button(id="ops-detail-close", className="btn-close ops-detail-close",
                             title=t("ops.close_detail", lang),

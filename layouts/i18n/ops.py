@@ -69,6 +69,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col.place": {"zh": "位置(县区·镇街·网格)", "en": "Place (county·township·grid)"},
     "col.category": {"zh": "类别", "en": "Category"},
     "col.time_left": {"zh": "剩余时间", "en": "Time left"},
+    "col.overdue_for": {"zh": "超期时长(工作时间)", "en": "Overdue by (working time)"},
+    # {d} working days, {h} hours, {m} minutes past the deadline
+    "overdue.days": {"zh": "超 {d}天{h}时", "en": "{d} d {h} h over"},
+    "overdue.hours": {"zh": "超 {h}时{m:02d}分", "en": "{h} h {m:02d} min over"},
     "col.satisfaction": {"zh": "回访结果", "en": "Follow-up outcome"},
     # the detail panel
     "detail.fields": {"zh": "案件信息", "en": "Case"},

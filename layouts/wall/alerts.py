@@ -58,8 +58,10 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> ht
 
 def county_cases(county: str, view: str) -> dict:
     """The CaseFilter fields of the cases a county's row counts: its red and yellow ones in
-    the view (a township view ranks its one county by the township's cases)."""
-    return {"unit": view if len(view) > len(county) else county, "deadline": ALERT_STATES}
+    the view (a township view ranks its one county by the township's cases), the longest
+    overdue first."""
+    return {"unit": view if len(view) > len(county) else county, "deadline": ALERT_STATES,
+            "sort": "overdue"}
 
 
 def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str],

@@ -277,7 +277,8 @@ def _ops_shows(page, live_wall, wanted: CaseFilter, count: int) -> None:
 
 
 @pytest.mark.parametrize(("measure", "cases"), [
-    ("open", {"open": True}), ("overdue", {"deadline": ("overdue", "long_overdue")})])
+    ("open", {"open": True}),
+    ("overdue", {"deadline": ("overdue", "long_overdue"), "sort": "overdue"})])
 def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, measure, cases):
     """The map pinned to a count of cases: clicking an area opens /ops on exactly the cases
     its colour counts (the URL CaseFilter.href() makes), and /ops shows the same number."""

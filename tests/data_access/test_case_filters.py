@@ -24,6 +24,11 @@ def test_round_trip_through_the_url():
     # reported is the date a range selects on unless said otherwise: it is not written out
     assert CaseFilter.from_query({"on": "reported", "period": "today"}).href() == \
         "/ops?period=today"
+    longest = CaseFilter.from_query({"deadline": "overdue", "sort": " overdue "})
+    assert longest.sort == "overdue"
+    assert longest.href() == "/ops?deadline=overdue&sort=overdue"
+    assert CaseFilter.from_query(longest.to_query()) == longest
+    assert CaseFilter.from_query({"sort": ""}).sort is None  # the table's default order
     href = f.href()
     assert href.startswith("/ops?unit=320303001&")
     assert "deadline=overdue%2Clong_overdue" in href
@@ -37,6 +42,7 @@ def test_round_trip_through_the_url():
         ({"from": "2026-13-01"}, "from: '2026-13-01'"),
         ({"from": "2026-11-20", "to": "2026-11-01"}, "from: the start date is after"),
         ({"period": "year"}, "period: 'year'"),
+        ({"sort": "reported_at"}, "sort: 'reported_at' is not one of overdue"),
         ({"period": "2h"}, "period: '2h' is not one of 1h, today, 7d, 30d"),
         ({"on": "deadline"}, "on: 'deadline' is not one of reported, registered, closed, due"),
         ({"satisfaction": "happy"}, "satisfaction: unknown value 'happy'"),

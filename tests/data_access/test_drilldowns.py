@@ -116,7 +116,8 @@ def check_view(session, counters, unit: str, now: datetime) -> int:
 
     # The map's areas (assets/wall.js followClick): open cases, or overdue ones.
     for measure, fields in (("open", {"open": True}),
-                            ("overdue", {"deadline": ("overdue", "long_overdue")})):
+                            ("overdue", {"deadline": ("overdue", "long_overdue"),
+                                         "sort": "overdue"})):
         frame = coverage.measure_values(session, counters, scope, measure, now)
         for code, value in _some_zeros(list(zip(frame["code"], frame["value"], strict=True))):
             same(value, CaseFilter(unit=code, **fields).href(), what=measure)
@@ -181,6 +182,18 @@ def test_the_hand_made_figures_are_the_ones_worked_out(hand_made):
     assert stats["closure_rate_30d"] == round(3 / 8, 4)
     assert stats["on_time_rate_30d"] == 0.5
     assert stats["cases_by_stage"]["rejected"] == 1 and sum(stats["cases_by_stage"].values()) == 9
+
+
+def test_overdue_drill_downs_open_the_longest_overdue_first():
+    """The headline overdue count and an alert ranking row open /ops sorted by how long
+    overdue (the map's overdue areas: check_view, as assets/wall.js followClick builds them)."""
+    hrefs = kpi_layout.hrefs_for("320303", filter_href)
+    assert hrefs["overdue"] == \
+        "/ops?unit=320303&deadline=overdue%2Clong_overdue&open=1&sort=overdue"
+    assert filter_href(**county_cases("320303", "320300")) == \
+        "/ops?unit=320303&deadline=approaching%2Coverdue%2Clong_overdue&sort=overdue"
+    assert "sort" not in CaseFilter.from_query(dict(parse_qsl(
+        hrefs["in_progress"].partition("?")[2]))).to_query()
 
 
 def test_workers_online_link_nowhere():

@@ -47,7 +47,8 @@ def test_kpi_items_values_deltas_tone_and_labels():
 
 def test_kpi_links_are_case_filters():
     hrefs = kpis.hrefs_for("320303", lambda **f: "|".join(f"{k}={v}" for k, v in f.items()))
-    assert hrefs["overdue"] == "unit=320303|open=True|deadline=('overdue', 'long_overdue')"
+    assert hrefs["overdue"] == \
+        "unit=320303|open=True|deadline=('overdue', 'long_overdue')|sort=overdue"
 
 
 def _alert_frame() -> pd.DataFrame:

@@ -128,3 +128,49 @@ def test_search_is_served_by_the_trigram_indexes_on_postgresql(ops_backend):
             "EXPLAIN " + str(compiled), compiled.params).scalars())
     for column in ("title", "description", "external_id"):
         assert f"ix_cases_{column}_trgm" in plan, plan
+
+
+# Working time is 09:00–12:00 and 13:30–17:30 (7 h a working day); NOW is Wed 10:00.
+# C, due Wed 09:00: 1 h late. D, due Sun 11-15 10:00 (a weekend): Mon 7 h + Tue 7 h + Wed
+# 09:00–10:00 = 15 h = 2 working days 1 h. A, B, H are not yet due; G has no deadline.
+OVERDUE_BY = {"C": (0, 1, 0), "D": (2, 1, 0)}
+
+
+def overdue(backend, sort, **args) -> list[tuple[str, tuple[int, int, int] | None]]:
+    with backend.sessions() as session:
+        rows = cq.page(session, CaseFilter.from_query(args), NOW, ZONE, sort)
+    return [(r["external_id"].removeprefix("OPS-"), r["overdue_for"]) for r in rows]
+
+
+def test_the_overdue_drill_down_lists_the_longest_overdue_first(ops_backend):
+    longest = cq.NAMED_SORTS["overdue"]
+    assert overdue(ops_backend, longest, deadline="overdue,long_overdue") == \
+        [("D", OVERDUE_BY["D"]), ("C", OVERDUE_BY["C"])]
+    # the alert ranking's row: red longest overdue first, then yellow, soonest due first
+    assert [k for k, _ in overdue(ops_backend, longest, deadline="approaching,overdue,"
+                                  "long_overdue")] == ["D", "C", "B"]
+
+
+def test_overdue_sort_over_open_and_closed_cases(ops_backend):
+    """Closed cases have old deadlines or none but are overdue by nothing: after the open
+    ones, whichever way the column is sorted."""
+    got = overdue(ops_backend, (("overdue_for", "desc"),), unit=COUNTY)
+    assert [k for k, _ in got] == ["D", "C", "B", "A", "H", "G", "E", "F"]
+    assert {k: v for k, v in got if v is not None} == OVERDUE_BY
+    assert keys(ops_backend, (("overdue_for", "asc"),), unit=COUNTY) == \
+        ["H", "A", "B", "C", "D", "G", "F", "E"]
+    # pages of the sort neither repeat nor skip a case
+    assert [k for i in range(4) for k in keys(ops_backend, (("overdue_for", "desc"),), i * 2,
+                                               2, unit=COUNTY)] == [k for k, _ in got]
+
+
+def test_overdue_time_stops_outside_working_hours(ops_backend):
+    """At Wed 20:00, C has been late the rest of Wednesday's working time (09:00–17:30 less
+    the lunch break: 7 h); at Thu 09:30 half an hour more."""
+    evening = NOW + timedelta(hours=10)
+    morning = NOW + timedelta(hours=23, minutes=30)
+    with ops_backend.sessions() as session:
+        for now, want in ((evening, (1, 0, 0)), (morning, (1, 0, 30))):
+            rows = cq.page(session, CaseFilter(deadline=("overdue", "long_overdue")), now,
+                           ZONE, cq.NAMED_SORTS["overdue"])
+            assert {r["external_id"]: r["overdue_for"] for r in rows}["OPS-C"] == want
