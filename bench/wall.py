@@ -42,7 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import redis  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError  # noqa: E402
+from sqlalchemy.exc import (  # noqa: E402
+    ArgumentError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
 from bench.wall_http.browser import PANELS, Exchange, Screen  # noqa: E402
 from bench.wall_http.host import (  # noqa: E402
@@ -207,26 +212,30 @@ class Bench:
 
     def observe(self, screen: Screen) -> None:
         seconds = self.args.observe_minutes * 60
-        samples: list[tuple[float, str] | None] = []
+        samples: list[dict[str, float] | None] = []
         start = time.time()
         end = start + seconds
         while (now := time.time()) < end:
-            samples.append(screen.oldest_age(now))
+            samples.append(screen.ages(now))
             time.sleep(max(0.0, start + len(samples) - time.time()))
         screen.close()
-        ages = [s[0] for s in samples if s is not None]
-        blank = sum(s is None for s in samples)
+        full = [s for s in samples if s is not None]
+        blank = len(samples) - len(full)
         minutes = f"{seconds / 60:g} min"
-        if not ages:
+        if not full:
             print(f"[a] oldest tile age over {minutes}: some tile never had numbers")
             return
-        oldest = Counter(s[1] for s in samples if s is not None).most_common(2)
-        most = ", ".join(f"{p} {100 * n / len(ages):.0f} %" for p, n in oldest)
+        oldest = [max(s.values()) for s in full]
+        most = ", ".join(f"{p} {100 * n / len(full):.0f} %" for p, n in Counter(
+            max(s, key=s.__getitem__) for s in full).most_common(2))
         print(f"[a] oldest tile age (now − state.asof, max over tiles) over {minutes}, "
-              f"{len(samples)} samples 1/s: p50 {statistics.median(ages):.1f} s, "
-              f"p95 {pct(ages, .95):.1f} s, max {max(ages):.1f} s"
+              f"{len(samples)} samples 1/s: p50 {statistics.median(oldest):.1f} s, "
+              f"p95 {pct(oldest, .95):.1f} s, max {max(oldest):.1f} s"
               f"{f'; {blank} s with a tile without numbers' if blank else ''}; "
               f"oldest most often: {most}")
+        tiles = ", ".join(f"{p} {statistics.median(s[p] for s in full):.0f}/"
+                          f"{max(s[p] for s in full):.0f}" for p in PANELS)
+        print(f"[a]   each tile's age (its oldest input's), p50/max s: {tiles}")
         first = screen.all_data_at() or start
         steady = self.recorder.tiles(max(start, first + STEADY_AFTER_SECONDS), end,
                                      {screen.number})
@@ -253,9 +262,10 @@ class Bench:
                   "statements cannot be counted from a database server: CPU only")
         else:
             print(f"[b] {self.statements.method()}")
-        print("[b] screens | tile asks/s | answer p50 / p95 | errors | queries/min "
-              "(+BEGIN/COMMIT/ROLLBACK, pings) | transactions/min | server CPU s/min | "
-              "per screen | redis CPU s/min | bench CPU s/min | KB per screen per 5 s")
+        print("[b] screens | tile asks/s | answer p50 / p95 | errors | queries/min | of which "
+              "session checks | + BEGIN/COMMIT/ROLLBACK, pings /min | transactions/min | "
+              "server CPU s/min | per screen | redis CPU s/min | bench CPU s/min | "
+              "KB per screen per 5 s")
         crowd: list[Screen] = []
         try:
             for count in counts:
@@ -292,12 +302,13 @@ class Bench:
         errors = sum(e.status != 200 for e in asks)
         per_min = 60 / seconds
         if counted is None:
-            db = "n/a (SQLite) | n/a"
+            db = "n/a (SQLite) | n/a | n/a | n/a"
         elif counted.queries is None:
-            db = f"n/a | {counted.transactions * per_min:.0f}"
+            db = f"n/a | n/a | n/a | {counted.transactions * per_min:.0f}"
         else:
-            db = (f"{counted.queries * per_min:.0f} (+{counted.control * per_min:.0f}) | "
-                  f"{counted.transactions * per_min:.0f}")
+            db = " | ".join(f"{x * per_min:.0f}" for x in (
+                counted.queries, counted.session_checks, counted.control,
+                counted.transactions))
         latency = (f"{ms(statistics.median(answered))} / {ms(pct(answered, .95))}"
                    if answered else "none")
         kb = sum(e.down for e in asks) * 5 / seconds / n / 1024
@@ -435,6 +446,7 @@ def run(args: argparse.Namespace, workdir: Path, stack: list[Callable[[], None]]
         redis_url = redis_server.url
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     stack.append(client.close)
+    client.ping()
     if args.redis_url:
         stack.append(lambda: _delete_namespace(client, namespace))
     env = {**os.environ, "GOVWALL_DATABASE_URL": args.database_url,
@@ -499,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
             run(args, Path(tmp), stack)
         except BenchError as exc:
             print(f"bench/wall.py: {exc}", file=sys.stderr)
+            code = 1
+        except (SQLAlchemyError, redis.RedisError) as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"bench/wall.py: {type(exc).__name__}: {detail}", file=sys.stderr)
             code = 1
         except KeyboardInterrupt:
             code = 130

@@ -340,16 +340,16 @@ class Screen:
         firsts = [lane.first_data for lane in self.lanes.values()]
         return None if not firsts or None in firsts else max(firsts)
 
-    def oldest_age(self, now: float) -> tuple[float, str] | None:
-        """The oldest tile's data age (now − state.asof) and its panel; None while a tile
-        has no data."""
-        ages = []
+    def ages(self, now: float) -> dict[str, float] | None:
+        """Each tile's data age (now − state.asof: its oldest input's); None while a tile has
+        no data."""
+        ages = {}
         for panel in PANELS:
             asof = self.state(panel).get("asof")
             if asof is None:
                 return None
-            ages.append((now - asof, panel))
-        return max(ages)
+            ages[panel] = now - asof
+        return ages
 
     def close(self) -> None:
         self.stop.set()

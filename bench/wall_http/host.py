@@ -182,6 +182,9 @@ class Mark:
 @dataclass(frozen=True)
 class Statements:
     queries: int | None  # statements that read or write; None: not countable
+    # Of the queries: the sign-in guard re-checking a session's kiosk token or user
+    # (dashboard/auth.py), the part that follows the number of screens.
+    session_checks: int | None
     control: int | None  # BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE and pool pings (";")
     transactions: int  # xact_commit + xact_rollback of the whole database
 
@@ -195,6 +198,7 @@ class PostgresStatements:
 
     # Transaction control, and the empty statement SQLAlchemy's pool pings a connection with.
     CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", ";")
+    SESSION_CHECKS = ("SELECT KIOSK_TOKENS.", "SELECT USERS.")
 
     def __init__(self, url: str, log_path: str | None):
         parsed = make_url(url)
@@ -242,8 +246,8 @@ class PostgresStatements:
     def since(self, mark: Mark) -> Statements:
         transactions = self._transactions() - mark.transactions
         if mark.log_offset is None:
-            return Statements(None, None, transactions)
-        queries = control = 0
+            return Statements(None, None, None, transactions)
+        queries = control = checks = 0
         tag = f"@{self.database} "
         with self.log.open("rb") as log:
             log.seek(mark.log_offset)
@@ -259,12 +263,14 @@ class PostgresStatements:
                     sql = line[at + len(marker):]
                     if marker.endswith("execute "):
                         sql = sql.split(": ", 1)[-1]
-                    if sql.lstrip().upper().startswith(self.CONTROL):
+                    sql = sql.lstrip().upper()
+                    if sql.startswith(self.CONTROL):
                         control += 1
                     else:
                         queries += 1
+                        checks += sql.startswith(self.SESSION_CHECKS)
                     break
-        return Statements(queries, control, transactions)
+        return Statements(queries, checks, control, transactions)
 
     def close(self) -> None:
         self.admin.dispose()
