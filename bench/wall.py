@@ -1,233 +1,531 @@
-"""Wall benchmarks on a seeded region (PostgreSQL + Redis by default). Prints figures.
+"""The wall measured the way screens use it: over HTTP, through `govwall serve` (gunicorn),
+each screen a kiosk session replayed as a browser runs /wall (bench/wall_http/browser.py).
 
-  .venv/bin/python bench/wall.py --days 30            # seed if the database is empty
-  .venv/bin/python bench/wall.py --screens 1,10,50 --poll-seconds 30
+  .venv/bin/python bench/wall.py [--database-url URL] [--days 365] [--workers 2]
+      [--redis-url URL] [--screens 1,10,50,200] [--screen-seconds 90] [--observe-minutes 10]
+      [--cold-runs 20] [--saturate K] [--phases observe,screens,cold]
 
-Measures, through the real callbacks and the shared cache:
-  - server time of a full refresh of every panel, cold cache and warm (p50/p95)
-  - database statements per minute with N screens polling at the wall's intervals
-  - gzip bytes of the Dash callback responses per refresh, and per screen per 5 s
+The database (PostgreSQL by default, or sqlite:///path) is seeded for --region when it has
+no cases (`govwall init-db` and `govwall seed --days N`), else used as it is. The bench starts
+a redis-server of its own (or uses --redis-url) with a fresh namespace, `govwall serve`, a
+kiosk token (revoked at the end), and --saturate K busy loops for the whole run; it stops
+them all at the end. It prints, each line labelled:
+
+  [a] a freshly started server: when it answers, and when a screen opened then shows numbers
+      on every tile; then (phase observe) the oldest tile's age, now − state.asof, sampled
+      each second for --observe-minutes;
+  [b] (phase screens) with 1, 10, ... screens polling: database statements and transactions
+      per minute (PostgreSQL only), server CPU per minute and per screen, answer times;
+  [c] (phase cold) a screen opened right after the view's snapshots were deleted, until every
+      tile shows numbers, --cold-runs times: p50/p95, and how soon the refresher had
+      recomputed every input;
+  [d] (phase observe) bytes per screen per 5 s in the steady state (response bodies as sent,
+      gzip) and a warm tile answer's time p50/p95.
 """
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
+import os
 import statistics
 import sys
-import threading
+import tempfile
 import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+import redis  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import (  # noqa: E402
+    ArgumentError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
-from layouts.wall import ids  # noqa: E402
-from layouts.wall.page import REFRESH_SECONDS, config  # noqa: E402
+from bench.wall_http.browser import PANELS, Exchange, Screen  # noqa: E402
+from bench.wall_http.host import (  # noqa: E402
+    BenchError,
+    PostgresStatements,
+    RedisServer,
+    Saturation,
+    Server,
+    cpu_seconds,
+    govwall,
+)
+from data_access.wall_refresher import INPUTS  # noqa: E402
 
-DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/govwall_bench"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
-
-
-def ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        return
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                           {"n": parsed.database}):
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
-def prepare(args):
-    from dashboard.app import create_app
-    from dashboard.runtime import open_runtime
-    from dashboard.settings import Settings
-    from data_access.counter_sync import rebuild_today
-    from data_access.migrate import upgrade
-    from data_access.stats import has_cases
-    from simulation.bootstrap import ensure_territory
-    from simulation.seed import seed_history
-
-    ensure_database(args.database_url)
-    settings = Settings(env="test", database_url=args.database_url, redis_url=args.redis_url,
-                        redis_namespace="govwall_bench", region=args.region)
-    runtime = open_runtime(settings)
-    upgrade(runtime.engine)
-    ensure_territory(runtime.sessions, args.region, seed=7)
-    with runtime.sessions() as session:
-        empty = not has_cases(session)
-    if empty:
-        print(f"seeding {args.days} days for {args.region} ...", flush=True)
-        print(seed_history(runtime.sessions, runtime.counters, args.region, days=args.days,
-                           seed=7, zone=settings.zone), flush=True)
-    with runtime.sessions() as session:
-        rebuild_today(session, runtime.counters, datetime.now(UTC))
-        cases = session.scalar(text("SELECT count(*) FROM cases"))
-    print(f"cases in the database: {cases:,}")
-    return create_app(settings, runtime), runtime
+DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/govwall_wall_bench"
+PHASES = ("observe", "screens", "cold")
+FIRST_NUMBERS_TIMEOUT = 120.0
+# New screens open spread over this long (a control room's screens do not start in the same
+# millisecond), and the window starts once they have all settled.
+RAMP_SECONDS, SETTLE_SECONDS = 10.0, 10.0
+STEADY_AFTER_SECONDS = 10.0  # after every tile has numbers: the first frames are behind
 
 
-def panel_calls(cfg: dict):
-    from callbacks.wall.alerts import refresh_alerts
-    from callbacks.wall.coverage import refresh_map
-    from callbacks.wall.disputes import refresh_disputes
-    from callbacks.wall.kpis import refresh_kpis
-    from callbacks.wall.mix import refresh_mix
-    from callbacks.wall.queue import refresh_queue
-
-    map_key = refresh_map(1, None, cfg["measure"], cfg, None, None)[1]
-    return {
-        "kpis": lambda: refresh_kpis(1, None, cfg, None),
-        "queue": lambda: refresh_queue(1, None, cfg, None),
-        "alerts": lambda: refresh_alerts(1, None, cfg, None),
-        # A screen that already shows the map gets a Patch of the values.
-        "coverage": lambda: refresh_map(1, None, cfg["measure"], cfg, None, map_key),
-        "disputes": lambda: refresh_disputes(1, None, cfg, None),
-        "mix": lambda: refresh_mix(1, None, cfg, None),
-    }
-
-
-def clear_cache(runtime) -> None:
-    for key in runtime.redis.scan_iter(match="govwall_bench:v1:cache:*", count=1000):
-        runtime.redis.delete(key)
-
-
-def pct(values: list[float], q: float) -> float:
+def pct(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def bench_refresh(runtime, calls, cold_runs: int, warm_runs: int) -> None:
-    cold, per_panel = [], {p: [] for p in calls}
-    for _ in range(cold_runs):
-        clear_cache(runtime)
-        start = time.perf_counter()
-        for panel, call in calls.items():
-            t0 = time.perf_counter()
-            call()
-            per_panel[panel].append(time.perf_counter() - t0)
-        cold.append(time.perf_counter() - start)
-    warm = []
-    for _ in range(warm_runs):
-        start = time.perf_counter()
-        for call in calls.values():
-            call()
-        warm.append(time.perf_counter() - start)
-    print(f"full refresh, cold cache ({cold_runs} runs): "
-          f"p50 {1000 * statistics.median(cold):.0f} ms  p95 {1000 * pct(cold, .95):.0f} ms")
-    print("  per panel cold p50: " + ", ".join(
-        f"{p} {1000 * statistics.median(v):.0f} ms" for p, v in per_panel.items()))
-    print(f"full refresh, warm cache ({warm_runs} runs): "
-          f"p50 {1000 * statistics.median(warm):.1f} ms  p95 {1000 * pct(warm, .95):.1f} ms")
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.0995 else f"{seconds * 1000:.1f} ms"
 
 
-def bench_screens(runtime, calls, screens: int, seconds: float) -> float:
-    statements = [0]
-    lock = threading.Lock()
-
-    def count(*_args):
-        with lock:
-            statements[0] += 1
-
-    event.listen(runtime.engine, "before_cursor_execute", count)
-    stop = time.monotonic() + seconds
-
-    def screen() -> None:
-        due = dict.fromkeys(calls, 0.0)
-        while (now := time.monotonic()) < stop:
-            for panel, call in calls.items():
-                if now >= due[panel]:
-                    call()
-                    due[panel] = now + REFRESH_SECONDS[panel]
-            time.sleep(0.2)
-
-    threads = [threading.Thread(target=screen) for _ in range(screens)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    event.remove(runtime.engine, "before_cursor_execute", count)
-    return statements[0] * 60 / seconds
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def dash_payload(app, output_prefix: str, values: dict) -> tuple[str, dict]:
-    for key, spec in app.callback_map.items():
-        if output_prefix in key and "clientside_function" not in spec:
-            body = {
-                "output": key,
-                "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]}
-                            for o in key.strip(".").split("...")],
-                "inputs": [{**i, "value": values.get(i["id"])} for i in spec["inputs"]],
-                "state": [{**s, "value": values.get(s["id"])} for s in spec["state"]],
-                "changedPropIds": [f"{spec['inputs'][0]['id']}.n_intervals"],
-            }
-            return key, body
-    raise KeyError(output_prefix)
+class Recorder:
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)  # list.append is atomic in CPython
+
+    def tiles(self, start: float, end: float,
+              screens: set[int] | None = None) -> list[Exchange]:
+        return [e for e in self.exchanges if e.what in PANELS and start <= e.sent < end and
+                (screens is None or e.screen in screens)]
 
 
-def bench_bytes(app, cfg: dict) -> None:
-    from data_access.accounts import create_kiosk_token
-
-    with app.server.config["GOVWALL_RUNTIME"].sessions.begin() as session:
-        _info, kiosk = create_kiosk_token(session, "bench", datetime.now(UTC))
-    client = app.server.test_client()
-    client.get(f"/wall?kiosk={kiosk}")  # a screen's session, as the guard wants
-    origin = {"Origin": "http://localhost", "Accept-Encoding": "gzip"}
-    values = {ids.CONFIG: cfg, ids.UNIT: None, ids.MEASURE: cfg["measure"],
-              **{ids.tick(p): 1 for p in REFRESH_SECONDS}}
-    sizes = {}
-    for panel, output in (("kpis", ids.KPI_DATA), ("queue", ids.body("queue")),
-                          ("alerts", ids.body("alerts")), ("coverage", ids.MAP_GRAPH),
-                          ("disputes", ids.DISPUTES_TREND), ("mix", ids.body("mix"))):
-        _key, body = dash_payload(app, output, values)
-        first = client.post("/_dash-update-component", json=body,
-                            headers=origin)
-        wire = len(first.get_data())
-        if panel == "coverage":
-            # The steady state: the figure is on screen, only values travel (Patch).
-            shown = json.loads(gzip.decompress(first.get_data()))["response"]
-            values[ids.MAP_KEY] = shown[ids.MAP_KEY]["data"]
-            _key, body = dash_payload(app, output, values)
-            again = client.post("/_dash-update-component", json=body,
-                                headers=origin)
-            print(f"  coverage first load {wire:,} B, then Patch {len(again.get_data()):,} B")
-            wire = len(again.get_data())
-        sizes[panel] = wire
-    geo = client.get("/wall/geo/320300/township.json", headers=origin)
-    print("bytes per refresh (gzip): " + ", ".join(f"{p} {n:,}" for p, n in sizes.items()))
-    per_5s = sum(n * 5 / REFRESH_SECONDS[p] for p, n in sizes.items())
-    print(f"steady state per screen: {per_5s / 1024:.1f} KB per 5 s")
-    print(f"geometry (once, browser-cached): townships {len(geo.get_data()) / 1024:.0f} KB gzip")
+# -- the database ---------------------------------------------------------------------------
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def prepare_database(url: str, days: int, env: dict[str, str]) -> int:
+    """Create (PostgreSQL) and seed the database if it has no cases; its case count."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                               {"n": parsed.database}):
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+    engine = create_engine(url)
+    try:
+        cases = count_cases(engine)
+        if cases:
+            print(f"database: {parsed.render_as_string(hide_password=True)}, used as it is")
+            return cases
+        print(f"database: {parsed.render_as_string(hide_password=True)} has no cases: "
+              f"seeding {days} days for {env['GOVWALL_REGION']} ...", flush=True)
+        started = time.monotonic()
+        seed(days, env)
+        print(f"  seeded in {time.monotonic() - started:.0f} s")
+        return count_cases(engine)
+    finally:
+        engine.dispose()
+
+
+def seed(days: int, env: dict[str, str]) -> None:
+    """What `govwall init-db` and `govwall seed --days N` do, in process: the command itself
+    seeds, then fails printing its summary (HotSpot objects are not JSON) and exits 1."""
+    from dashboard.runtime import open_runtime
+    from dashboard.settings import load_settings
+    from data_access.migrate import upgrade
+    from simulation.bootstrap import ensure_territory
+    from simulation.seed import seed_history
+
+    settings = load_settings(database_url=env["GOVWALL_DATABASE_URL"],
+                             redis_url=env["GOVWALL_REDIS_URL"],
+                             redis_namespace=env["GOVWALL_REDIS_NAMESPACE"],
+                             region=env["GOVWALL_REGION"])
+    runtime = open_runtime(settings)
+    try:
+        upgrade(runtime.engine)
+        ensure_territory(runtime.sessions, settings.region, seed=7)
+        seed_history(runtime.sessions, runtime.counters, settings.region, days=days, seed=7,
+                     zone=settings.zone)
+    finally:
+        runtime.close()
+
+
+def count_cases(engine) -> int:
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("SELECT count(*) FROM cases")))
+    except (OperationalError, ProgrammingError):  # no schema yet
+        return 0
+
+
+def create_kiosk(env: dict[str, str], label: str) -> str:
+    out = govwall(env, "kiosk-token", "create", "--label", label)
+    lines = out.strip().splitlines()
+    return lines[1].strip()
+
+
+# -- the phases -------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, server: Server, kiosk: str,
+                 client: redis.Redis, namespace: str,
+                 statements: PostgresStatements | None, redis_server: RedisServer | None):
+        self.args, self.server, self.kiosk = args, server, kiosk
+        self.client, self.namespace = client, namespace
+        self.statements, self.redis_server = statements, redis_server
+        self.recorder = Recorder()
+        self.pool = ThreadPoolExecutor(max_workers=min(8 + 6 * max(args.screens), 400),
+                                       thread_name_prefix="http")
+        self.screens: list[Screen] = []
+
+    def new_screen(self) -> Screen:
+        screen = Screen(len(self.screens), self.server.port, self.kiosk, self.pool,
+                        self.recorder)
+        self.screens.append(screen)
+        return screen
+
+    def wait_numbers(self, screen: Screen, timeout: float = FIRST_NUMBERS_TIMEOUT
+                     ) -> float | None:
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if (at := screen.all_data_at()) is not None:
+                return at
+            time.sleep(0.02)
+        return None
+
+    def fresh(self, ready_seconds: float, started: float) -> Screen:
+        screen = self.new_screen()
+        screen.open()
+        at = self.wait_numbers(screen)
+        if at is None:
+            missing = [p for p, lane in screen.lanes.items() if lane.first_data is None]
+            print(f"[a] fresh server: answering HTTP after {ready_seconds:.1f} s; a screen "
+                  f"opened then had no numbers on {', '.join(missing)} after "
+                  f"{FIRST_NUMBERS_TIMEOUT:.0f} s")
+            return screen
+        tiles = ", ".join(f"{p} {lane.first_data - screen.opened:.1f}"
+                          for p, lane in screen.lanes.items())
+        print(f"[a] fresh server: answering HTTP {ready_seconds:.1f} s after start; a screen "
+              f"opened then shows numbers on every tile after {at - screen.opened:.1f} s "
+              f"({at - started:.1f} s after the server's start); first numbers per tile, s: "
+              f"{tiles}", flush=True)
+        return screen
+
+    def observe(self, screen: Screen) -> None:
+        seconds = self.args.observe_minutes * 60
+        samples: list[dict[str, float] | None] = []
+        start = time.time()
+        end = start + seconds
+        while (now := time.time()) < end:
+            samples.append(screen.ages(now))
+            time.sleep(max(0.0, start + len(samples) - time.time()))
+        screen.close()
+        full = [s for s in samples if s is not None]
+        blank = len(samples) - len(full)
+        minutes = f"{seconds / 60:g} min"
+        if not full:
+            print(f"[a] oldest tile age over {minutes}: some tile never had numbers")
+            return
+        oldest = [max(s.values()) for s in full]
+        most = ", ".join(f"{p} {100 * n / len(full):.0f} %" for p, n in Counter(
+            max(s, key=s.__getitem__) for s in full).most_common(2))
+        print(f"[a] oldest tile age (now − state.asof, max over tiles) over {minutes}, "
+              f"{len(samples)} samples 1/s: p50 {statistics.median(oldest):.1f} s, "
+              f"p95 {pct(oldest, .95):.1f} s, max {max(oldest):.1f} s"
+              f"{f'; {blank} s with a tile without numbers' if blank else ''}; "
+              f"oldest most often: {most}")
+        tiles = ", ".join(f"{p} {statistics.median(s[p] for s in full):.0f}/"
+                          f"{max(s[p] for s in full):.0f}" for p in PANELS)
+        print(f"[a]   each tile's age (its oldest input's), p50/max s: {tiles}")
+        first = screen.all_data_at() or start
+        steady = self.recorder.tiles(max(start, first + STEADY_AFTER_SECONDS), end,
+                                     {screen.number})
+        span = end - max(start, first + STEADY_AFTER_SECONDS)
+        warm = [e.done - e.sent for e in steady if e.warm and e.status == 200]
+        down = sum(e.down for e in steady) * 5 / span
+        up = sum(e.up for e in steady) * 5 / span
+        per_tile = Counter()
+        for e in steady:
+            per_tile[e.what] += e.down
+        tiles = ", ".join(f"{p} {per_tile[p] * 5 / span:,.0f}" for p in PANELS)
+        print(f"[d] steady state, one screen, {span / 60:.1f} min: {down / 1024:.1f} KB per "
+              f"screen per 5 s down (response bodies as sent, gzip; headers not counted) and "
+              f"{up / 1024:.1f} KB up (request bodies); down per tile, B per 5 s: {tiles}")
+        if warm:
+            print(f"[d] warm tile answer over HTTP ({len(warm)} answers): "
+                  f"p50 {ms(statistics.median(warm))}, p95 {ms(pct(warm, .95))}, "
+                  f"max {ms(max(warm))}")
+
+    def crowd(self) -> None:
+        counts = self.args.screens
+        if self.statements is None:
+            print("[b] SQLite: the database is a file inside the server's processes; its "
+                  "statements cannot be counted from a database server: CPU only")
+        else:
+            print(f"[b] {self.statements.method()}")
+        print("[b] screens | tile asks/s | answer p50 / p95 | errors | queries/min | of which "
+              "session checks | + BEGIN/COMMIT/ROLLBACK, pings /min | transactions/min | "
+              "server CPU s/min | per screen | redis CPU s/min | bench CPU s/min | "
+              "KB per screen per 5 s")
+        crowd: list[Screen] = []
+        try:
+            for count in counts:
+                adding, ramp = count - len(crowd), time.monotonic()
+                for i in range(adding):
+                    time.sleep(max(0.0, ramp + i * RAMP_SECONDS / adding - time.monotonic()))
+                    screen = self.new_screen()
+                    screen.open()
+                    crowd.append(screen)
+                time.sleep(SETTLE_SECONDS)
+                self.window(crowd)
+        finally:
+            for screen in crowd:
+                screen.stop.set()
+            for screen in crowd:
+                screen.close()
+
+    def window(self, crowd: list[Screen]) -> None:
+        seconds = self.args.screen_seconds
+        mark = self.statements.mark() if self.statements else None
+        cpu0, bench0 = self.server.cpu(), cpu_seconds(os.getpid())
+        redis0 = self.redis_server.cpu() if self.redis_server else 0.0
+        start = time.time()
+        time.sleep(seconds)
+        end = time.time()
+        cpu = (self.server.cpu() - cpu0) * 60 / seconds
+        bench = (cpu_seconds(os.getpid()) - bench0) * 60 / seconds
+        redis_cpu = ((self.redis_server.cpu() - redis0) * 60 / seconds
+                     if self.redis_server else None)
+        counted = self.statements.since(mark) if self.statements and mark else None
+        n = len(crowd)
+        asks = self.recorder.tiles(start, end, {s.number for s in crowd})
+        answered = [e.done - e.sent for e in asks if e.status == 200]
+        errors = sum(e.status != 200 for e in asks)
+        per_min = 60 / seconds
+        if counted is None:
+            db = "n/a (SQLite) | n/a | n/a | n/a"
+        elif counted.queries is None:
+            db = f"n/a | n/a | n/a | {counted.transactions * per_min:.0f}"
+        else:
+            db = " | ".join(f"{x * per_min:.0f}" for x in (
+                counted.queries, counted.session_checks, counted.control,
+                counted.transactions))
+        latency = (f"{ms(statistics.median(answered))} / {ms(pct(answered, .95))}"
+                   if answered else "none")
+        kb = sum(e.down for e in asks) * 5 / seconds / n / 1024
+        print(f"[b] {n:>4} | {len(asks) / seconds:.1f} | {latency} | {errors} | {db} | "
+              f"{cpu:.1f} | {cpu / n:.3f} | "
+              f"{'n/a' if redis_cpu is None else f'{redis_cpu:.1f}'} | {bench:.1f} | "
+              f"{kb:.1f}", flush=True)
+
+    def cold(self) -> None:
+        region = self.args.region
+        wall = f"{self.namespace}:v1:wall:{region}"
+        asof = f"{wall}:asof:{region}"
+        full, filled, failed = [], [], 0
+        per_input: dict[str, list[float]] = {name: [] for name in INPUTS}
+        for _ in range(self.args.cold_runs):
+            self._wait_unlocked(wall)
+            keys = [*self.client.scan_iter(match=f"{self.namespace}:v1:cache:snap:*",
+                                           count=1000),
+                    *self.client.scan_iter(match=f"{wall}:asof:*", count=1000)]
+            if keys:
+                self.client.delete(*keys)
+            cleared = time.time()
+            screen = self.new_screen()
+            screen.open()
+            seen: dict[str, float] = {}
+            until = time.monotonic() + FIRST_NUMBERS_TIMEOUT
+            while time.monotonic() < until:
+                now = time.time()
+                for name in self.client.hkeys(asof):
+                    seen.setdefault(name, now)
+                if len(seen) >= len(INPUTS) and screen.all_data_at() is not None:
+                    break
+                time.sleep(0.01)
+            screen.close()
+            at = screen.all_data_at()
+            if at is None or len(seen) < len(INPUTS):
+                failed += 1
+                continue
+            full.append(at - screen.opened)
+            filled.append(max(seen.values()) - cleared)
+            for name, when in seen.items():
+                per_input.setdefault(name, []).append(when - cleared)
+            time.sleep(1.0)
+        if not full:
+            print(f"[c] cold full wall: no run ended with every tile showing numbers "
+                  f"within {FIRST_NUMBERS_TIMEOUT:.0f} s")
+            return
+        print(f"[c] cold full wall ({len(full)} runs{f', {failed} failed' if failed else ''}; "
+              f"snapshots deleted, then a new screen): every tile shows numbers after "
+              f"p50 {statistics.median(full):.2f} s, p95 {pct(full, .95):.2f} s, "
+              f"max {max(full):.2f} s")
+        print(f"[c]   the refreshers had recomputed all {len(INPUTS)} inputs of the view "
+              f"after p50 {statistics.median(filled):.2f} s, p95 {pct(filled, .95):.2f} s; "
+              f"a tile that found none asks again 2 s later, on the 1 s tick")
+        inputs = ", ".join(f"{name} {statistics.median(times):.2f}"
+                           for name, times in sorted(per_input.items(),
+                                                     key=lambda x: statistics.median(x[1]))
+                           if times)
+        print(f"[c]   each input there after (p50, s from deletion): {inputs}")
+
+    def _wait_unlocked(self, wall: str, timeout: float = 30.0) -> None:
+        """Let a recomputation in progress finish, so that it cannot refill a deleted key."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until and \
+                next(self.client.scan_iter(match=f"{wall}:lock:*", count=1000), None):
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        for screen in self.screens:
+            screen.stop.set()
+        for screen in self.screens:
+            screen.close()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[1:]))
     parser.add_argument("--database-url", default=DEFAULT_DB)
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS)
+    parser.add_argument("--days", type=int, default=365,
+                        help="history to seed when the database has no cases")
     parser.add_argument("--region", default="320300")
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--cold-runs", type=int, default=5)
-    parser.add_argument("--warm-runs", type=int, default=200)
-    parser.add_argument("--screens", default="1,10,50")
-    parser.add_argument("--poll-seconds", type=float, default=30.0)
-    args = parser.parse_args()
-    app, runtime = prepare(args)
-    cfg = config(None, "zh", None, None, None, "patrol")
-    with app.server.test_request_context():
-        calls = panel_calls(cfg)
-        bench_refresh(runtime, calls, args.cold_runs, args.warm_runs)
-        for n in (int(x) for x in args.screens.split(",")):
-            rate = bench_screens(runtime, calls, n, args.poll_seconds)
-            print(f"database statements per minute with {n:>3} screens: {rate:.0f}")
-        bench_bytes(app, cfg)
-    runtime.close()
-    return 0
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis-url", help="a Redis to use (default: a redis-server of "
+                        "the bench's own)")
+    parser.add_argument("--screens", default="1,10,50,200",
+                        help="screen counts for phase screens, comma-separated, ascending")
+    parser.add_argument("--screen-seconds", type=float, default=90.0,
+                        help="measuring window per screen count")
+    parser.add_argument("--observe-minutes", type=float, default=10.0)
+    parser.add_argument("--cold-runs", type=int, default=20)
+    parser.add_argument("--saturate", type=int, default=0, metavar="K",
+                        help="K busy-looping processes for the whole run")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"which of {','.join(PHASES)} to run (the fresh-server figure "
+                        "is always measured)")
+    parser.add_argument("--pg-log", help="PostgreSQL's server log (default: found from the "
+                        "server's settings)")
+    args = parser.parse_args(argv)
+    try:
+        args.screens = [int(x) for x in args.screens.split(",") if x.strip()]
+    except ValueError:
+        parser.error(f"--screens: {args.screens!r} is not a list of numbers, e.g. 1,10,50")
+    if any(n < 1 for n in args.screens) or args.screens != sorted(set(args.screens)):
+        parser.error("--screens: positive counts in ascending order, e.g. 1,10,50,200")
+    args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    if unknown := [p for p in args.phases if p not in PHASES]:
+        parser.error(f"--phases: unknown {', '.join(unknown)} (known: {', '.join(PHASES)})")
+    for name in ("workers", "cold_runs", "days"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.saturate < 0 or args.observe_minutes <= 0 or args.screen_seconds <= 0:
+        parser.error("--saturate must be 0 or more; --observe-minutes and --screen-seconds "
+                     "more than 0")
+    try:
+        make_url(args.database_url)
+    except ArgumentError:
+        parser.error(f"--database-url: {args.database_url!r} is not a SQLAlchemy URL")
+    return args
+
+
+def run(args: argparse.Namespace, workdir: Path, stack: list[Callable[[], None]]) -> None:
+    print(f"wall bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; load "
+          f"average at start (1/5/15 min): {load_average()}", flush=True)
+    namespace = f"govwall_wall_bench_{uuid.uuid4().hex[:8]}"
+    if args.redis_url:
+        redis_url, redis_server = args.redis_url, None
+    else:
+        redis_server = RedisServer(workdir).start()
+        stack.append(redis_server.stop)
+        redis_url = redis_server.url
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    stack.append(client.close)
+    client.ping()
+    if args.redis_url:
+        stack.append(lambda: _delete_namespace(client, namespace))
+    env = {**os.environ, "GOVWALL_DATABASE_URL": args.database_url,
+           "GOVWALL_REDIS_URL": redis_url, "GOVWALL_REDIS_NAMESPACE": f"{namespace}_seed",
+           "GOVWALL_REGION": args.region, "GOVWALL_ENV": "production",
+           "GOVWALL_SECRET_KEY": uuid.uuid4().hex, "GOVWALL_VAR_DIR": str(workdir / "var")}
+    cases = prepare_database(args.database_url, args.days, env)
+    print(f"cases in the database: {cases:,}")
+    _delete_namespace(client, f"{namespace}_seed")  # the seed's counters: not the server's
+    env["GOVWALL_REDIS_NAMESPACE"] = namespace
+    label = f"wall bench {namespace}"
+    kiosk = create_kiosk(env, label)
+    stack.append(lambda: govwall(env, "kiosk-token", "revoke", "--label", label))
+    statements = None
+    if make_url(args.database_url).get_backend_name() == "postgresql":
+        statements = PostgresStatements(args.database_url, args.pg_log)
+        stack.append(statements.close)
+        if statements.pgoptions:
+            env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} {statements.pgoptions}".strip()
+    if args.saturate:
+        saturation = Saturation(args.saturate)
+        stack.append(saturation.stop)
+        print(f"saturation: {args.saturate} busy-looping processes for the whole run")
+    else:
+        print("saturation: none")
+    server = Server(env, args.workers, workdir / "server.log")
+    print(f"server: govwall serve --workers {args.workers} (gunicorn, 4 threads each); "
+          f"Redis: {'a redis-server of its own' if redis_server else redis_url}, namespace "
+          f"{namespace}; production settings, kiosk-token sessions", flush=True)
+    started = time.time()
+    stack.append(server.stop)
+    ready = server.start()
+    bench = Bench(args, server, kiosk, client, namespace, statements, redis_server)
+    stack.append(bench.close)
+    first = bench.fresh(ready, started)
+    if "observe" in args.phases:
+        bench.observe(first)
+    else:
+        first.close()
+    if "screens" in args.phases:
+        bench.crowd()
+    if "cold" in args.phases:
+        bench.cold()
+    booted = server.booted_workers()
+    if booted > args.workers:
+        print(f"note: gunicorn booted {booted} workers for --workers {args.workers}: "
+              f"some were killed (timeout) and replaced; see {server.log}")
+
+
+def _delete_namespace(client: redis.Redis, namespace: str) -> None:
+    keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+    for i in range(0, len(keys), 1000):
+        client.delete(*keys[i:i + 1000])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stack: list[Callable[[], None]] = []
+    code = 0
+    with tempfile.TemporaryDirectory(prefix="govwall-wall-bench-") as tmp:
+        try:
+            run(args, Path(tmp), stack)
+        except BenchError as exc:
+            print(f"bench/wall.py: {exc}", file=sys.stderr)
+            code = 1
+        except (SQLAlchemyError, redis.RedisError) as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"bench/wall.py: {type(exc).__name__}: {detail}", file=sys.stderr)
+            code = 1
+        except KeyboardInterrupt:
+            code = 130
+        finally:
+            for stop in reversed(stack):
+                try:
+                    stop()
+                except (BenchError, OSError, redis.RedisError) as exc:
+                    print(f"bench/wall.py: while stopping: {exc}", file=sys.stderr)
+    print(f"load average at end (1/5/15 min): {load_average()}")
+    return code
 
 
 if __name__ == "__main__":
