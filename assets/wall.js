@@ -8,7 +8,7 @@
   // A tile without data yet asks this often; one whose answer never came asks again after
   // IN_FLIGHT_MS (a lost request), never sooner: a tile that asks while its last request is
   // in flight never gets an answer applied under load.
-  var FIRST_ASK_MS = 2000;
+  var FIRST_ASK_MS = 500;
   var IN_FLIGHT_MS = 30000;
   var lastRedIds = null;
   var signals = 0;

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 TICK_SECONDS = 1.0  # the wall's clock interval, which runs the gate
-FIRST_ASK_SECONDS = 2.0  # wall.js FIRST_ASK_MS
+FIRST_ASK_SECONDS = 0.5  # wall.js FIRST_ASK_MS
 IN_FLIGHT_SECONDS = 30.0  # wall.js IN_FLIGHT_MS: an answer not in by then is asked again
 CONNECTIONS = 6  # a browser's connections per host
 # What a reused keep-alive connection raises when the server closed it meanwhile.
