@@ -49,7 +49,7 @@ from sqlalchemy.exc import (  # noqa: E402
     SQLAlchemyError,
 )
 
-from bench.wall_http.browser import PANELS, Exchange, Screen  # noqa: E402
+from bench.wall_http.browser import FIRST_ASK_SECONDS, PANELS, Exchange, Screen  # noqa: E402
 from bench.wall_http.host import (  # noqa: E402
     BenchError,
     PostgresStatements,
@@ -362,7 +362,7 @@ class Bench:
               f"max {max(full):.2f} s")
         print(f"[c]   the refreshers had recomputed all {len(INPUTS)} inputs of the view "
               f"after p50 {statistics.median(filled):.2f} s, p95 {pct(filled, .95):.2f} s; "
-              f"a tile that found none asks again 2 s later, on the 1 s tick")
+              f"a tile that found none asks again {FIRST_ASK_SECONDS:g} s later, on the 1 s tick")
         inputs = ", ".join(f"{name} {statistics.median(times):.2f}"
                            for name, times in sorted(per_input.items(),
                                                      key=lambda x: statistics.median(x[1]))

