@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.settings import Settings
-from tests.support.kiosk import add_people, sign_in
-
 ORIGIN = {"Origin": "http://localhost"}
-
-
-@pytest.fixture(scope="module")
-def admin(ops_backend):
-    add_people(ops_backend.sessions)
-    settings = Settings(env="test", database_url=ops_backend.database_url,
-                        redis_url=ops_backend.redis_url, redis_namespace=ops_backend.namespace)
-    app = create_app(settings, refresher=False)
-    client = app.server.test_client()
-    assert sign_in(client, "admin").status_code == 302
-    yield app, client
-    app.server.config["GOVWALL_RUNTIME"].close()
 
 
 def body(app, output: str, values: dict) -> dict:

@@ -2,30 +2,10 @@
 through the app as the grid asks for rows."""
 from __future__ import annotations
 
-import pytest
-
-from dashboard.app import create_app
-from dashboard.settings import Settings
 from layouts import ops_page, ops_table
-from tests.support.kiosk import add_people, sign_in
-from tests.support.ops_cases import NOW
 from tests.support.tiny_territory import COUNTY
 
 ORIGIN = {"Origin": "http://localhost"}
-
-
-@pytest.fixture(scope="module")
-def admin(ops_backend):
-    add_people(ops_backend.sessions)
-    settings = Settings(env="test", database_url=ops_backend.database_url,
-                        redis_url=ops_backend.redis_url, redis_namespace=ops_backend.namespace)
-    app = create_app(settings, refresher=False)
-    runtime = app.server.config["GOVWALL_RUNTIME"]
-    runtime.clock = lambda: NOW
-    client = app.server.test_client()
-    assert sign_in(client, "admin").status_code == 302
-    yield app, client
-    runtime.close()
 
 
 def grid_answer(app, client, request: dict, ops_filter: dict, lang: str = "zh") -> dict:
