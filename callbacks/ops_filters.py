@@ -7,7 +7,7 @@ from callbacks.context import current
 from callbacks.identity import current_identity
 from data_access import case_query
 from data_access.case_filters import CaseFilter, FilterError
-from layouts.i18n import t
+from layouts.i18n import filter_problem, t
 
 CHILD_LEVEL = {"county": "township", "township": "village", "village": "grid"}
 
@@ -39,7 +39,7 @@ def build_filter(county, township, village, grid, major, dispute, source, stage,
     A URL whose filter is bad keeps its message (and no filter: the counts say 0, never the
     whole database) until the officer sets a filter of their own: the dropdowns filling in
     after the page loads are not that."""
-    url_problem = bad_query(raw_query)
+    url_problem = bad_query(raw_query, lang)
     args = {"unit": grid or village or township or county, "on": on, "period": period,
             "from": (date_from or "")[:10], "to": (date_to or "")[:10], "q": q,
             # The link's order has no widget: it stays in the URL as it came.
@@ -54,19 +54,23 @@ def build_filter(county, township, village, grid, major, dispute, source, stage,
     try:
         query = CaseFilter.from_query(args).to_query()
     except FilterError as exc:
-        return no_update, f"{t('ops.bad_filter', lang)}: {exc}", True
+        return no_update, f"{t('ops.bad_filter', lang)}: {said(exc, lang)}", True
     if lang != "zh":
         query["lang"] = lang
     return query, "", False
 
 
-def bad_query(raw_query: dict | None) -> str | None:
-    """Why the page's URL query is not a filter, or None."""
+def bad_query(raw_query: dict | None, lang: str = "zh") -> str | None:
+    """Why the page's URL query is not a filter, in the reader's language, or None."""
     try:
         CaseFilter.from_query(raw_query or {})
     except FilterError as exc:
-        return str(exc)
+        return said(exc, lang)
     return None
+
+
+def said(exc: FilterError, lang: str) -> str:
+    return filter_problem(exc.reason, exc.params, lang)
 
 
 def who(lang: str) -> str:

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from data_access import case_query
 from data_access.case_detail import mask_name, mask_phone
 from data_access.case_filters import CaseFilter, FilterError
-from layouts.i18n import label, normalize_lang, t
+from layouts.i18n import filter_problem, label, normalize_lang, t
 
 COLUMNS = ("external_id", "title", "reported_at", "source", "major_class", "subclass",
            "dispute_type", "priority", "stage", "deadline_state", "deadline_at", "county_name",
@@ -109,7 +109,7 @@ def add_routes(server: Flask, runtime) -> None:
         try:
             return CaseFilter.from_query(request.args.to_dict()), lang, ""
         except FilterError as exc:
-            return None, lang, str(exc)
+            return None, lang, filter_problem(exc.reason, exc.params, lang)
 
     def _name(ext: str) -> str:
         return f"cases-{datetime.now(zone):%Y%m%d-%H%M}.{ext}"

@@ -50,7 +50,15 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class FilterError(ValueError):
-    """A query parameter has a value the filter cannot take; the message names it."""
+    """A query parameter has a value the filter cannot take; the message names it.
+
+    `reason` and `params` let the interface say it in the reader's language
+    (layouts/i18n/ops.py `filter.*`); str() is the English sentence for logs and the CLI.
+    """
+
+    def __init__(self, reason: str, message: str, **params: object):
+        super().__init__(message)
+        self.reason, self.params = reason, params
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,16 @@ class CaseFilter:
     def from_query(cls, args: dict[str, str | None]) -> CaseFilter:
         """Parse URL query arguments; unknown keys are ignored, bad values raise FilterError."""
         if not isinstance(args, Mapping):
-            raise FilterError("the filter is not a set of named values")
+            raise FilterError("not_mapping", "the filter is not a set of named values")
         for name, value in args.items():
             if value is not None and not isinstance(value, str):
-                raise FilterError(f"{name}: not text")
+                raise FilterError("not_text", f"{name}: not text", name=name)
         values: dict = {}
         unit = (args.get("unit") or "").strip()
         if unit:
             if not _UNIT.match(unit):
-                raise FilterError(f"unit: {unit!r} is not a territory code of 6/9/12/15 digits")
+                raise FilterError("bad_unit", f"unit: {unit!r} is not a territory code of "
+                                  "6/9/12/15 digits", value=unit)
             values["unit"] = unit
         for name, allowed in _LIST_FIELDS.items():
             raw = (args.get(name) or "").strip()
@@ -92,7 +101,8 @@ class CaseFilter:
                 items = tuple(dict.fromkeys(x.strip() for x in raw.split(",") if x.strip()))
                 bad = [x for x in items if x not in allowed]
                 if bad:
-                    raise FilterError(f"{name}: unknown value {bad[0]!r}")
+                    raise FilterError("unknown_value", f"{name}: unknown value {bad[0]!r}",
+                                      name=name, value=bad[0])
                 values[name] = items
         for flag in ("open", "supervised"):
             if (args.get(flag) or "").strip() in ("1", "true"):
@@ -100,7 +110,8 @@ class CaseFilter:
         on = (args.get("on") or "").strip()
         if on:
             if on not in DATES:
-                raise FilterError(f"on: {on!r} is not one of {', '.join(DATES)}")
+                raise FilterError("bad_on", f"on: {on!r} is not one of {', '.join(DATES)}",
+                                  value=on, allowed=", ".join(DATES))
             if on != "reported":
                 values["on"] = on
         for name, attr in (("from", "date_from"), ("to", "date_to")):
@@ -109,26 +120,32 @@ class CaseFilter:
                 try:
                     values[attr] = date.fromisoformat(raw)
                 except ValueError:
-                    raise FilterError(f"{name}: {raw!r} is not a date YYYY-MM-DD") from None
+                    raise FilterError("bad_date", f"{name}: {raw!r} is not a date YYYY-MM-DD",
+                                      name=name, value=raw) from None
                 if not EARLIEST <= values[attr] <= LATEST:
-                    raise FilterError(f"{name}: {raw} is outside {EARLIEST}..{LATEST}")
+                    raise FilterError("date_range",
+                                      f"{name}: {raw} is outside {EARLIEST}..{LATEST}",
+                                      name=name, value=raw, earliest=EARLIEST, latest=LATEST)
         if values.get("date_from") and values.get("date_to") and \
                 values["date_from"] > values["date_to"]:
-            raise FilterError("from: the start date is after the end date")
+            raise FilterError("date_order", "from: the start date is after the end date")
         period = (args.get("period") or "").strip()
         if period:
             if period not in PERIODS:
-                raise FilterError(f"period: {period!r} is not one of {', '.join(PERIODS)}")
+                raise FilterError("bad_period",
+                                  f"period: {period!r} is not one of {', '.join(PERIODS)}",
+                                  value=period, allowed=", ".join(PERIODS))
             values["period"] = period
         q = (args.get("q") or "").strip()
         if "\x00" in q:
-            raise FilterError("q: the search text contains a NUL character")
+            raise FilterError("nul", "q: the search text contains a NUL character")
         if q:
             values["q"] = q[:MAX_QUERY_TEXT]
         sort = (args.get("sort") or "").strip()
         if sort:
             if sort not in SORTS:
-                raise FilterError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+                raise FilterError("bad_sort", f"sort: {sort!r} is not one of {', '.join(SORTS)}",
+                                  value=sort, allowed=", ".join(SORTS))
             values["sort"] = sort
         return cls(**values)
 

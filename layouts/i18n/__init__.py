@@ -46,3 +46,24 @@ def codes(kind: str) -> list[str]:
     architecture test checks it), so that builders need not import data_access."""
     prefix = f"{kind}."
     return [key.removeprefix(prefix) for key in _merged() if key.startswith(prefix)]
+
+
+MAX_QUOTED = 40  # a refused value is quoted back, cut so that a pasted essay stays readable
+
+
+def filter_problem(reason: str, params: dict, lang: str = DEFAULT_LANG) -> str:
+    """A refused filter parameter, said in the reader's language and naming the parameter
+    as the URL spells it (data_access's FilterError carries `reason` and `params`)."""
+    values = {k: (str(v)[:MAX_QUOTED] if isinstance(v, str) else v) for k, v in params.items()}
+    name = str(values.get("name") or _FILTER_FIELD.get(reason, ""))
+    label_key = f"ops.{name}"
+    if lang == "zh" and label_key in _merged() and name:
+        values["field"] = f"{t(label_key, lang)}（{name}）"
+    else:
+        values["field"] = name
+    return t(f"filter.{reason}", lang).format(**values)
+
+
+# The parameter a reason is about, where the error does not name it itself.
+_FILTER_FIELD = {"bad_unit": "unit", "bad_on": "on", "bad_period": "period",
+                 "bad_sort": "sort", "nul": "q"}
