@@ -3,7 +3,7 @@ each screen a kiosk session replayed as a browser runs /wall (bench/wall_http/br
 
   .venv/bin/python bench/wall.py [--database-url URL] [--days 365] [--workers 2]
       [--redis-url URL] [--screens 1,10,50,200] [--screen-seconds 90] [--observe-minutes 10]
-      [--cold-runs 20] [--saturate K] [--phases observe,screens,cold]
+      [--cold-runs 20] [--open-runs 20] [--saturate K] [--phases observe,screens,cold,open]
 
 The database (PostgreSQL by default, or sqlite:///path) is seeded for --region when it has
 no cases (`govwall init-db` and `govwall seed --days N`), else used as it is. The bench starts
@@ -19,6 +19,9 @@ them all at the end. It prints, each line labelled:
   [c] (phase cold) a screen opened right after the view's snapshots were deleted, until every
       tile shows numbers, --cold-runs times: p50/p95, and how soon the refresher had
       recomputed every input;
+  [e] (phase open) the running server with one wall on screen: a new screen opens /wall,
+      until every tile shows numbers, --open-runs times: p50/p95/max — what a person sees
+      who opens the wall on a demo that is already running (the issue's "freshly opened");
   [d] (phase observe) bytes per screen per 5 s in the steady state (response bodies as sent,
       gzip) and a warm tile answer's time p50/p95.
 """
@@ -62,7 +65,7 @@ from bench.wall_http.host import (  # noqa: E402
 from data_access.wall_refresher import INPUTS  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/govwall_wall_bench"
-PHASES = ("observe", "screens", "cold")
+PHASES = ("observe", "screens", "cold", "open")
 FIRST_NUMBERS_TIMEOUT = 120.0
 # New screens open spread over this long (a control room's screens do not start in the same
 # millisecond), and the window starts once they have all settled.
@@ -369,6 +372,45 @@ class Bench:
                            if times)
         print(f"[c]   each input there after (p50, s from deletion): {inputs}")
 
+    def reopen(self) -> None:
+        """Phase open: with a wall already on screen (the view in use, as in a control room),
+        new screens open /wall one after another; each is timed until every tile shows
+        numbers and then closed."""
+        wall = self.new_screen()
+        wall.open()
+        if self.wait_numbers(wall) is None:
+            print(f"[e] new screen on a running server: the wall already on screen had no "
+                  f"numbers after {FIRST_NUMBERS_TIMEOUT:.0f} s")
+            return
+        times: list[float] = []
+        slowest: Counter[str] = Counter()
+        failed = 0
+        for _ in range(self.args.open_runs):
+            screen = self.new_screen()
+            screen.open()
+            at = self.wait_numbers(screen)
+            screen.close()
+            if at is None:
+                failed += 1
+                continue
+            times.append(at - screen.opened)
+            last = max(screen.lanes.items(), key=lambda item: item[1].first_data)
+            slowest[last[0]] += 1
+            time.sleep(2.0)
+        wall.close()
+        if not times:
+            print(f"[e] new screen on a running server: no run ended with every tile "
+                  f"showing numbers within {FIRST_NUMBERS_TIMEOUT:.0f} s")
+            return
+        within = sum(1 for t in times if t <= 10.0)
+        last_tiles = ", ".join(f"{panel} {n}" for panel, n in slowest.most_common())
+        print(f"[e] new screen on a running server ({len(times)} runs"
+              f"{f', {failed} failed' if failed else ''}; one wall already on screen): every "
+              f"tile shows numbers after p50 {statistics.median(times):.2f} s, p95 "
+              f"{pct(times, .95):.2f} s, max {max(times):.2f} s; within 10 s: {within} of "
+              f"{len(times) + failed}; last tile to fill: {last_tiles}; load average now "
+              f"{load_average()}", flush=True)
+
     def _wait_unlocked(self, wall: str, timeout: float = 30.0) -> None:
         """Let a recomputation in progress finish, so that it cannot refill a deleted key."""
         until = time.monotonic() + timeout
@@ -404,6 +446,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="measuring window per screen count")
     parser.add_argument("--observe-minutes", type=float, default=10.0)
     parser.add_argument("--cold-runs", type=int, default=20)
+    parser.add_argument("--open-runs", type=int, default=20,
+                        help="new screens opened one after another in phase open")
     parser.add_argument("--saturate", type=int, default=0, metavar="K",
                         help="K busy-looping processes for the whole run")
     parser.add_argument("--phases", default=",".join(PHASES),
@@ -421,7 +465,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     if unknown := [p for p in args.phases if p not in PHASES]:
         parser.error(f"--phases: unknown {', '.join(unknown)} (known: {', '.join(PHASES)})")
-    for name in ("workers", "cold_runs", "days"):
+    for name in ("workers", "cold_runs", "open_runs", "days"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.saturate < 0 or args.observe_minutes <= 0 or args.screen_seconds <= 0:
@@ -490,6 +534,8 @@ def run(args: argparse.Namespace, workdir: Path, stack: list[Callable[[], None]]
         bench.crowd()
     if "cold" in args.phases:
         bench.cold()
+    if "open" in args.phases:
+        bench.reopen()
     booted = server.booted_workers()
     if booted > args.workers:
         print(f"note: gunicorn booted {booted} workers for --workers {args.workers}: "
