@@ -183,7 +183,7 @@ def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
 
 # -- the filter as a WHERE clause --------------------------------------------------------------
 
-def _unit_condition(unit: str) -> ColumnElement[bool]:
+def unit_condition(unit: str) -> ColumnElement[bool]:
     if len(unit) == 6:
         if unit.endswith("0000"):  # a province
             return Case.county_code.like(unit[:2] + "%")
@@ -222,7 +222,7 @@ def _search(q: str) -> ColumnElement[bool]:
 def where_clause(f: CaseFilter, now: datetime, zone: ZoneInfo) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if f.unit:
-        conditions.append(_unit_condition(f.unit))
+        conditions.append(unit_condition(f.unit))
     for name, column in (("major", Case.major_class), ("dispute", Case.dispute_type),
                          ("source", Case.source), ("stage", Case.stage),
                          ("priority", Case.priority), ("satisfaction", Case.satisfaction)):
