@@ -89,4 +89,4 @@ def register(app: Dash) -> None:
         ClientsideFunction("govwall", "opsSync"),
         Output("ops-export-csv", "href"), Output("ops-export-xlsx", "href"),
         Input("ops-filter", "data"), Input("ops-case-id", "data"),
-        Input("ops-action-version", "data"))
+        Input("ops-action-version", "data"), Input("ops-view", "data"))

@@ -47,6 +47,7 @@ _RED = case_query.OVERDUE_STATES
 @dataclass(frozen=True)
 class DutyQueue:
     area: str
+    area_name: str
     now: datetime
     counts: dict[str, int]  # per group, and "total" distinct cases
     rows: list[dict]  # the ROW_LIMIT most urgent; plain values, UTC datetimes
@@ -104,13 +105,13 @@ def duty_queue(session: Session, area: str, now: datetime, zone: ZoneInfo,
                 out[key] = as_utc(out[key])
         out["overdue_for"] = case_query.overdue_for(out, now, zone)
         rows.append(out)
-    names = case_query.unit_names(session, {r[k] for r in rows
-                                            for k in ("county_code", "township_code",
-                                                      "grid_code")})
+    names = case_query.unit_names(session, {area} | {r[k] for r in rows
+                                                      for k in ("county_code", "township_code",
+                                                                "grid_code")})
     for r in rows:
         for key in ("county", "township", "grid"):
             r[f"{key}_name"] = names.get(r[f"{key}_code"], r[f"{key}_code"])
-    return DutyQueue(area, as_utc(now), {**counted._asdict()}, rows)
+    return DutyQueue(area, names.get(area, area), as_utc(now), {**counted._asdict()}, rows)
 
 
 def cached_queue(cache: CacheBackend, lock, sessions: Callable[[], Session], area: str,
