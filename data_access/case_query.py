@@ -143,7 +143,7 @@ def _group_condition(parts) -> ColumnElement[bool]:
                       Case.subclass.in_(subs)) for major, priority, subs in parts))
 
 
-def _cut_expression(now: datetime, zone: ZoneInfo, which: str) -> ColumnElement:
+def cut_expression(now: datetime, zone: ZoneInfo, which: str) -> ColumnElement:
     """The cut-off instant of each row's time limit, as a CASE over the limit groups (the
     largest group is the ELSE branch, to keep the SQL short)."""
     groups = limit_groups()
@@ -174,9 +174,9 @@ def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
     return case(
         (Case.stage.in_(v.TERMINAL_STAGES), literal(CLOSED_STATE)),
         (d.is_(None), literal("normal")),
-        (d < _cut_expression(now, zone, "long_overdue"), literal("long_overdue")),
+        (d < cut_expression(now, zone, "long_overdue"), literal("long_overdue")),
         (d < literal(now, Case.deadline_at.type), literal("overdue")),
-        (d < _cut_expression(now, zone, "approaching"), literal("approaching")),
+        (d < cut_expression(now, zone, "approaching"), literal("approaching")),
         else_=literal("normal"),
     )
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from data_access import case_query
 from data_access.accounts import region_prefix
 from data_access.cache import CacheBackend, cached
-from data_access.indicators import OPEN
+from data_access.indicators import DUE, OPEN, minute_of
 from data_access.models import Case
 from data_access.timeutil import as_utc
 
@@ -41,7 +41,6 @@ GROUPS = ("overdue", "approaching", "unacknowledged", "supervised")
 NEW_HOURS = 24
 ROW_LIMIT = 50
 BUCKET_SECONDS = 5
-_RED = case_query.OVERDUE_STATES
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,15 @@ def addressed_within(area: str) -> ColumnElement[bool]:
 
 
 def _groups(now: datetime, zone: ZoneInfo, area: str) -> dict[str, ColumnElement[bool]]:
-    state = case_query.state_expression(now, zone)
+    # The deadline states of case_query.state_expression as ranges of the deadline: overdue
+    # (long overdue included) before the minute, approaching before the row's limit's cut.
+    minute = minute_of(now)
+    due_now = literal(minute, Case.deadline_at.type)
     new_since = literal(as_utc(now) - timedelta(hours=NEW_HOURS), Case.reported_at.type)
     return {
-        "overdue": state.in_(_RED),
-        "approaching": state == "approaching",
+        "overdue": DUE < due_now,
+        "approaching": and_(DUE >= due_now,
+                            DUE < case_query.cut_expression(minute, zone, "approaching")),
         "unacknowledged": and_(Case.acknowledged_at.is_(None), Case.reported_at >= new_since),
         "supervised": addressed_within(area),
     }
@@ -87,8 +90,7 @@ def duty_queue(session: Session, area: str, now: datetime, zone: ZoneInfo,
             for name, cond in groups.items()]
     counted = session.execute(select(*sums, func.count().label("total")).where(where)).one()
     flags = [case((cond, 1), else_=0).label(f"in_{name}") for name, cond in groups.items()]
-    query = (select(*case_query.ROW_COLUMNS, Case.supervision_addressee,
-                    case_query.state_expression(now, zone).label("deadline_state"), *flags)
+    query = (select(*case_query.ROW_COLUMNS, Case.supervision_addressee, *flags)
              .where(where)
              # Spelled apart from the deadline index, which would walk the whole history's
              # deadlines in order: the area's open cases are few, sorting them is cheap.
@@ -100,6 +102,10 @@ def duty_queue(session: Session, area: str, now: datetime, zone: ZoneInfo,
     for row in session.execute(query):
         out = dict(row._mapping)
         out["groups"] = [name for name in GROUPS if out.pop(f"in_{name}")]
+        # The state as the groups say it (long overdue is not told apart from overdue here:
+        # a third cut-off expression per row for one shade of red).
+        out["deadline_state"] = next((g for g in ("overdue", "approaching")
+                                      if g in out["groups"]), "normal")
         for key in ("reported_at", "deadline_at", "extended_until", "acknowledged_at"):
             if out[key] is not None:
                 out[key] = as_utc(out[key])

@@ -106,7 +106,9 @@ def _row(row: dict, lang: str, zone: ZoneInfo) -> html.A:
             html.Span(row.get("title") or "", className="duty-title", title=row.get("title")),
             html.Span(place, className="duty-place", title=place),
             html.Span(label("stage", row.get("stage"), lang), className="duty-stage"),
-            html.Span(_when(row, lang, zone), className="duty-when"),
+            html.Span(_when(row, lang, zone), className="duty-when",
+                      title=local_text(row.get("extended_until") or row.get("deadline_at"),
+                                       zone)),
             html.Span(local_text(row.get("reported_at"), zone), className="duty-reported"),
         ])
 

@@ -70,7 +70,8 @@ def supervise(case_id: int) -> dict:
          ("ops-act-followup", "n_clicks", None)],
         [("ops-act-case", "data", case_id), ("ops-act-level", "value", 2),
          ("ops-act-text", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
-         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")], changed=1)
+         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh"),
+         ("ops-act-addressee", "value", None)], changed=1)
 
 
 def post(client, body: dict, headers=ORIGIN):

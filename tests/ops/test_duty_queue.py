@@ -95,7 +95,9 @@ def test_the_county_queue_holds_its_groups_counted_and_ordered_by_urgency(queue_
                       "G": ["unacknowledged"]}
     d = q.rows[0]
     # D: due Sun 11-15 10:00, judged Wed 10:00: Mon and Tue (7 h each) and Wed's first hour.
-    assert (d["deadline_state"], d["overdue_for"]) == ("long_overdue", (2, 1, 0))
+    assert (d["deadline_state"], d["overdue_for"]) == ("overdue", (2, 1, 0))
+    assert [r["deadline_state"] for r in q.rows] == ["overdue", "overdue", "approaching",
+                                                      "normal", "normal", "normal", "normal"]
     assert (d["township_name"], d["grid_name"]) == ("第02街道", "第07网格")
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from data_access import case_store
 from data_access.accounts import create_user
+from data_access.models import CaseTransition
 from tests.support.backends import backend_names, open_backend
 from tests.support.browser import ARTIFACTS, chromium, serve, sign_in
 from tests.support.clock import TickingClock
@@ -118,6 +120,37 @@ def test_the_queue_announces_new_and_newly_overdue_cases_without_a_reload(live):
         page.locator(f".duty-row[data-case='{ids['C']}']").click()
         page.locator("#ops-detail-title", has_text=SPEC["C"][5]).wait_for()
         assert page.locator("#ops-list-view").is_visible()
+
+
+def test_a_supervision_order_reaches_the_queue_of_the_area_it_is_addressed_to(live):
+    """The township officer orders 督办 on C to the county (the 督办对象 selector) and on B
+    to the township (its default): only B's order is theirs; both orders keep their
+    addressee in the database."""
+    base_url, b, ids, _clock = live
+    with chromium(1600, 1000) as page:
+        sign_in(page, base_url, "/ops", "area-duty")
+        page.locator(".duty-row").first.wait_for()
+        assert count(page, "supervised") == "0"
+        for key, addressee in (("C", "云龙区"), ("B", None)):
+            page.goto(f"{base_url}/ops?case={ids[key]}&unit={TOWNSHIPS[0]}")
+            page.locator("#ops-detail-title").wait_for()
+            assert page.locator("#ops-act-addressee").inner_text() == "督办对象：第01街道"
+            if addressee:
+                page.click("#ops-act-addressee")
+                page.locator("[role=option]", has_text=addressee).first.click()
+            page.fill("#ops-act-text", f"督办{key}")
+            page.click("#ops-act-supervise")
+            page.locator("#ops-events li", has_text=f"督办{key}").wait_for()
+        page.click("#ops-view-duty")
+        page.wait_for_function("document.querySelector('#ops-duty-count-supervised')"
+                               ".textContent == '1'", timeout=30_000)
+        row = page.locator(f".duty-row[data-case='{ids['B']}'] .duty-badges")
+        assert "督办" in row.text_content()
+    with b.sessions() as session:
+        orders = dict(session.execute(
+            select(CaseTransition.case_id, CaseTransition.addressee)
+            .where(CaseTransition.kind == "supervision")).all())
+    assert orders == {ids["C"]: TOWNSHIPS[0][:6], ids["B"]: TOWNSHIPS[0]}
 
 
 def test_an_account_without_an_area_watches_the_whole_region(live):
