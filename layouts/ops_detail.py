@@ -194,7 +194,8 @@ def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask:
     return html.Div(className="ops-detail-body", children=[
         head,
         action_panel(f, allowed, may_act, lang, done,
-                     tuple(d.places[level] for level in ("township", "county"))),
+                     tuple(d.places[level] for level in ("township", "county")
+                           if level in d.places)),
         html.H3(t("detail.timeline", lang), className="h6 mt-3"),
         dcc.Graph(id="ops-timeline", figure=timeline_figure(d.transitions, deadline, now,
                                                             lang, zone),
