@@ -43,7 +43,8 @@ def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object
 
 
 COUNTS = callback([("ops-counts", "children")],
-                  [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0)],
+                  [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0),
+                   ("ops-view", "data", "list")],
                   [("ops-lang", "data", "zh"), ("ops-query", "data", {"unit": COUNTY})])
 # The wall's alert board (a real wall callback): it lists the overdue cases of the fixture.
 WALL = callback(

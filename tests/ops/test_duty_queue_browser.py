@@ -109,6 +109,8 @@ def test_the_queue_announces_new_and_newly_overdue_cases_without_a_reload(live):
         page.reload()
         page.locator(".duty-row").first.wait_for()
         assert page.locator("#ops-duty-sound").get_attribute("aria-pressed") == "true"
+        # The hidden list counts nothing until it is opened.
+        assert page.locator("#ops-count-total").count() == 0
         page.click("#ops-view-list")
         page.locator("#ops-count-total").wait_for()
         assert page.locator("#ops-list-view").is_visible()
