@@ -1,5 +1,6 @@
-"""/ops figures on a seeded database: table page fetch p50/p95 with filters, and the rate
-and peak memory of a 100,000-row CSV export.
+"""/ops figures on a seeded database: table page fetch p50/p95 with filters, the duty queue
+(counts and the 50 most urgent rows of an area, computed without the cache) for the region, a
+county and a township, and the rate and peak memory of a 100,000-row CSV export.
 
 Usage: GOVWALL_DATABASE_URL=postgresql+psycopg://... python bench/ops.py [--days 365]
 (seeds the region with --days of history first when the database has no cases), or
@@ -19,6 +20,7 @@ from dashboard.runtime import open_runtime
 from dashboard.settings import load_settings
 from data_access import case_query
 from data_access.case_filters import CaseFilter
+from data_access.duty_queue import duty_queue
 from data_access.migrate import upgrade
 from data_access.stats import has_cases
 
@@ -96,6 +98,8 @@ def main() -> None:
         print(f"  {label}: counts {statistics.median(counting):.1f} ms, "
               f"page {statistics.median(paging):.1f} ms")
 
+    _bench_duty_queue(rt, settings.region, counties, zone, args.repeat)
+
     tracemalloc.start()
     start = time.perf_counter()
     rows, size = 0, 0
@@ -109,6 +113,26 @@ def main() -> None:
     print(f"CSV export: {rows - 1:,} rows, {size / 1e6:.1f} MB in {elapsed:.1f} s "
           f"({(rows - 1) / elapsed:,.0f} rows/s), peak Python memory {peak / 1e6:.1f} MB")
     rt.close()
+
+
+def _bench_duty_queue(rt, region: str, counties: list[str], zone, repeat: int) -> None:
+    """The duty queue as the first browser of an area in a 5-second bucket computes it."""
+    with rt.sessions() as session:
+        townships = [c for c, _ in case_query.units_under(session, counties[0], "township")]
+    areas = [("the region " + region, region), ("a county " + counties[0], counties[0]),
+             ("a township " + townships[0], townships[0])]
+    print(f"duty queue (counts per group + the 50 most urgent rows, uncached), {repeat} runs:")
+    for label, area in areas:
+        timings = []
+        for _ in range(repeat):
+            with rt.sessions() as session:
+                start = time.perf_counter()
+                queue = duty_queue(session, area, datetime.now(UTC), zone)
+                timings.append((time.perf_counter() - start) * 1000)
+        timings.sort()
+        counts = ", ".join(f"{k} {v:,}" for k, v in queue.counts.items())
+        print(f"  {label}: p50 {statistics.median(timings):.1f} ms, "
+              f"p95 {timings[int(0.95 * (len(timings) - 1))]:.1f} ms ({counts})")
 
 
 def _limited(lines, n):

@@ -17,6 +17,8 @@ KIOSK_ID = session_store.KIOSK_ID
 USERNAME = "user"
 DISPLAY_NAME = "name"
 ROLE = "role"
+# The unit code whose cases the person's duty queue shows; absent: the whole region.
+AREA = "area"
 # When the session was last known valid (sign-in, or the guard's latest read of the active
 # accounts), in epoch seconds of the runtime clock: the guard's grace period counts from it.
 CHECKED_AT = "checked"
@@ -36,6 +38,7 @@ class Identity:
     username: str
     display_name: str
     role: str
+    area: str | None = None
 
     @property
     def may_act(self) -> bool:
@@ -61,4 +64,4 @@ def current_identity() -> Identity | None:
     if session.get(USER_ID) is None:
         return None
     return Identity(session[USERNAME], session.get(DISPLAY_NAME) or session[USERNAME],
-                    session[ROLE])
+                    session[ROLE], session.get(AREA))

@@ -56,7 +56,7 @@ def refusal_text(code: str, lang: str) -> str:
     return text if text != key else code
 
 
-def act(_a, _s, _e, _n, _f, case_id, level, note, satisfaction, version, lang):
+def act(_a, _s, _e, _n, _f, case_id, level, note, satisfaction, version, lang, addressee=None):
     """Perform the pressed action with the note typed (every action records it); the server
     checks the role again (the guard already did)."""
     action, person, case_id = ctx.triggered_id.removeprefix("ops-act-"), current_identity(), \
@@ -68,6 +68,7 @@ def act(_a, _s, _e, _n, _f, case_id, level, note, satisfaction, version, lang):
     params = {"note": (note or "").strip() or None}
     if action == "supervise":
         params["level"] = level
+        params["addressee"] = addressee if isinstance(addressee, str) else None
     if action == "followup":
         params["satisfaction"] = satisfaction
     rt = current().runtime
@@ -103,7 +104,7 @@ def register(app: Dash) -> None:
         *(Input(f"ops-act-{b}", "n_clicks") for b in BUTTONS),
         State("ops-act-case", "data"), State("ops-act-level", "value"),
         State("ops-act-text", "value"), State("ops-act-satisfaction", "value"),
-        State(VERSION, "data"), State("ops-lang", "data"),
+        State(VERSION, "data"), State("ops-lang", "data"), State("ops-act-addressee", "value"),
         prevent_initial_call=True)(act)
     app.callback(Output("ops-unmask-contact", "children"), Input("ops-unmask-btn", "n_clicks"),
                  State("ops-act-case", "data"), State("ops-lang", "data"),

@@ -53,7 +53,10 @@ def rows(request: dict | None, query: dict | None, url_query: dict | None, lang:
     return response
 
 
-def counts(query: dict | None, _version: int, lang: str, raw_query: dict | None = None) -> list:
+def counts(query: dict | None, _version: int, view: str | None, lang: str,
+           raw_query: dict | None = None) -> list:
+    if view == "duty":  # the list is hidden: counted when the officer opens it
+        return no_update
     if query is None:  # the filter bar has not read the URL yet: no figures rather than all
         # ... or the URL's filter is bad: it counts nothing (the filter bar says why).
         return ops_table.counts_bar({}, lang) if bad_query(raw_query) else no_update
@@ -79,8 +82,8 @@ def register(app: Dash) -> None:
                  State("ops-filter", "data"), State("ops-query", "data"),
                  State("ops-lang", "data"))(rows)
     app.callback(Output("ops-counts", "children"), Input("ops-filter", "data"),
-                 Input("ops-action-version", "data"), State("ops-lang", "data"),
-                 State("ops-query", "data"))(counts)
+                 Input("ops-action-version", "data"), Input("ops-view", "data"),
+                 State("ops-lang", "data"), State("ops-query", "data"))(counts)
     app.callback(Output("ops-case-id", "data"), Input(grid, "cellClicked"),
                  Input("ops-detail-close", "n_clicks"), prevent_initial_call=True)(pick_case)
     app.clientside_callback(ClientsideFunction("govwall", "opsDetailOpen"),
@@ -89,4 +92,4 @@ def register(app: Dash) -> None:
         ClientsideFunction("govwall", "opsSync"),
         Output("ops-export-csv", "href"), Output("ops-export-xlsx", "href"),
         Input("ops-filter", "data"), Input("ops-case-id", "data"),
-        Input("ops-action-version", "data"))
+        Input("ops-action-version", "data"), Input("ops-view", "data"))

@@ -1,4 +1,4 @@
-"""`govwall user add|list|disable|enable|set-password|set-role|unlock` and
+"""`govwall user add|list|disable|enable|set-password|set-role|set-area|unlock` and
 `govwall kiosk-token create|revoke|list`.
 
 Each change to an account is recorded in `account_events` (who: --by, else the OS user;
@@ -77,7 +77,7 @@ def _end_sessions(settings: Settings, command: str, *, user_id: int | None = Non
 
 
 def _change_user(settings: Settings, args: argparse.Namespace, command: str,
-                 change: Callable, done: str) -> int:
+                 change: Callable, done: str, region: str = "") -> int:
     """Apply `change(session, at, actor)` to the user, record it, end their sessions."""
     from data_access.accounts import AccountError
 
@@ -87,12 +87,12 @@ def _change_user(settings: Settings, args: argparse.Namespace, command: str,
     except AccountError as exc:
         print(f"govwall user {command}: {exc}", file=sys.stderr)
         return 1
-    print(done.format(user=user))
+    print(done.format(user=user, area=user.area or f"{region} (the whole region)"))
     return 0 if _end_sessions(settings, f"user {command}", user_id=user.id) else 1
 
 
 def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
-    from data_access.accounts import AccountError, create_user, record_event
+    from data_access.accounts import AccountError, check_area, create_user, record_event
 
     password = _read_password(args, "add")
     if password is None:
@@ -101,13 +101,16 @@ def cmd_user_add(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with sessions.begin() as session:
             now = datetime.now(UTC)
+            area = check_area(session, args.area, settings.region)
             user = create_user(session, args.username, args.name or args.username, args.role,
-                               password, now)
-            record_event(session, now, _actor(args), "add", user.username, user.role)
+                               password, now, area)
+            record_event(session, now, _actor(args), "add", user.username,
+                         f"{user.role} {area}" if area else user.role)
     except AccountError as exc:
         print(f"govwall user add: {exc}", file=sys.stderr)
         return 1
-    print(f"user {user.username} ({user.role}) created")
+    where = f", area {user.area}" if user.area else ""
+    print(f"user {user.username} ({user.role}{where}) created")
     return 0
 
 
@@ -118,7 +121,8 @@ def cmd_user_list(settings: Settings, args: argparse.Namespace) -> int:
         for user in list_users(session):
             state = "active" if user.active else "disabled"
             print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}\t"
-                  f"created {user.created_at:%Y-%m-%d %H:%M}")
+                  f"created {user.created_at:%Y-%m-%d %H:%M}\t"
+                  f"area {user.area or settings.region}")
     return 0
 
 
@@ -160,6 +164,17 @@ def cmd_user_set_role(settings: Settings, args: argparse.Namespace) -> int:
     return _change_user(settings, args, "set-role",
                         lambda s, at, by: set_role(s, args.username, args.role, at, by),
                         "user {user.username} is now {user.role}")
+
+
+def cmd_user_set_area(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.accounts import set_area
+
+    # The area is part of the session (its duty queue): the user signs in again to it.
+    return _change_user(settings, args, "set-area",
+                        lambda s, at, by: set_area(s, args.username, args.area,
+                                                   settings.region, at, by),
+                        "user {user.username} now has the area {area}",
+                        region=settings.region)
 
 
 def cmd_user_unlock(settings: Settings, args: argparse.Namespace) -> int:
@@ -245,6 +260,8 @@ def add_account_commands(sub) -> None:
     p.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
     p.add_argument("--name", help="the name shown on screen and in the case history "
                    "(default: the username)")
+    p.add_argument("--area", help="the unit code (county, township, village or grid) whose "
+                   "cases the user's duty queue on /ops shows (default: the whole region)")
     _password_stdin(p)
     _by(p)
     p.set_defaults(handler=cmd_user_add)
@@ -277,6 +294,18 @@ def add_account_commands(sub) -> None:
     p.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
     _by(p)
     p.set_defaults(handler=cmd_user_set_role)
+    p = usub.add_parser("set-area", help="Set the area a user's duty queue watches; ends "
+                        "their sessions now.",
+                        description="Set the territory (a unit code of the region: county, "
+                        "township, village or grid) whose cases the user's duty queue on /ops "
+                        "shows, and end their sessions now (they sign in again to the new "
+                        "area). The region's own code, or an empty string, means the whole "
+                        "region.")
+    _username(p)
+    p.add_argument("area", help="a unit code, e.g. 320303001; the region's code for the "
+                   "whole region")
+    _by(p)
+    p.set_defaults(handler=cmd_user_set_area)
     p = usub.add_parser("unlock", help="Lift a sign-in lock or delay before it ends.",
                         description="Forget a user name's failed sign-ins (its delay or "
                         "15-minute lock), and with --address a client address's.")

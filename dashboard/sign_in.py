@@ -140,7 +140,7 @@ def add_routes(server: Flask, runtime: Runtime, throttle: SignInThrottle) -> Non
             session.renew()  # a new session id for the new identity (no session fixation)
             session.update({ident.USER_ID: user.id, ident.USERNAME: user.username,
                             ident.DISPLAY_NAME: user.display_name, ident.ROLE: user.role,
-                            ident.CHECKED_AT: clock()})
+                            ident.AREA: user.area, ident.CHECKED_AT: clock()})
             interface.commit(session)
         except RedisError:
             return unavailable(SESSIONS_UNAVAILABLE)

@@ -18,7 +18,7 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from data_access.models import AccountEvent, KioskToken, User
+from data_access.models import AccountEvent, KioskToken, Unit, User
 
 ROLES = ("duty_officer", "leader", "admin")
 MIN_PASSWORD_LENGTH = 8
@@ -40,6 +40,7 @@ class UserInfo:
     username: str
     display_name: str
     role: str
+    area: str | None = None  # a unit code; None: the whole region
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,29 @@ def hash_token(token: str) -> str:
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(user.id, user.username, user.display_name, user.role)
+    return UserInfo(user.id, user.username, user.display_name, user.role, user.area)
+
+
+def region_prefix(region: str) -> str:
+    """The code prefix every unit of a region shares: 32 for the province, 3203 for a city,
+    the county's 6 digits for a county."""
+    if region.endswith("0000"):
+        return region[:2]
+    return region[:4] if region.endswith("00") else region
+
+
+def check_area(session: Session, area: str | None, region: str) -> str | None:
+    """An account's area as stored: a unit of the territory inside the region, or None
+    (the whole region) for an empty value or the region itself."""
+    area = (area or "").strip()
+    if not area or area == region:
+        return None
+    if not area.startswith(region_prefix(region)):
+        raise AccountError(f"area {area!r} is outside the region {region}")
+    if session.scalar(select(Unit.code).where(Unit.code == area)) is None:
+        raise AccountError(f"area {area!r} is no unit of the territory (county, township, "
+                           f"village or grid code)")
+    return area
 
 
 def _check_role(role: str) -> None:
@@ -71,7 +94,8 @@ def _check_password(password: str) -> None:
 
 
 def create_user(session: Session, username: str, display_name: str, role: str,
-                password: str, at: datetime) -> UserInfo:
+                password: str, at: datetime, area: str | None = None) -> UserInfo:
+    """A new account; `area` must have passed check_area."""
     username = username.strip()
     _check_role(role)
     if not username or len(username) > MAX_USERNAME_LENGTH or "\0" in username:
@@ -80,7 +104,8 @@ def create_user(session: Session, username: str, display_name: str, role: str,
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} exists already")
     user = User(username=username, display_name=display_name.strip() or username, role=role,
-                password_hash=generate_password_hash(password), active=True, created_at=at)
+                password_hash=generate_password_hash(password), active=True, created_at=at,
+                area=area)
     session.add(user)
     session.flush()
     return _info(user)
@@ -107,12 +132,13 @@ class UserListing:
     role: str
     active: bool
     created_at: datetime
+    area: str | None
 
 
 def list_users(session: Session) -> list[UserListing]:
     return [UserListing(*row) for row in session.execute(
-        select(User.username, User.display_name, User.role, User.active, User.created_at)
-        .order_by(User.username))]
+        select(User.username, User.display_name, User.role, User.active, User.created_at,
+               User.area).order_by(User.username))]
 
 
 def record_event(session: Session, at: datetime, actor: str, action: str, username: str,
@@ -151,6 +177,17 @@ def set_role(session: Session, username: str, role: str, at: datetime,
     user = _user(session, username)
     record_event(session, at, actor, "set-role", username, f"{user.role} -> {role}")
     user.role = role
+    return _info(user)
+
+
+def set_area(session: Session, username: str, area: str | None, region: str, at: datetime,
+             actor: str) -> UserInfo:
+    """Give an account its area (a unit code), or the whole region with None."""
+    area = check_area(session, area, region)
+    user = _user(session, username)
+    record_event(session, at, actor, "set-area", username,
+                 f"{user.area or region} -> {area or region}")
+    user.area = area
     return _info(user)
 
 

@@ -143,7 +143,7 @@ def _group_condition(parts) -> ColumnElement[bool]:
                       Case.subclass.in_(subs)) for major, priority, subs in parts))
 
 
-def _cut_expression(now: datetime, zone: ZoneInfo, which: str) -> ColumnElement:
+def cut_expression(now: datetime, zone: ZoneInfo, which: str) -> ColumnElement:
     """The cut-off instant of each row's time limit, as a CASE over the limit groups (the
     largest group is the ELSE branch, to keep the SQL short)."""
     groups = limit_groups()
@@ -174,16 +174,16 @@ def state_expression(now: datetime, zone: ZoneInfo) -> ColumnElement[str]:
     return case(
         (Case.stage.in_(v.TERMINAL_STAGES), literal(CLOSED_STATE)),
         (d.is_(None), literal("normal")),
-        (d < _cut_expression(now, zone, "long_overdue"), literal("long_overdue")),
+        (d < cut_expression(now, zone, "long_overdue"), literal("long_overdue")),
         (d < literal(now, Case.deadline_at.type), literal("overdue")),
-        (d < _cut_expression(now, zone, "approaching"), literal("approaching")),
+        (d < cut_expression(now, zone, "approaching"), literal("approaching")),
         else_=literal("normal"),
     )
 
 
 # -- the filter as a WHERE clause --------------------------------------------------------------
 
-def _unit_condition(unit: str) -> ColumnElement[bool]:
+def unit_condition(unit: str) -> ColumnElement[bool]:
     if len(unit) == 6:
         if unit.endswith("0000"):  # a province
             return Case.county_code.like(unit[:2] + "%")
@@ -222,7 +222,7 @@ def _search(q: str) -> ColumnElement[bool]:
 def where_clause(f: CaseFilter, now: datetime, zone: ZoneInfo) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if f.unit:
-        conditions.append(_unit_condition(f.unit))
+        conditions.append(unit_condition(f.unit))
     for name, column in (("major", Case.major_class), ("dispute", Case.dispute_type),
                          ("source", Case.source), ("stage", Case.stage),
                          ("priority", Case.priority), ("satisfaction", Case.satisfaction)):

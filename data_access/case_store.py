@@ -176,9 +176,10 @@ def next_stages(stage: str) -> dict[str, str]:
 
 def _append(session: Session, case: Case, kind: str, at: datetime, actor: str,
             from_stage: str | None, to_stage: str | None, note: str | None = None,
-            level: int | None = None) -> int:
+            level: int | None = None, addressee: str | None = None) -> int:
     transition = CaseTransition(case_id=case.id, kind=kind, from_stage=from_stage,
-                                to_stage=to_stage, level=level, actor=actor, note=note, at=at)
+                                to_stage=to_stage, level=level, actor=actor, note=note, at=at,
+                                addressee=addressee)
     session.add(transition)
     session.flush()
     event = to_stage if kind == v.STAGE_CHANGE else kind
@@ -255,23 +256,36 @@ def advance(session: Session, case_id: int, to_stage: str, at: datetime, actor: 
     return _append(session, case, kind, at, actor, from_stage, to_stage, note)
 
 
+def addressees(case: Any) -> tuple[str, str]:
+    """Whom a supervision order on `case` may be addressed to: its township (属地, the
+    default: the unit answerable for the place) or its county (a matter beyond the
+    township)."""
+    return _get(case, "township_code"), _get(case, "county_code")
+
+
 def perform(session: Session, case_id: int, action: str, actor: str, at: datetime,
             **params: Any) -> int:
     """An officer's side event on a case (see ACTION_RULES); returns the transition id.
 
-    Params: supervise(level 1..3, note), escalate(note), note(note), followup(satisfaction,
-    note), extend(until, note), acknowledge(note), unmask()."""
+    Params: supervise(level 1..3, note, addressee: one of addressees(case), default its
+    township), escalate(note), note(note), followup(satisfaction, note), extend(until,
+    note), acknowledge(note), unmask()."""
     case = _load(session, case_id)
     refusal = _action_refusal(case, action, params)
     if refusal is not None:
         raise refusal
     kind, _ = ACTION_RULES[action]
-    level = None
+    level = addressee = None
     if action == "acknowledge":
         case.acknowledged_at, case.acknowledged_by = at, actor
     elif action == "supervise":
         level = params["level"]
+        addressee = params.get("addressee") or case.township_code
+        if addressee not in addressees(case):
+            raise ActionRefused("bad_addressee", "a supervision order is addressed to the "
+                                "case's township or county")
         case.supervision_level = max(case.supervision_level, level)
+        case.supervision_addressee = addressee
     elif action == "followup":
         case.satisfaction, case.followed_up_at = params["satisfaction"], at
     elif action == "extend":
@@ -279,7 +293,8 @@ def perform(session: Session, case_id: int, action: str, actor: str, at: datetim
     # `unmask` and `note` change nothing on the case: the transition is the record.
     if action != "unmask":
         case.updated_at = at
-    return _append(session, case, kind, at, actor, None, None, params.get("note"), level)
+    return _append(session, case, kind, at, actor, None, None, params.get("note"), level,
+                   addressee)
 
 
 # -- after the commit -----------------------------------------------------------------------

@@ -112,6 +112,10 @@ class Case(Base):
     extended_until: Mapped[datetime | None] = mapped_column(UtcTime)
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     supervision_level: Mapped[int] = mapped_column(Integer, default=0)
+    # The unit the latest supervision order (督办) is addressed to: a territory code, whose
+    # duty officers see the order in their queue. NULL: the case's township (orders recorded
+    # before addressees existed). Migration 0011.
+    supervision_addressee: Mapped[str | None] = mapped_column(String(15))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(32))
     satisfaction: Mapped[str | None] = mapped_column(String(12))
@@ -184,6 +188,8 @@ class CaseTransition(Base):
     actor: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcTime, index=True)
+    # A supervision order's addressee (a territory code); migration 0011.
+    addressee: Mapped[str | None] = mapped_column(String(15))
 
 
 class PatrolCheckin(Base):
@@ -209,6 +215,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcTime)
+    # The territory (a unit code) whose cases the person's duty queue shows; NULL: the whole
+    # region (admins and leaders by default). Migration 0011.
+    area: Mapped[str | None] = mapped_column(String(15))
 
 
 class AccountEvent(Base):

@@ -83,10 +83,12 @@ def supervision_choice(current: int) -> int:
 
 
 def action_panel(fields: dict, allowed: set[str], may_act: bool, lang: str,
-                 done: str | None = None) -> html.Div:
+                 done: str | None = None,
+                 addressees: tuple[tuple[str, str], ...] = ()) -> html.Div:
     """The actions, the note that goes with any of them, and their selectors showing the
     case's state; `done` is the confirmation of the action just taken, kept across the
-    re-render that action caused."""
+    re-render that action caused. `addressees` are (code, name) of the units a 督办 may go
+    to (the case's township first, the default, then its county)."""
     def disabled(action: str) -> bool:
         return not may_act or action not in allowed
 
@@ -107,13 +109,21 @@ def action_panel(fields: dict, allowed: set[str], may_act: bool, lang: str,
                 # A lower order than the case's would change nothing: perform() keeps the
                 # highest level.
                 options=[{"label": label("supervision", str(n), lang), "value": n,
-                          "disabled": n < current} for n in SUPERVISION_LEVELS]), width=5),
+                          "disabled": n < current} for n in SUPERVISION_LEVELS]), width=4),
+            dbc.Col(dcc.Dropdown(
+                id="ops-act-addressee", clearable=False, disabled=disabled("supervise"),
+                labels=dropdown_labels(lang), placeholder=t("duty.addressee", lang),
+                value=fields.get("supervision_addressee") or
+                (addressees[0][0] if addressees else None),
+                options=[{"label": f"{t('duty.addressee', lang)}：{name}" if lang == "zh"
+                          else f"{t('duty.addressee', lang)}: {name}", "value": code}
+                         for code, name in addressees]), width=5),
             dbc.Col(dcc.Dropdown(
                 id="ops-act-satisfaction", clearable=True, value=fields.get("satisfaction"),
                 disabled=disabled("followup"), labels=dropdown_labels(lang),
                 placeholder=t("action.satisfaction", lang),
                 options=[{"label": label("satisfaction", s, lang), "value": s}
-                         for s in codes("satisfaction")]), width=5),
+                         for s in codes("satisfaction")]), width=3),
         ]),
         dcc.Textarea(id="ops-act-text", placeholder=t("action.note_placeholder", lang),
                      className="form-control mb-1", style={"height": "3.2em"},
@@ -183,7 +193,9 @@ def detail_panel(d, now: datetime, allowed: set[str], may_act: bool, may_unmask:
         not d.contact_revealed and f.get("reporter_phone") else None
     return html.Div(className="ops-detail-body", children=[
         head,
-        action_panel(f, allowed, may_act, lang, done),
+        action_panel(f, allowed, may_act, lang, done,
+                     tuple(d.places[level] for level in ("township", "county")
+                           if level in d.places)),
         html.H3(t("detail.timeline", lang), className="h6 mt-3"),
         dcc.Graph(id="ops-timeline", figure=timeline_figure(d.transitions, deadline, now,
                                                             lang, zone),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts import ops_table
+from layouts import ops_duty, ops_table
 from layouts.i18n import codes, label, normalize_lang, t
 from layouts.i18n.widgets import dropdown_labels
 
@@ -82,20 +82,51 @@ def filter_bar(query: dict[str, str], lang: str) -> html.Div:
     ])
 
 
+VIEWS = ("duty", "list")
+
+
+def first_view(query: dict[str, str]) -> str:
+    """/ops opens on the duty queue, unless the address names cases (a filter or a case: a
+    link from the wall, a copied list) or asks for a view (`view=list|duty`)."""
+    if query.get("view") in VIEWS:
+        return query["view"]
+    return "list" if any(k not in ("lang", "view") for k in query) else "duty"
+
+
+def _view_tab(view: str, lang: str, active: bool) -> html.Button:
+    key = "duty.tab" if view == "duty" else "duty.list_tab"
+    return html.Button(t(key, lang), id=f"ops-view-{view}", n_clicks=0,
+                       className=f"btn btn-sm ops-view-tab ops-view-tab-{view}"
+                       + (" active" if active else ""))
+
+
 def layout(lang: str | None = None, **query: str) -> html.Div:
     lang = normalize_lang(lang)
-    return html.Div(className="ops-page", lang="zh-CN" if lang == "zh" else "en", children=[
+    view = first_view(query)
+    return html.Div(id="ops-page", className=f"ops-page view-{view}",
+                    lang="zh-CN" if lang == "zh" else "en", children=[
         dcc.Store(id="ops-lang", data=lang),
         dcc.Store(id="ops-query", data=query),
         dcc.Store(id="ops-filter"),
         dcc.Store(id="ops-case-id", data=query.get("case")),
         dcc.Store(id="ops-action-version", data=0),
+        dcc.Store(id="ops-view", data=view),
         html.Div(id="ops-url-sync", hidden=True),
         html.Header(className="ops-header", children=[
-            html.H1(t("ops.title", lang), className="h4 m-0"),
+            html.H1(t("ops.title", lang), className="h4 m-0 me-3"),
+            html.Nav(className="ops-view-tabs", children=[
+                _view_tab(v, lang, v == view) for v in VIEWS]),
             html.Span(id="ops-who", className="ms-auto me-3 text-muted"),
             html.A(t("ops.logout", lang), href="/logout", className="btn btn-sm btn-outline-dark"),
         ]),
+        ops_duty.panel(lang),
+        html.Div(id="ops-list-view", className="ops-list-view", children=list_view(query, lang)),
+    ])
+
+
+def list_view(query: dict[str, str], lang: str) -> list:
+    """The full, filtered case list (the filter bar, counts, table and case detail)."""
+    return [
         filter_bar(query, lang),
         dbc.Alert(id="ops-filter-error", color="danger", is_open=False, className="py-1 my-1"),
         html.Div(className="ops-summary", children=[
@@ -118,4 +149,4 @@ def layout(lang: str | None = None, **query: str) -> html.Div:
                 html.Div(id="ops-detail"),
             ]),
         ]),
-    ])
+    ]

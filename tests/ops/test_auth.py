@@ -43,7 +43,8 @@ def callback(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object
 
 
 COUNTS = callback([("ops-counts", "children")],
-                  [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0)],
+                  [("ops-filter", "data", {"unit": COUNTY}), ("ops-action-version", "data", 0),
+                   ("ops-view", "data", "list")],
                   [("ops-lang", "data", "zh"), ("ops-query", "data", {"unit": COUNTY})])
 # The wall's alert board (a real wall callback): it lists the overdue cases of the fixture.
 WALL = callback(
@@ -70,7 +71,8 @@ def supervise(case_id: int) -> dict:
          ("ops-act-followup", "n_clicks", None)],
         [("ops-act-case", "data", case_id), ("ops-act-level", "value", 2),
          ("ops-act-text", "value", "请今日处理"), ("ops-act-satisfaction", "value", None),
-         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh")], changed=1)
+         ("ops-action-version", "data", 0), ("ops-lang", "data", "zh"),
+         ("ops-act-addressee", "value", None)], changed=1)
 
 
 def post(client, body: dict, headers=ORIGIN):

@@ -234,6 +234,7 @@ def test_no_console_warning_and_no_english_while_working(live, page):
     warning or error in the console, and the grid, pickers and dropdowns speak Chinese."""
     base_url, backend, ids = live
     sign_in(page, base_url, "/ops")
+    page.click("#ops-view-list")  # /ops opens on the duty queue; the case list is a click away
     page.locator("#ops-count-total").wait_for()
     page.click("#ops-county")
     page.locator("[role=option]", has_text="云龙区").first.click()
