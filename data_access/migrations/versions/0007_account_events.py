@@ -1,7 +1,7 @@
 """account_events: who changed an account, when, and how
 
 Revision ID: 3f8a6c2d9b14
-Revises: 4e8a6c1d9b30
+Revises: 4e8a6c1d9b30 (0006, indicator indexes)
 Create Date: 2026-12-02 08:30:00
 """
 import sqlalchemy as sa
