@@ -50,3 +50,18 @@ def make_source(backend, name: str):
     with backend.sessions.begin() as session:
         token = add_source(session, name, COUNTY, NOW)
         return find(session, name), token
+
+
+def intake_app(backend, **settings_changes):
+    """The app (no wall refresher) on `backend` at NOW, the tiny territory in place; returns
+    (dash app, Flask test client, IntakeApi)."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    prepare_territory(backend.sessions)
+    settings = Settings(env="test", database_url=backend.database_url,
+                        redis_url=backend.redis_url, redis_namespace=backend.namespace,
+                        region=COUNTY, **settings_changes)
+    app = create_app(settings, refresher=False)
+    app.server.config["GOVWALL_RUNTIME"].clock = TickingClock(NOW)
+    return app, app.server.test_client(), app.server.extensions["govwall_intake_api"]

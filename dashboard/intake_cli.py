@@ -1,0 +1,122 @@
+"""`govwall source add|list|revoke|token` (the systems that send real cases) and
+`govwall import FILE`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from dashboard.settings import Settings
+
+
+def _sessions(settings: Settings):
+    from data_access.db import make_engine, session_factory
+    from data_access.migrate import upgrade
+
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def default_county(settings: Settings) -> str:
+    from data_access.geography import counties_of
+
+    return counties_of(settings.region)[0].code
+
+
+def cmd_source_add(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.geography import counties_of
+    from data_access.intake.sources import SourceError, add_source
+
+    county = args.county or default_county(settings)
+    if county not in {c.code for c in counties_of(settings.region)}:
+        print(f"govwall source add: {county} is not a county of region {settings.region}",
+              file=sys.stderr)
+        return 2
+    try:
+        with _sessions(settings).begin() as session:
+            token = add_source(session, args.name, county, datetime.now(UTC))
+    except SourceError as exc:
+        print(f"govwall source add: {exc}", file=sys.stderr)
+        return 1
+    print(f"source {args.name} added (unplaced cases go to county {county}).")
+    print("Its API token, shown this once (stored hashed; `govwall source token` makes a "
+          "new one):")
+    print(token)
+    return 0
+
+
+def cmd_source_token(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.intake.sources import SourceError, new_token
+
+    try:
+        with _sessions(settings).begin() as session:
+            token = new_token(session, args.name)
+    except SourceError as exc:
+        print(f"govwall source token: {exc}", file=sys.stderr)
+        return 1
+    print(f"source {args.name}: new token (the old one no longer works), shown this once:")
+    print(token)
+    return 0
+
+
+def cmd_source_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.intake.sources import SourceError, revoke
+
+    try:
+        with _sessions(settings).begin() as session:
+            revoke(session, args.name, datetime.now(UTC))
+    except SourceError as exc:
+        print(f"govwall source revoke: {exc}", file=sys.stderr)
+        return 1
+    print(f"source {args.name} revoked: its token is refused from now on")
+    return 0
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}s"
+
+
+def cmd_source_list(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.intake.quality import day_quality
+
+    day = datetime.now(UTC).astimezone(settings.zone).date()
+    with _sessions(settings)() as session:
+        rows = day_quality(session, day, settings.zone)
+    print(f"data quality for {day} (local day, {settings.timezone})")
+    print(f"{'source':16} {'state':8} {'received':>8} {'rejected':>8} {'unplaced':>8} "
+          f"{'unknown':>8} {'lag p50':>8} {'lag p95':>8}")
+    for q in rows:
+        print(f"{q.name:16} {'active' if q.active else 'revoked':8} {q.received:8} "
+              f"{q.rejected:8} {q.unplaced:8} {q.unknown_codes:8} {_seconds(q.lag_p50_s):>8} "
+              f"{_seconds(q.lag_p95_s):>8}")
+    if not rows:
+        print("(no sources: `govwall source add NAME`)")
+    return 0
+
+
+def add_intake_commands(sub) -> None:
+    source = sub.add_parser("source", help="Systems that send real cases (API, polling).",
+                            description="Systems that send real cases: the 12345 platform, "
+                            "a grid app, the 综治 platform.")
+    ssub = source.add_subparsers(dest="source_command", required=True, metavar="ACTION",
+                                 help="one of these; each has --help")
+    p = ssub.add_parser("add", help="Register a source and print its API token once.",
+                        description="Register a source and print its API token once (only "
+                        "its hash is stored).")
+    p.add_argument("name", help="2-16 of a-z, 0-9, _ (the prefix of its cases' ids)")
+    p.add_argument("--county", help="the county its unplaced cases go to "
+                   "(default: the region's first county)")
+    p.set_defaults(handler=cmd_source_add)
+    p = ssub.add_parser("list", help="Sources and today's data quality.",
+                        description="Sources and today's data quality: received, rejected, "
+                        "unplaced, unknown codes, lag from the source's report to arrival.")
+    p.set_defaults(handler=cmd_source_list)
+    p = ssub.add_parser("revoke", help="Refuse a source's token from now on.",
+                        description="Refuse a source's token from now on.")
+    p.add_argument("name", help="the source's name")
+    p.set_defaults(handler=cmd_source_revoke)
+    p = ssub.add_parser("token", help="Give a source a new token (the old one stops).",
+                        description="Give a source a new token; the old one stops working.")
+    p.add_argument("name", help="the source's name")
+    p.set_defaults(handler=cmd_source_token)
