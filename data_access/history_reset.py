@@ -1,6 +1,6 @@
 """Removing the case history (`govwall seed --replace`): cases, their transitions, their
-intake records and rejections, patrol check-ins, the case_daily rollup and Redis's day counters. The territory, grid workers,
-people and kiosk tokens stay."""
+intake records and rejections, patrol check-ins, the case_daily rollup and Redis's day
+counters. The territory, grid workers, people, kiosk tokens and intake sources stay."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
