@@ -138,7 +138,8 @@ class WallRefresher:
             # Another process may have recomputed it between our look at its age and the lock.
             at = self.store.computed_at(unit).get(spec.name)
             if at is not None and 0 <= now.timestamp() - at + CLOCK_SLACK and \
-                    now.timestamp() - at < spec.max_age:
+                    now.timestamp() - at < spec.max_age and \
+                    self.store.changed_at().get(spec.name, 0.0) <= at:
                 return False
             scope = scope_for(unit)
             recounting = spec.counted and not self.counters.is_complete(

@@ -156,3 +156,18 @@ def test_the_guard_lets_only_the_api_prefix_through_to_its_token_check(api):
     wrong_method = client.delete("/api/v1/cases")
     assert wrong_method.status_code == 405
     assert wrong_method.mimetype == "application/problem+json"
+
+
+def test_an_accepted_case_nudges_the_wall_refresher(api, source, api_backend):
+    from data_access.snapshots import changed_key
+
+    client, intake_api = api
+    _, headers = source
+    key = changed_key(f"{api_backend.namespace}:v1:wall:320303")
+    api_backend.redis.delete(key)
+    client.post("/api/v1/cases", json=body("N-1"), headers=headers)
+    said = float(api_backend.redis.hget(key, "queue"))
+    assert abs(said - intake_api.runtime.clock().timestamp()) < 5
+    api_backend.redis.delete(key)
+    client.post("/api/v1/cases", json=body("N-1"), headers=headers)  # a duplicate: no news
+    assert api_backend.redis.hget(key, "queue") is None
