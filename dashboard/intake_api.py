@@ -165,13 +165,6 @@ class IntakeApi:
 
     # -- the endpoints ----------------------------------------------------------------------
 
-    def nudge_wall(self) -> None:
-        try:
-            mark_changed(self.runtime.redis, self.namespace, self.runtime.settings.region,
-                         WALL_INPUTS, self.runtime.clock().timestamp())
-        except RedisError as exc:  # the wall then sees the case at the queue's usual age
-            log.warning("intake: could not nudge the wall refresher (%s)", exc)
-
     def create_one(self, source: SourceRef, body: bytes) -> Response:
         item = parse(CaseIn, body)
         [outcome] = self.intake.create(source, [item], "api")
@@ -288,14 +281,23 @@ def openapi_document() -> dict:
     }
 
 
-def make_intake(runtime: Runtime, on_commit: Callable[[], None] | None = None) -> Intake:
+def make_intake(runtime: Runtime) -> Intake:
+    """The ingest path of this process; after each commit that changed something it tells
+    the wall's refresher that the queue changed."""
+
+    def nudge_wall() -> None:
+        try:
+            mark_changed(runtime.redis, runtime.settings.redis_namespace,
+                         runtime.settings.region, WALL_INPUTS, runtime.clock().timestamp())
+        except RedisError as exc:  # the wall then sees the case at the queue's usual age
+            log.warning("intake: could not nudge the wall refresher (%s)", exc)
+
     return Intake(runtime.sessions, runtime.counters, codes.load(runtime.settings.intake_codes),
-                  runtime.settings.zone, lambda: runtime.clock(), on_commit=on_commit)
+                  runtime.settings.zone, lambda: runtime.clock(), on_commit=nudge_wall)
 
 
 def install(server: Flask, runtime: Runtime) -> IntakeApi:
     api = IntakeApi(runtime, make_intake(runtime))
-    api.intake.on_commit = api.nudge_wall
     bp = Blueprint("intake_api", __name__, url_prefix=PREFIX)
     document = json.dumps(openapi_document(), ensure_ascii=False)
 

@@ -95,7 +95,78 @@ def cmd_source_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from dashboard.intake_api import make_intake
+    from dashboard.runtime import open_runtime
+    from data_access.intake.files import ImportFileError, format_of, import_file
+    from data_access.intake.sources import SourceError, find
+    from data_access.migrate import upgrade
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"govwall import: no file {path}", file=sys.stderr)
+        return 2
+    try:
+        fmt = args.format or format_of(path)
+    except ImportFileError as exc:
+        print(f"govwall import: {exc}", file=sys.stderr)
+        return 2
+    runtime = open_runtime(settings)
+    try:
+        upgrade(runtime.engine)
+        with runtime.sessions() as session:
+            source = find(session, args.source)
+        intake = make_intake(runtime)
+        unit = "rows" if fmt == "xlsx" else "B"
+        total = None if fmt == "xlsx" else path.stat().st_size
+        with tqdm(total=total, unit=unit, unit_scale=True, desc=path.name,
+                  disable=args.quiet) as bar:
+            def show(position: int, result) -> None:
+                bar.update(position - bar.n)
+                bar.set_postfix(accepted=result.accepted, dup=result.duplicate,
+                                rejected=result.rejected, refresh=False)
+
+            result = import_file(intake, source, path, fmt=fmt, encoding=args.encoding,
+                                 batch_size=args.batch, fresh=args.fresh, progress=show)
+    except (SourceError, ImportFileError) as exc:
+        print(f"govwall import: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"{path.name}: {result.rows} rows read in {result.batches} batches"
+          + (f" (resumed: {result.skipped} rows of an earlier run skipped)"
+             if result.skipped else "")
+          + f"; accepted {result.accepted}, duplicate {result.duplicate}, "
+            f"rejected {result.rejected}")
+    if result.rejected:
+        print(f"rejected rows and their reasons: {result.rejected_file}")
+    return 0 if not result.rejected else 3
+
+
 def add_intake_commands(sub) -> None:
+    p = sub.add_parser("import", help="Import cases from a CSV, XLSX or JSONL file.",
+                       description="Import cases from a CSV (UTF-8 or GBK), XLSX or JSONL file "
+                       "for a source, in resumable batches (a rerun after a crash goes on "
+                       "after the last committed batch; a row sent twice is a duplicate). "
+                       "Rejected rows go to FILE.rejected.csv. Exit status 3 when some rows "
+                       "were rejected.")
+    p.add_argument("file", help="the file; columns are the API's case fields")
+    p.add_argument("--source", required=True, help="the source the cases come from "
+                   "(govwall source add)")
+    p.add_argument("--format", choices=["csv", "xlsx", "jsonl"],
+                   help="the file's format (default: from its extension)")
+    p.add_argument("--encoding", help="a CSV's encoding, e.g. gbk (default: UTF-8 if its "
+                   "start decodes as UTF-8, else GB18030, GBK's superset)")
+    p.add_argument("--batch", type=int, default=1000, help="rows per transaction")
+    p.add_argument("--fresh", action="store_true",
+                   help="start from the first row even if an earlier run was interrupted")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_import)
+
     source = sub.add_parser("source", help="Systems that send real cases (API, polling).",
                             description="Systems that send real cases: the 12345 platform, "
                             "a grid app, the 综治 platform.")
