@@ -74,4 +74,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         thread, stop = start(keeper)
         runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
         health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
+        runtime.on_close.extend(intake_api.start_pollers(runtime))
     return app

@@ -345,3 +345,33 @@ def _or_refusal(handle: Callable[[], Response]) -> Response:
         return handle()
     except Refusal as refusal:
         return refusal.response
+
+
+def start_pollers(runtime: Runtime) -> list[Callable[[], None]]:
+    """A polling thread for every source with a staging table (serve and demo); one process
+    at a time polls a source (a Redis lock). Returns the stoppers. Sources given a staging
+    table later are polled from the next start (or by `govwall source poll`)."""
+    import os
+    import socket
+    import threading
+
+    from data_access.intake.polling import Poller, polled_sources, redis_lock
+
+    try:
+        with runtime.sessions() as session:
+            names = polled_sources(session)
+    except SQLAlchemyError as exc:
+        log.warning("intake: staging-table pollers not started (%s)", exc)
+        return []
+    stoppers = []
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    for name in names:
+        poller = Poller(make_intake(runtime), runtime.sessions, name)
+        stop = threading.Event()
+        lock = redis_lock(runtime.redis, runtime.settings.redis_namespace, name, holder)
+        thread = threading.Thread(target=poller.run, args=(stop,), kwargs={"lock": lock},
+                                  name=f"poller-{name}", daemon=True)
+        thread.start()
+        stoppers.append(lambda s=stop, t=thread, p=poller: (s.set(), t.join(timeout=10),
+                                                            p.close()))
+    return stoppers

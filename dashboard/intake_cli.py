@@ -147,6 +147,52 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if not result.rejected else 3
 
 
+def cmd_source_poll(settings: Settings, args: argparse.Namespace) -> int:
+    import logging
+    import threading
+
+    from dashboard.intake_api import make_intake
+    from dashboard.runtime import open_runtime
+    from data_access.intake.polling import Poller, configure
+    from data_access.intake.sources import SourceError
+    from data_access.migrate import upgrade
+
+    if (args.url is None) != (args.table is None):
+        print("govwall source poll: give --url and --table together", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    runtime = open_runtime(settings)
+    poller = None
+    try:
+        upgrade(runtime.engine)
+        if args.url:
+            with runtime.sessions.begin() as session:
+                configure(session, args.name, args.url, args.table)
+            print(f"source {args.name}: staging table {args.table} saved; serve and demo "
+                  "poll it too")
+        poller = Poller(make_intake(runtime), runtime.sessions, args.name, page=args.page)
+        if args.once:
+            total = 0
+            while (read := poller.poll_once()) > 0:
+                total += read
+            print(f"source {args.name}: {total} staging rows read")
+            return 0
+        print(f"polling source {args.name} every {args.interval}s (Ctrl-C stops)")
+        stop = threading.Event()
+        try:
+            poller.run(stop, interval=args.interval)
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+    except SourceError as exc:
+        print(f"govwall source poll: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if poller is not None:
+            poller.close()
+        runtime.close()
+
+
 def add_intake_commands(sub) -> None:
     p = sub.add_parser("import", help="Import cases from a CSV, XLSX or JSONL file.",
                        description="Import cases from a CSV (UTF-8 or GBK), XLSX or JSONL file "
@@ -191,3 +237,17 @@ def add_intake_commands(sub) -> None:
                         description="Give a source a new token; the old one stops working.")
     p.add_argument("name", help="the source's name")
     p.set_defaults(handler=cmd_source_token)
+    p = ssub.add_parser("poll", help="Read a source's staging table (前置库) into govwall.",
+                        description="Read new and changed rows of a source's staging table "
+                        "(前置库) by a cursor (updated_at, source_case_id) and ingest them; "
+                        "runs until interrupted. --url and --table save where the table is "
+                        "(serve and demo then poll it too).")
+    p.add_argument("name", help="the source's name")
+    p.add_argument("--url", help="the staging database's SQLAlchemy URL (default: the one "
+                   "saved before)")
+    p.add_argument("--table", help="the staging table or view (default: the one saved "
+                   "before)")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between rounds")
+    p.add_argument("--once", action="store_true", help="read what is there, then stop")
+    p.add_argument("--page", type=int, default=500, help="rows per round (one transaction)")
+    p.set_defaults(handler=cmd_source_poll)

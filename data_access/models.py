@@ -250,6 +250,12 @@ class IntakeSource(Base):
     county_code: Mapped[str] = mapped_column(String(6))  # where its unplaced cases go
     created_at: Mapped[datetime] = mapped_column(UtcTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    # Staging-table polling (前置库): where to read, and how far it has read (the cursor
+    # moves only after the rows before it are committed here).
+    staging_url: Mapped[str | None] = mapped_column(String(500))
+    staging_table: Mapped[str | None] = mapped_column(String(128))
+    cursor_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    cursor_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class IntakeRecord(Base):
