@@ -37,6 +37,7 @@ from data_access.intake.schema import MAX_BATCH, BatchIn, CaseIn, EventIn, error
 from data_access.intake.sources import SourceRef, authenticate
 from data_access.models import Case, IntakeRecord
 from data_access.snapshots import mark_changed
+from data_access.timeutil import as_utc
 
 PREFIX = "/api/v1"
 # A batch of 1,000 cases of ordinary size is about 1 MB; 4 MB leaves room for long texts.
@@ -205,7 +206,7 @@ class IntakeApi:
         out["case_id"] = out.pop("id")
         out["source_case_id"] = source_case_id
         for name in ("deadline_at", "extended_until"):
-            out[name] = out[name].isoformat() if out[name] else None
+            out[name] = as_utc(out[name]).isoformat() if out[name] else None
         return _json(out)
 
 

@@ -7,11 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from data_access.case_filters import CaseFilter
 from data_access.intake.ingest import _forward_path
 from data_access.intake.placement import unplaced_code
 from data_access.intake.quality import day_quality
 from data_access.intake.schema import CaseIn, EventIn
+from data_access.mix import today_mix
 from data_access.models import Case, CaseDaily, CaseTransition, IntakeRecord, IntakeRejection
+from data_access.wall_scope import scope_for
 from tests.support.intake import (
     IN_COUNTY_NO_GRID,
     INSIDE,
@@ -113,6 +116,11 @@ def test_unknown_codes_are_taken_as_unclassified_and_counted(fresh_backend):
     assert (quality.name, quality.received, quality.rejected, quality.unplaced,
             quality.unknown_codes) == ("demo12345", 3, 0, 1, 2)
     assert round(quality.lag_p50_s) == 30 * 60  # the clock ticks on from NOW
+    with fresh_backend.sessions() as s:
+        mixed = today_mix(s, fresh_backend.counters, scope_for(COUNTY), NOW, ZONE)
+    by_major = dict(zip(mixed.by_major["major_class"], mixed.by_major["count"], strict=True))
+    assert (by_major["unclassified"], by_major["environment"], by_major["urban"]) == (1, 1, 1)
+    assert CaseFilter.from_query({"major": "unclassified"}).major == ("unclassified",)
 
 
 def test_dates_in_the_future_or_too_old_are_refused_and_counted(fresh_backend):
