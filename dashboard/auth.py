@@ -63,7 +63,7 @@ UNMASKER = "unmasker"  # a person who may see contacts in clear (ident.UNMASK_RO
 # The intake API checks its own source tokens (dashboard/intake_api.py): no session, no
 # Origin (machines post from other hosts). Only its prefix is let through to that check.
 SOURCE_TOKEN = "source token"
-INTAKE_BLUEPRINT = "intake_api"
+INTAKE_BLUEPRINTS = ("intake_api", "open311")
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/healthz", NOBODY),
     Rule("path", "/metrics", NOBODY),  # restricted to loopback by its own route
     Rule("path", "/api/v1/", SOURCE_TOKEN),
+    Rule("path", "/open311/v2/", SOURCE_TOKEN),
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
@@ -278,7 +279,7 @@ def guard(runtime: Runtime, known_accounts: ActiveAccountsCache,
     def check() -> Response | None:
         if request.path != CALLBACK_PATH and \
                 rule_for("path", request.path).needs == SOURCE_TOKEN:
-            if request.blueprint == INTAKE_BLUEPRINT or \
+            if request.blueprint in INTAKE_BLUEPRINTS or \
                     isinstance(request.routing_exception, MethodNotAllowed):
                 return None  # the blueprint's own token check (or its 405) answers
             # Anything else under the prefix (Dash's catch-all page route) is no API path.

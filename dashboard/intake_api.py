@@ -332,6 +332,9 @@ def install(server: Flask, runtime: Runtime) -> IntakeApi:
 
     def api_errors(exc):
         """Routing errors under /api/v1 (no such path, wrong method) as problems too."""
+        if request.path.startswith("/open311/v2/"):
+            return Response(json.dumps([{"code": exc.code, "description": exc.description}]),
+                            exc.code, mimetype="application/json")
         if not request.path.startswith(PREFIX + "/"):
             return exc
         return problem(exc.code, exc.name, exc.description)
