@@ -160,11 +160,12 @@ def cmd_source_poll(settings: Settings, args: argparse.Namespace) -> int:
     if (args.url is None) != (args.table is None):
         print("govwall source poll: give --url and --table together", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     runtime = open_runtime(settings)
     poller = None
     try:
         upgrade(runtime.engine)
+        # After the upgrade: Alembic's own lines are not the poller's news.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         if args.url:
             with runtime.sessions.begin() as session:
                 configure(session, args.name, args.url, args.table)
