@@ -60,6 +60,7 @@ VIEWER = "screen"  # a kiosk screen or any signed-in person
 PERSON = "person"  # any signed-in person
 ACTOR = "actor"  # a person who may act on cases (ident.ACTION_ROLES)
 UNMASKER = "unmasker"  # a person who may see contacts in clear (ident.UNMASK_ROLES)
+ADMIN = "admin"  # an administrator (the intake's data quality, /intake)
 # The intake API checks its own source tokens (dashboard/intake_api.py): no session, no
 # Origin (machines post from other hosts). Only its prefix is let through to that check.
 SOURCE_TOKEN = "source token"
@@ -90,16 +91,18 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
+    Rule("path", "/intake", ADMIN),
     Rule("callback", "wall-", VIEWER),
     Rule("callback", "ops-action", ACTOR),
     Rule("callback", "ops-unmask", UNMASKER),
     Rule("callback", "ops-", PERSON),
+    Rule("callback", "intake-", ADMIN),
     # Anything else (other pages, callbacks of future pages) needs a signed-in person.
     Rule("path", "/", PERSON),
     Rule("callback", "", PERSON),
 )
 CALLBACK_PATH = "/_dash-update-component"
-_ORDER = {NOBODY: 0, VIEWER: 1, PERSON: 2, ACTOR: 3, UNMASKER: 3}
+_ORDER = {NOBODY: 0, VIEWER: 1, PERSON: 2, ACTOR: 3, UNMASKER: 3, ADMIN: 4}
 
 
 def rule_for(what: str, name: str) -> Rule:
@@ -139,6 +142,8 @@ def _allowed(needs: str, who: ident.Identity | None, kiosk: bool) -> bool:
         return who.may_act
     if needs == UNMASKER:
         return who.may_unmask
+    if needs == ADMIN:
+        return who.role == "admin"
     return True
 
 
