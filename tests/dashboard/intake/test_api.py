@@ -171,3 +171,18 @@ def test_an_accepted_case_nudges_the_wall_refresher(api, source, api_backend):
     api_backend.redis.delete(key)
     client.post("/api/v1/cases", json=body("N-1"), headers=headers)  # a duplicate: no news
     assert api_backend.redis.hget(key, "queue") is None
+
+
+def test_a_database_outage_is_503_with_retry_after(api, source, api_backend, tmp_path,
+                                                    monkeypatch):
+    from data_access.db import make_engine, session_factory
+
+    client, intake_api = api
+    _, headers = source
+    url = ("postgresql+psycopg://postgres@127.0.0.1:1/none" if api_backend.name == "server"
+           else f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")
+    monkeypatch.setattr(intake_api.runtime, "sessions", session_factory(make_engine(url,
+                                                                                    timeout=1)))
+    answer = client.post("/api/v1/cases", json=body("O-1"), headers=headers)
+    assert (answer.status_code, answer.mimetype) == (503, "application/problem+json")
+    assert answer.headers["Retry-After"] == "5"
