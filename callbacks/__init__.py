@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import context, ops_detail, ops_duty, ops_filters, ops_table, wall
+from callbacks import (
+    context,
+    intake_quality,
+    ops_detail,
+    ops_duty,
+    ops_filters,
+    ops_table,
+    wall,
+)
 from data_access.wall_refresher import WallRefresher
 
 
 def register_all(app: Dash, runtime, cache) -> context.Context:
     bound = context.bind(app.server, runtime, cache)
-    for module in (ops_filters, ops_table, ops_detail, ops_duty):
+    for module in (ops_filters, ops_table, ops_detail, ops_duty, intake_quality):
         module.register(app)
     wall.register(app)
     return bound

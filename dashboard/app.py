@@ -41,10 +41,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export, health, metrics_routes
+    from dashboard import auth, export, health, intake_api, metrics_routes, open311
 
     export.add_routes(server, runtime)
     health.install(server, runtime)
+    server.extensions["govwall_intake_api"] = api = intake_api.install(server, runtime)
+    open311.install(server, api)
 
     app = Dash(
         "govwall",
@@ -73,4 +75,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         thread, stop = start(keeper)
         runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
         health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
+        runtime.on_close.extend(intake_api.start_pollers(runtime))
     return app

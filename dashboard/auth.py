@@ -31,6 +31,7 @@ from dash import Dash
 from flask import Flask, Response, abort, redirect, request, session
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import MethodNotAllowed
 
 from callbacks import identity as ident
 from dashboard import sign_in
@@ -59,6 +60,11 @@ VIEWER = "screen"  # a kiosk screen or any signed-in person
 PERSON = "person"  # any signed-in person
 ACTOR = "actor"  # a person who may act on cases (ident.ACTION_ROLES)
 UNMASKER = "unmasker"  # a person who may see contacts in clear (ident.UNMASK_ROLES)
+ADMIN = "admin"  # an administrator (the intake's data quality, /intake)
+# The intake API checks its own source tokens (dashboard/intake_api.py): no session, no
+# Origin (machines post from other hosts). Only its prefix is let through to that check.
+SOURCE_TOKEN = "source token"
+INTAKE_BLUEPRINTS = ("intake_api", "open311")
 
 
 @dataclass(frozen=True)
@@ -80,19 +86,23 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/_favicon.ico", NOBODY),
     Rule("path", "/healthz", NOBODY),
     Rule("path", "/metrics", NOBODY),  # restricted to loopback by its own route
+    Rule("path", "/api/v1/", SOURCE_TOKEN),
+    Rule("path", "/open311/v2/", SOURCE_TOKEN),
     Rule("path", "/wall", VIEWER),
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
+    Rule("path", "/intake", ADMIN),
     Rule("callback", "wall-", VIEWER),
     Rule("callback", "ops-action", ACTOR),
     Rule("callback", "ops-unmask", UNMASKER),
     Rule("callback", "ops-", PERSON),
+    Rule("callback", "intake-", ADMIN),
     # Anything else (other pages, callbacks of future pages) needs a signed-in person.
     Rule("path", "/", PERSON),
     Rule("callback", "", PERSON),
 )
 CALLBACK_PATH = "/_dash-update-component"
-_ORDER = {NOBODY: 0, VIEWER: 1, PERSON: 2, ACTOR: 3, UNMASKER: 3}
+_ORDER = {NOBODY: 0, VIEWER: 1, PERSON: 2, ACTOR: 3, UNMASKER: 3, ADMIN: 4}
 
 
 def rule_for(what: str, name: str) -> Rule:
@@ -113,7 +123,9 @@ def needs_for_callback(callback_map: Mapping[str, dict], body: object) -> tuple[
     would run."""
     binding = bind(callback_map, body)
     if binding.pathname is not None:
-        return rule_for("path", binding.pathname).needs, binding.problem
+        needs = rule_for("path", binding.pathname).needs
+        # A page under the API's prefix is no page: rendering it needs a person.
+        return (PERSON if needs == SOURCE_TOKEN else needs), binding.problem
     needs = max((rule_for("callback", i).needs for i in binding.output_ids),
                 key=_ORDER.__getitem__)
     return needs, binding.problem
@@ -130,6 +142,8 @@ def _allowed(needs: str, who: ident.Identity | None, kiosk: bool) -> bool:
         return who.may_act
     if needs == UNMASKER:
         return who.may_unmask
+    if needs == ADMIN:
+        return who.role == "admin"
     return True
 
 
@@ -268,6 +282,14 @@ def _judge(runtime: Runtime, known_accounts: ActiveAccountsCache, needs: str) ->
 def guard(runtime: Runtime, known_accounts: ActiveAccountsCache,
           callback_map: Mapping[str, dict]):
     def check() -> Response | None:
+        if request.path != CALLBACK_PATH and \
+                rule_for("path", request.path).needs == SOURCE_TOKEN:
+            if request.blueprint in INTAKE_BLUEPRINTS or \
+                    isinstance(request.routing_exception, MethodNotAllowed):
+                return None  # the blueprint's own token check (or its 405) answers
+            # Anything else under the prefix (Dash's catch-all page route) is no API path.
+            return Response('{"type":"about:blank","title":"Not Found","status":404}', 404,
+                            mimetype="application/problem+json")
         if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin():
             return Response("cross-origin request refused", 403)
         if ident.auth_disabled():

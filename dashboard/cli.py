@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_geo_import)
 
     _add_user_commands(sub)
+    from dashboard.intake_cli import add_intake_commands
+
+    add_intake_commands(sub)
     return parser
 
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # /metrics answers loopback clients only (a Prometheus on the same host) unless true.
     metrics_public: bool = False
+    # Intake (issue 11): the sources' code table (default: data_access/intake/codes.json)
+    # and each source token's requests per minute on /api/v1 and /open311.
+    intake_codes: Path | None = None
+    intake_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
 
     @field_validator("region")
     @classmethod

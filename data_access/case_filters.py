@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 from data_access import vocabulary as v
 
 _LIST_FIELDS = {
-    "major": v.MAJOR_CLASSES, "dispute": v.DISPUTE_TYPES, "source": v.SOURCES,
+    "major": v.MAJOR_CLASSES + (v.UNCLASSIFIED,), "dispute": v.DISPUTE_TYPES, "source": v.SOURCES,
     "stage": v.ALL_STAGES, "deadline": v.DEADLINE_STATES, "priority": v.PRIORITIES,
     "satisfaction": v.SATISFACTION,
 }

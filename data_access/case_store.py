@@ -101,8 +101,10 @@ class CaseDraft:
     def validate(self) -> None:
         checks = (
             (self.source in v.SOURCES, "source", self.source),
-            (self.major_class in v.SUBCLASSES, "major_class", self.major_class),
-            (self.subclass in v.SUBCLASSES.get(self.major_class, ()), "subclass", self.subclass),
+            (self.major_class in v.SUBCLASSES or self.major_class == v.UNCLASSIFIED,
+             "major_class", self.major_class),
+            (self.subclass in v.SUBCLASSES.get(self.major_class, (v.UNCLASSIFIED,)),
+             "subclass", self.subclass),
             (self.priority in v.PRIORITIES, "priority", self.priority),
             (len(self.grid_code) == v.CODE_LENGTH["grid"] and self.grid_code.isdigit(),
              "grid_code", self.grid_code),
@@ -313,6 +315,21 @@ def apply_counts(counters: Counters, events: list[CountedEvent]) -> int:
     except redis.RedisError as exc:
         log.warning("counters not updated (%s); catch_up_today will repair them", exc)
         return 0
+
+
+@contextmanager
+def one_of_many(session: Session) -> Iterator[Session]:
+    """One change among several in a case_change transaction (a batch from a source): a
+    savepoint, so a change that fails leaves neither rows nor counted events behind while
+    the others commit."""
+    pending = session.info.setdefault(_EVENTS_KEY, [])
+    mark = len(pending)
+    try:
+        with session.begin_nested():
+            yield session
+    except BaseException:
+        del pending[mark:]
+        raise
 
 
 @contextmanager

@@ -1,6 +1,6 @@
-"""Removing the case history (`govwall seed --replace`): cases, their transitions, patrol
-check-ins, the case_daily rollup and Redis's day counters. The territory, grid workers,
-people and kiosk tokens stay."""
+"""Removing the case history (`govwall seed --replace`): cases, their transitions, their
+intake records and rejections, patrol check-ins, the case_daily rollup and Redis's day
+counters. The territory, grid workers, people, kiosk tokens and intake sources stay."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,10 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from data_access.counters import DAY_TTL, Counters
-from data_access.models import Case, CaseDaily, CaseDailyBuilt, CaseTransition, PatrolCheckin
+from data_access.models import (
+    Case,
+    CaseDaily,
+    CaseDailyBuilt,
+    CaseTransition,
+    IntakeRecord,
+    IntakeRejection,
+    PatrolCheckin,
+)
 
-# Children before the cases they reference (DELETE order on SQLite).
-HISTORY_TABLES = (CaseTransition.__table__, Case.__table__, PatrolCheckin.__table__,
+# Children before the cases they reference (DELETE order on SQLite). The intake's records
+# of which source case each case was go with the cases; its sources and tokens stay.
+HISTORY_TABLES = (CaseTransition.__table__, IntakeRecord.__table__, IntakeRejection.__table__,
+                  Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from data_access.counters import Counters
 from data_access.indicators import reported_in, today
 from data_access.models import Case
-from data_access.vocabulary import MAJOR_CLASSES, SOURCES
+from data_access.vocabulary import MAJOR_CLASSES, SOURCES, UNCLASSIFIED
 from data_access.wall_scope import Scope
 
 
@@ -43,7 +43,9 @@ def today_mix(session: Session, counters: Counters, scope: Scope, now: datetime,
             if row.event == "reported" and row.county_code in scope.counties:
                 sources[row.source] += row.count
                 majors[row.major_class] += row.count
-    return TodayMix(_ranked("source", SOURCES, sources), _ranked("major_class", MAJOR_CLASSES,
+    # 未分类 (an ingested case whose category code no mapping names) only when there is one.
+    classes = MAJOR_CLASSES + ((UNCLASSIFIED,) if majors.get(UNCLASSIFIED) else ())
+    return TodayMix(_ranked("source", SOURCES, sources), _ranked("major_class", classes,
                                                                   majors))
 
 

@@ -243,3 +243,61 @@ class KioskToken(Base):
     label: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcTime)
+
+
+# -- intake: the systems that send real cases (data_access/intake) ---------------------------
+
+class IntakeSource(Base):
+    """A source system (12345 platform, grid app, 综治 platform) allowed to send cases.
+    Its API token is stored as a SHA-256 hash only; revoking sets revoked_at."""
+
+    __tablename__ = "intake_sources"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    county_code: Mapped[str] = mapped_column(String(6))  # where its unplaced cases go
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    # Staging-table polling (前置库): where to read, and how far it has read (the cursor
+    # moves only after the rows before it are committed here).
+    staging_url: Mapped[str | None] = mapped_column(String(500))
+    staging_table: Mapped[str | None] = mapped_column(String(128))
+    cursor_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    cursor_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class IntakeRecord(Base):
+    """Which source case a govwall case is, how it was placed and what did not map: one row
+    per ingested case, written in the case's own transaction."""
+
+    __tablename__ = "intake_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("intake_sources.id"))
+    source_case_id: Mapped[str] = mapped_column(String(47))
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), unique=True)
+    placement: Mapped[str] = mapped_column(String(8))  # grid | point | address | unplaced
+    unknown_codes: Mapped[str] = mapped_column(String(200), default="")  # "category=X;…"
+    source_reported_at: Mapped[datetime] = mapped_column(UtcTime)
+    received_at: Mapped[datetime] = mapped_column(UtcTime)
+
+    __table_args__ = (
+        Index("uq_intake_records_source_case", "source_id", "source_case_id", unique=True),
+        Index("ix_intake_records_source_received", "source_id", "received_at"),
+    )
+
+
+class IntakeRejection(Base):
+    """A record a source sent that was refused, with why (the data-quality figures)."""
+
+    __tablename__ = "intake_rejections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source_id: Mapped[int] = mapped_column(BigId, ForeignKey("intake_sources.id"))
+    at: Mapped[datetime] = mapped_column(UtcTime)
+    channel: Mapped[str] = mapped_column(String(8))  # api | file | poll
+    source_case_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_intake_rejections_source_at", "source_id", "at"),)

@@ -59,6 +59,11 @@ class SnapshotStore:
         return {name: float(at)
                 for name, at in self.redis.hgetall(f"{self.prefix}:asof:{unit}").items()}
 
+    def changed_at(self) -> dict[str, float]:
+        """When a writer last said an input's data changed (mark_changed), by name."""
+        return {name: float(at)
+                for name, at in self.redis.hgetall(changed_key(self.prefix)).items()}
+
     def lock(self, name: str, unit: str, seconds: int) -> bool:
         """Take the right to recompute (expires by itself if its holder dies)."""
         return bool(self.redis.set(f"{self.prefix}:lock:{name}:{unit}", "1", nx=True,
@@ -81,3 +86,17 @@ class SnapshotStore:
         key = f"{self.prefix}:in-use"
         self.redis.zremrangebyscore(key, "-inf", now - IN_USE_SECONDS)
         return list(self.redis.zrange(key, 0, -1))
+
+
+def changed_key(prefix: str) -> str:
+    return f"{prefix}:changed"
+
+
+def mark_changed(client: redis.Redis, namespace: str, region: str, names: tuple[str, ...],
+                 at: float) -> None:
+    """Say that the data of these inputs changed at `at` (an ingest committed cases): the
+    refresher recomputes them on its next pass instead of when they reach their maximum
+    age, for every unit (the wall sees an ingested case in about a second)."""
+    key = changed_key(f"{namespace}:v1:wall:{region}")
+    client.hset(key, mapping={n: at for n in names})
+    client.expire(key, KEEP_SECONDS)

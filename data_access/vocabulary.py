@@ -57,6 +57,9 @@ SUBCLASSES: dict[str, tuple[str, ...]] = {
     "service": ("consultation", "help", "suggestion", "complaint"),
 }
 MAJOR_CLASSES = tuple(SUBCLASSES)
+# 未分类: the class and subclass of an ingested case whose category code no mapping names
+# (data_access/intake). Not a class the simulator draws, so kept out of SUBCLASSES.
+UNCLASSIFIED = "unclassified"
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "labour", "land", "property_mgmt",
                  "real_estate", "traffic", "medical", "contract_consumer", "damages",

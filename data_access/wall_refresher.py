@@ -115,12 +115,15 @@ class WallRefresher:
         first (a screen waits for them), then the stalest for their age."""
         now = self.clock().timestamp()
         computed = self.store.computed_at(unit)
+        changed = self.store.changed_at()
         ages = []
         for spec in INPUTS.values():
             at = computed.get(spec.name)
             # One "from the future" (a clock stepped back, another process's clock ahead)
             # would otherwise wait that long: recompute it too.
             age = float("inf") if at is None or at > now + CLOCK_SLACK else now - at
+            if at is not None and changed.get(spec.name, 0.0) > at:
+                age = max(age, spec.max_age)  # new data since (an ingest): due now
             if age >= spec.max_age:
                 ages.append((at is not None, -age / spec.max_age, spec))
         return [spec for *_order, spec in sorted(ages, key=lambda x: x[:2])]
@@ -135,7 +138,8 @@ class WallRefresher:
             # Another process may have recomputed it between our look at its age and the lock.
             at = self.store.computed_at(unit).get(spec.name)
             if at is not None and 0 <= now.timestamp() - at + CLOCK_SLACK and \
-                    now.timestamp() - at < spec.max_age:
+                    now.timestamp() - at < spec.max_age and \
+                    self.store.changed_at().get(spec.name, 0.0) <= at:
                 return False
             scope = scope_for(unit)
             recounting = spec.counted and not self.counters.is_complete(

@@ -10,7 +10,7 @@ TEXT: dict[str, dict[str, str]] = {
     **_table("level", {
         "province": ("省", "Province"), "city": ("市", "City"), "county": ("县(市、区)", "County"),
         "township": ("乡镇(街道)", "Township"), "village": ("村(社区)", "Village"),
-        "grid": ("网格", "Grid"),
+        "grid": ("网格", "Grid"), "unplaced": ("未定位", "Unplaced"),
     }),
     **_table("stage", {
         "reported": ("上报", "Reported"), "registered": ("立案", "Registered"),
@@ -53,8 +53,10 @@ TEXT: dict[str, dict[str, str]] = {
         "urban": ("城市管理", "Urban management"), "environment": ("环境保护", "Environment"),
         "safety": ("安全生产", "Work safety"), "order": ("社会治安", "Public order"),
         "dispute": ("矛盾纠纷", "Disputes"), "service": ("民生服务", "Public services"),
+        "unclassified": ("未分类", "Unclassified"),
     }),
     **_table("subclass", {
+        "unclassified": ("未分类", "Unclassified"),
         "road_damage": ("道路破损", "Road damage"), "street_light": ("路灯故障", "Street light"),
         "manhole": ("井盖缺失", "Manhole cover"), "illegal_parking": ("违章停车", "Illegal parking"),
         "street_vending": ("占道经营", "Street vending"),

@@ -256,3 +256,22 @@ def test_a_snapshot_from_the_future_is_recomputed(wall_app):
     wall_app.refresher.run_pass()
     now = wall_app.clock().timestamp()
     assert store.get("queue", "320300").asof <= now < ahead
+
+
+def test_a_change_said_by_a_writer_makes_the_queue_due_at_once(wall_app):
+    """The intake says "the queue changed" after a commit: the next pass recomputes the queue
+    (not the other inputs) instead of waiting for its 10 s age."""
+    from data_access.snapshots import mark_changed
+
+    refresher = wall_app.refresher
+    _warm(wall_app, "320300")
+    assert "queue" not in [s.name for s in refresher.due("320300")]
+    computed = refresher.store.computed_at("320300")["queue"]
+    mark_changed(refresher.store.redis, wall_app.runtime.settings.redis_namespace, "320300",
+                 ("queue",), wall_app.clock().timestamp())
+    assert [s.name for s in refresher.due("320300")][:1] == ["queue"]
+    refresher.run_pass()
+    recomputed = refresher.store.computed_at("320300")["queue"]
+    assert recomputed > computed
+    # The change is taken in: from now on only the queue's age makes it due again.
+    assert refresher.store.changed_at()["queue"] <= recomputed

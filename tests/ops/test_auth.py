@@ -305,6 +305,8 @@ def _least_role(key: str) -> str:
         return "kiosk"
     if "ops-action" in key:
         return "duty"
+    if key.startswith("intake-"):
+        return "admin"  # the intake's data quality (/intake)
     return "lead" if "ops-unmask" in key else "duty"
 
 
@@ -321,7 +323,8 @@ def _passes_guard(app, client, body: dict) -> int | None:
 def test_every_callback_passes_in_its_shape_and_is_refused_out_of_it(app, ops_backend):
     callbacks = _server_callbacks(app)
     assert len(callbacks) >= 20 and ".._pages_content.children..._pages_store.data.." in callbacks
-    clients = {who: client_as(app, who, ops_backend) for who in ("kiosk", "duty", "lead")}
+    clients = {who: client_as(app, who, ops_backend)
+               for who in ("kiosk", "duty", "lead", "admin")}
     for key, spec in callbacks.items():
         client = clients[_least_role(key)]
         body = _shaped(key, spec)

@@ -1,0 +1,242 @@
+"""The intake measured over HTTP through `govwall serve` (gunicorn), on PostgreSQL.
+
+  .venv/bin/python bench/intake.py [--database-url URL] [--redis-url URL] [--port 8141]
+      [--clients 4] [--batch 100] [--api-seconds 20] [--rows 20000] [--wall-samples 20]
+
+It creates the database if missing (territory of --region synthesized, no history), a source,
+a Redis namespace of its own, starts `govwall serve --workers 2`, and prints, each line
+labelled:
+
+  [api]    --clients threads posting batches of --batch new cases for --api-seconds:
+           cases/s accepted, and each batch's answer time p50/p95;
+  [wall]   one case posted, then the time from its 201 until the wall's queue snapshot has
+           been recomputed after it (the refresher's asof for the region), --wall-samples
+           times: p50/p95. A screen's queue tile asks every 5 s (layouts/wall/page.py), which
+           comes on top;
+  [import] `govwall import` of a CSV of --rows rows: rows/s and the child's peak RSS.
+
+It stops the server and deletes its Redis keys at the end; the database is dropped when the
+bench created it (--keep keeps it).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import redis  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from data_access.db import make_engine, session_factory  # noqa: E402
+from data_access.intake.sources import add_source  # noqa: E402
+from data_access.migrate import upgrade  # noqa: E402
+from data_access.models import Unit  # noqa: E402
+from simulation.bootstrap import ensure_territory  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVWALL = str(ROOT / ".venv" / "bin" / "govwall")
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database if missing; True if this run created it."""
+    parsed = make_url(url)
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                             {"n": parsed.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    return not exists
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def post(url: str, token: str, body: dict) -> tuple[int, dict, float]:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=data, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.loads(answer.read()), time.perf_counter() - started
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}"), time.perf_counter() - started
+
+
+def case(sid: str, grids: list[str], i: int) -> dict:
+    return {"source_case_id": sid,
+            "reported_at": (datetime.now(UTC) - timedelta(minutes=10)).isoformat(),
+            "category": ("0101", "0102", "0301", "噪声")[i % 4], "channel": "12345",
+            "title": f"市民反映第{i}号问题", "description": "路灯不亮，夜间出行不便。" * 3,
+            "grid_code": grids[i % len(grids)]}
+
+
+def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
+              seconds: float) -> None:
+    times: list[float] = []
+    accepted = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    errors: list[int] = []
+
+    def client(k: int) -> None:
+        n = 0
+        while time.monotonic() < stop_at:
+            body = {"cases": [case(f"A{k}-{n + j}", grids, n + j) for j in range(batch)]}
+            n += batch
+            status, answer, took = post(f"{base}/api/v1/cases/batch", token, body)
+            with lock:
+                times.append(took)
+                if status == 200:
+                    accepted[0] += answer["accepted"]
+                else:
+                    errors.append(status)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    print(f"[api] {clients} clients, batches of {batch}, {elapsed:.0f} s: "
+          f"{accepted[0] / elapsed:.0f} cases/s accepted ({accepted[0]} cases, "
+          f"{len(times)} batches, {len(errors)} not 200); batch answer p50 "
+          f"{statistics.median(times) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms",
+          flush=True)
+
+
+def wall_phase(base: str, token: str, grids: list[str], client: redis.Redis, namespace: str,
+               region: str, samples: int) -> None:
+    key = f"{namespace}:v1:wall:{region}:asof:{region}"
+    waits = []
+    for i in range(samples):
+        status, _, _ = post(f"{base}/api/v1/cases", token, case(f"W-{i}", grids, i))
+        committed = time.time()
+        assert status == 201, status
+        deadline = committed + 60
+        while time.time() < deadline:
+            asof = client.hget(key, "queue")
+            if asof is not None and float(asof) >= committed:
+                break
+            time.sleep(0.02)
+        waits.append(time.time() - committed)
+        time.sleep(0.5)
+    print(f"[wall] commit -> queue snapshot recomputed, {samples} cases: p50 "
+          f"{statistics.median(waits):.2f} s, p95 {pct(waits, 0.95):.2f} s, max "
+          f"{max(waits):.2f} s (a screen's queue tile asks every 5 s on top)", flush=True)
+
+
+def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: Path) -> None:
+    path = workdir / "bench.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(case("x", grids, 0)))
+        writer.writeheader()
+        for i in range(rows):
+            writer.writerow(case(f"F-{i}", grids, i))
+    started = time.monotonic()
+    done = subprocess.run([GOVWALL, "import", str(path), "--source", source, "--quiet"],
+                          env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"[import] {rows} CSV rows in {elapsed:.1f} s: {rows / elapsed:.0f} rows/s; peak "
+          f"RSS of the largest child process so far {peak_mb:.0f} MB; "
+          f"exit {done.returncode}: {(done.stdout or done.stderr).strip()[-300:]}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/intake_bench")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
+    parser.add_argument("--region", default="320303")
+    parser.add_argument("--port", type=int, default=8141)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--api-seconds", type=float, default=20)
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--wall-samples", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep a database this run made")
+    args = parser.parse_args()
+    print(f"bench/intake.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    created = ensure_database(args.database_url)
+    engine = make_engine(args.database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    ensure_territory(sessions, args.region, seed=1)
+    with sessions() as s:
+        grids = list(s.scalars(select(Unit.code).where(Unit.level == "grid")
+                               .order_by(Unit.code)))
+    namespace = f"intake_bench_{uuid.uuid4().hex[:8]}"
+    suffix = uuid.uuid4().hex[:6]
+    with sessions.begin() as s:
+        token = add_source(s, f"api{suffix}", args.region, datetime.now(UTC))
+        add_source(s, f"file{suffix}", args.region, datetime.now(UTC))
+    engine.dispose()
+    env = {**os.environ, "GOVWALL_DATABASE_URL": args.database_url,
+           "GOVWALL_REDIS_URL": args.redis_url, "GOVWALL_REDIS_NAMESPACE": namespace,
+           "GOVWALL_REGION": args.region, "GOVWALL_INTAKE_REQUESTS_PER_MINUTE": "1000000",
+           "GOVWALL_ENV": "demo"}
+    server = subprocess.Popen([GOVWALL, "serve", "--port", str(args.port), "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    client = redis.Redis.from_url(args.redis_url, decode_responses=True)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
+        wall_phase(base, token, grids, client, namespace, args.region, args.wall_samples)
+        with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
+            import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        for key in client.scan_iter(f"{namespace}:*"):
+            client.delete(key)
+        client.close()
+        if created and not args.keep:
+            drop_database(args.database_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+"""`govwall import FILE`: CSV (UTF-8 or GBK), XLSX or JSONL, one case per row, through the
+one ingest path in resumable batches.
+
+Resumable batches, not all-or-nothing per file: a file of a million rows in one transaction
+would hold its locks for minutes and lose everything to one failure at the end. Each batch
+of BATCH rows is one transaction (a savepoint per row, data_access/intake/ingest.py); after
+its commit the number of rows done is written to FILE.progress.json, so a rerun after a
+crash starts at the first batch not committed. Even without that file nothing doubles: a
+case is unique by (source, source case id), so a row sent again is a duplicate.
+
+Columns are CaseIn's field names (source_case_id, reported_at, category, title, …). A time
+without a UTC offset is taken in the center's zone (files from Chinese systems rarely carry
+one). Rows that fail go to FILE.rejected.csv with their row number and reasons.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from data_access.intake.ingest import ACCEPTED, DUPLICATE, Intake
+from data_access.intake.schema import CaseIn, error_reasons
+from data_access.intake.sources import SourceRef
+
+BATCH = 1000
+FORMATS = ("csv", "xlsx", "jsonl")
+_FIELDS = tuple(CaseIn.model_fields)
+_NUMBERS = ("lat", "lon")
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all (format, encoding, header)."""
+
+
+class _Counting(io.RawIOBase):
+    """A binary file that counts the bytes read from it (the progress bar's position)."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw, self.done = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.done += n or 0
+        return n or 0
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig when the first 64 KB decode as UTF-8, else gb18030 (GBK's superset)."""
+    head = path.open("rb").read(65536)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("csv", "txt"):
+        return "csv"
+    if suffix in ("xlsx", "xlsm"):
+        return "xlsx"
+    if suffix in ("jsonl", "ndjson"):
+        return "jsonl"
+    raise ImportFileError(f"{path.name}: say --format ({', '.join(FORMATS)})")
+
+
+def _check_header(names: list[str]) -> None:
+    unknown = [n for n in names if n and n not in _FIELDS]
+    if unknown or "source_case_id" not in names:
+        raise ImportFileError(
+            f"the header must name CaseIn's fields ({', '.join(_FIELDS)}); "
+            f"unknown: {', '.join(unknown) or '-'}"
+            + ("" if "source_case_id" in names else "; source_case_id is missing"))
+
+
+def read_rows(path: Path, fmt: str, encoding: str | None, counter: _Counting
+              ) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(row number, values) for each data row; values is a string when the row cannot be
+    read at all (bad JSON, a decoding error). Row numbers count the header as 1."""
+    if fmt == "csv":
+        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20),
+                                encoding=encoding or detect_encoding(path), newline="")
+        reader = csv.reader(text)
+        header = [h.strip() for h in next(reader, [])]
+        _check_header(header)
+        for number, cells in enumerate(reader, start=2):
+            if not any(cells):
+                continue
+            yield number, dict(zip(header, cells, strict=False))
+    elif fmt == "jsonl":
+        for number, line in enumerate(io.BufferedReader(counter, 1 << 20), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                yield number, f"not a JSON object: {exc}"[:300]
+                continue
+            yield number, value if isinstance(value, dict) else "not a JSON object"
+    else:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = book.active.iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+            _check_header(header)
+            for number, cells in enumerate(rows, start=2):
+                if all(c is None or c == "" for c in cells):
+                    continue
+                counter.done = number  # XLSX progress counts rows
+                yield number, dict(zip(header, cells, strict=False))
+        finally:
+            book.close()
+
+
+def _clean(values: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """Spreadsheet cells as CaseIn wants them: empty cells are absent, a time without an
+    offset is the center's local time, ids and codes that a spreadsheet made numbers are
+    text again."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if not name or value is None or value == "":
+            continue
+        if name == "reported_at":
+            when = value if isinstance(value, datetime) else None
+            if when is None and isinstance(value, str):
+                try:
+                    when = datetime.fromisoformat(value.strip())
+                except ValueError:
+                    when = None
+            if when is not None:
+                value = (when if when.tzinfo else when.replace(tzinfo=zone)).isoformat()
+        elif name not in _NUMBERS and isinstance(value, int | float) and \
+                not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        out[name] = value
+    return out
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    skipped: int = 0  # rows of batches a previous run committed (resumed)
+    batches: int = 0
+    rejected_file: Path | None = None
+
+
+def _fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 20))
+    return f"{path.stat().st_size}:{digest.hexdigest()}"
+
+
+def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | None = None,
+                encoding: str | None = None, batch_size: int = BATCH, fresh: bool = False,
+                progress: Callable[[int, ImportResult], None] | None = None) -> ImportResult:
+    """Import `path` for `source`; resumes after the last committed batch unless `fresh`."""
+    fmt = fmt or format_of(path)
+    progress_file = path.with_name(path.name + ".progress.json")
+    rejected_path = path.with_name(path.name + ".rejected.csv")
+    fingerprint = _fingerprint(path)
+    done_rows = 0
+    if not fresh and progress_file.exists():
+        kept = json.loads(progress_file.read_text())
+        if kept.get("file") == fingerprint and kept.get("source") == source.name:
+            done_rows = int(kept["rows_done"])
+    result = ImportResult(rejected_file=rejected_path)
+    resuming = done_rows > 0
+    with path.open("rb") as raw, rejected_path.open("a" if resuming else "w", newline="",
+                                                    encoding="utf-8") as rejected_out:
+        writer = csv.writer(rejected_out)
+        if not resuming:
+            writer.writerow(["row", "source_case_id", "reasons", "values"])
+        counter = _Counting(raw)  # type: ignore[arg-type]
+        pending: list[tuple[int, CaseIn]] = []
+        invalid: list[tuple[int, str | None, str, str]] = []
+        seen = 0
+
+        def flush() -> None:
+            nonlocal pending, invalid
+            rows = list(invalid)
+            outcomes = intake.create(source, [c for _, c in pending], "file") if pending \
+                else []
+            if invalid:  # refused before the ingest (which records its own refusals)
+                intake.record_rejections(source, "file", [(sid, why) for _, sid, why, _ in
+                                                          invalid])
+            for (number, item), outcome in zip(pending, outcomes, strict=True):
+                if outcome.status == ACCEPTED:
+                    result.accepted += 1
+                elif outcome.status == DUPLICATE:
+                    result.duplicate += 1
+                else:
+                    rows.append((number, item.source_case_id, "; ".join(outcome.reasons),
+                                 item.model_dump_json()))
+            for row in sorted(rows, key=lambda r: r[0]):
+                writer.writerow(row)
+                result.rejected += 1
+            rejected_out.flush()
+            progress_file.write_text(json.dumps({"file": fingerprint, "source": source.name,
+                                                 "rows_done": seen}))
+            result.batches += 1
+            pending, invalid = [], []
+            if progress:
+                progress(counter.done, result)
+
+        for number, values in read_rows(path, fmt, encoding, counter):
+            seen += 1
+            if seen <= done_rows:
+                result.skipped += 1
+                continue
+            result.rows += 1
+            if isinstance(values, str):
+                invalid.append((number, None, values, ""))
+            else:
+                try:
+                    pending.append((number, CaseIn.model_validate(_clean(values,
+                                                                         intake.zone))))
+                except ValidationError as exc:
+                    sid = values.get("source_case_id")
+                    invalid.append((number, str(sid)[:64] if sid is not None else None,
+                                    "; ".join(error_reasons(exc.errors(include_url=False))),
+                                    json.dumps(values, ensure_ascii=False, default=str)[:2000]))
+            if len(pending) + len(invalid) >= batch_size:
+                flush()
+        if pending or invalid:
+            flush()
+    progress_file.unlink(missing_ok=True)
+    return result

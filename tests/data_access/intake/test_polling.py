@@ -1,0 +1,218 @@
+"""Staging-table polling against a real staging table (PostgreSQL when the server backend is
+configured, else a SQLite file) that a writer keeps changing while the poller polls; kill -9
+of the poller mid-run, then a rerun; the staging database going away and coming back."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select
+
+from data_access.db import make_engine
+from data_access.intake.polling import Poller, configure
+from data_access.models import Case, IntakeRecord, IntakeSource
+from tests.support.backends import SERVER_DB_ENV, database
+from tests.support.intake import make_intake, make_source, prepare_territory
+from tests.support.tiny_territory import COUNTY, GRIDS
+
+STAGES = ("上报", "受理", "派遣", "处置", "反馈", "核查")
+
+
+def staging_kind() -> str:
+    return "server" if os.environ.get(SERVER_DB_ENV) else "embedded"
+
+
+def staging_table(url: str) -> Table:
+    table = Table("gd_work_orders", MetaData(),
+                  Column("source_case_id", String(40), primary_key=True),
+                  Column("reported_at", DateTime(timezone=True), nullable=False),
+                  Column("category", String(20)), Column("title", String(100)),
+                  Column("grid_code", String(15)), Column("stage", String(10)),
+                  Column("updated_at", DateTime(timezone=True), nullable=False, index=True))
+    engine = make_engine(url)
+    table.metadata.create_all(engine)
+    engine.dispose()
+    return table
+
+
+class Writer:
+    """Inserts work orders and moves some of them forward, each in its own transaction,
+    with updated_at from `clock` (as a source system sets it)."""
+
+    def __init__(self, url: str, table: Table, clock, prefix: str = "W"):
+        self.engine, self.table, self.clock = make_engine(url), table, clock
+        self.prefix, self.stage, self.rng = prefix, {}, random.Random(7)
+
+    def insert(self, n: int) -> None:
+        start = len(self.stage)
+        with self.engine.begin() as conn:
+            for i in range(start, start + n):
+                sid = f"{self.prefix}{i:05d}"
+                now = self.clock()
+                conn.execute(self.table.insert().values(
+                    source_case_id=sid, reported_at=now - timedelta(minutes=30),
+                    category="0101", title=f"工单{i}", grid_code=GRIDS[i % len(GRIDS)],
+                    stage=STAGES[0], updated_at=now))
+                self.stage[sid] = 0
+
+    def advance_some(self, k: int) -> None:
+        movable = [s for s, i in self.stage.items() if i < len(STAGES) - 1]
+        with self.engine.begin() as conn:
+            for sid in self.rng.sample(movable, min(k, len(movable))):
+                self.stage[sid] += 1
+                conn.execute(self.table.update().where(self.table.c.source_case_id == sid)
+                             .values(stage=STAGES[self.stage[sid]], updated_at=self.clock()))
+
+
+def govwall_state(backend, source: str) -> dict[str, str]:
+    with backend.sessions() as s:
+        rows = s.execute(select(IntakeRecord.source_case_id, Case.stage)
+                         .join(Case, Case.id == IntakeRecord.case_id)
+                         .join(IntakeSource, IntakeSource.id == IntakeRecord.source_id)
+                         .where(IntakeSource.name == source)).all()
+    return dict(rows)
+
+
+EXPECTED_STAGE = dict(zip(STAGES, ("reported", "registered", "dispatched", "handling",
+                                   "handled", "verified"), strict=True))
+
+
+def test_polling_while_the_source_keeps_writing_ends_with_exactly_its_rows(fresh_backend,
+                                                                            tmp_path):
+    intake = make_intake(fresh_backend)
+    make_source(fresh_backend, "gd12345")
+    with database(staging_kind(), tmp_path) as url:
+        table = staging_table(url)
+        with fresh_backend.sessions.begin() as s:
+            configure(s, "gd12345", url, table.name)
+        writer = Writer(url, table, intake.clock)
+        poller = Poller(intake, fresh_backend.sessions, "gd12345",
+                        settle=timedelta(seconds=0.3), page=25)
+        stop = threading.Event()
+        thread = threading.Thread(target=poller.run, args=(stop,), kwargs={"interval": 0.1})
+        thread.start()
+        try:
+            for _ in range(12):  # the source writes while the poller polls
+                writer.insert(15)
+                writer.advance_some(20)
+                time.sleep(0.05)
+            time.sleep(0.5)  # past the settle time of the last write
+            deadline = time.monotonic() + 120
+            expected = {sid: EXPECTED_STAGE[STAGES[i]] for sid, i in writer.stage.items()}
+            while govwall_state(fresh_backend, "gd12345") != expected and \
+                    time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+            poller.close()
+            writer.engine.dispose()
+        assert govwall_state(fresh_backend, "gd12345") == expected
+        assert len(expected) == 180 and poller.outage is None
+        with fresh_backend.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Case)) == 180
+
+
+def test_kill_9_of_the_poller_then_a_rerun_ends_with_exactly_the_rows(fresh_backend,
+                                                                       tmp_path):
+    prepare_territory(fresh_backend.sessions)
+    make_source(fresh_backend, "killpoll")
+    with database(staging_kind(), tmp_path) as url:
+        table = staging_table(url)
+        # The poller process runs on the real clock: rows a few minutes old.
+        writer = Writer(url, table, lambda: datetime.now(UTC) - timedelta(minutes=5), "K")
+        writer.insert(600)
+        writer.advance_some(200)
+        writer.engine.dispose()
+        with fresh_backend.sessions.begin() as s:
+            configure(s, "killpoll", url, table.name)
+        env = {**os.environ, "GOVWALL_DATABASE_URL": fresh_backend.database_url,
+               "GOVWALL_REDIS_URL": fresh_backend.redis_url,
+               "GOVWALL_REDIS_NAMESPACE": fresh_backend.namespace, "GOVWALL_REGION": COUNTY,
+               "GOVWALL_VAR_DIR": str(tmp_path / "var")}
+        command = [sys.executable, "-m", "dashboard.cli", "source", "poll", "killpoll",
+                   "--once", "--page", "50"]
+        first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and first.poll() is None:
+            if len(govwall_state(fresh_backend, "killpoll")) >= 120:
+                break
+            time.sleep(0.05)
+        assert first.poll() is None, first.communicate()
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        assert 120 <= len(govwall_state(fresh_backend, "killpoll")) < 600
+        rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        assert rerun.returncode == 0, rerun.stderr
+        expected = {sid: EXPECTED_STAGE[STAGES[i]] for sid, i in writer.stage.items()}
+        assert govwall_state(fresh_backend, "killpoll") == expected
+        with fresh_backend.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Case)) == 600
+
+
+@pytest.mark.parametrize("which", ["staging", "govwall"])
+def test_the_poller_survives_either_database_going_away(fresh_backend, tmp_path, which):
+    """The staging database is renamed away (SQLite) or dropped from under the poller's
+    connection (its table is renamed), or govwall's database refuses: rounds fail, the
+    poller says so once, and it catches up when the database is back."""
+    intake = make_intake(fresh_backend)
+    make_source(fresh_backend, "away")
+    with database(staging_kind(), tmp_path) as url:
+        table = staging_table(url)
+        with fresh_backend.sessions.begin() as s:
+            configure(s, "away", url, table.name)
+        writer = Writer(url, table, intake.clock, "A")
+        writer.insert(10)
+        poller = Poller(intake, fresh_backend.sessions, "away", settle=timedelta(0), page=100)
+        time.sleep(0.01)
+        assert poller.poll_once() == 10
+        writer.insert(10)
+        real_sessions = poller.sessions
+        if which == "staging":
+            with writer.engine.begin() as conn:
+                conn.exec_driver_sql('ALTER TABLE gd_work_orders RENAME TO gd_moved')
+        else:
+            poller.sessions = _refusing(fresh_backend, tmp_path)
+        stop = threading.Event()
+        thread = threading.Thread(target=poller.run, args=(stop,), kwargs={"interval": 0.05})
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while poller.outage is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert poller.outage is not None
+            assert len(govwall_state(fresh_backend, "away")) == 10
+            if which == "staging":
+                with writer.engine.begin() as conn:
+                    conn.exec_driver_sql('ALTER TABLE gd_moved RENAME TO gd_work_orders')
+            else:
+                poller.sessions = real_sessions
+            deadline = time.monotonic() + 60
+            while len(govwall_state(fresh_backend, "away")) < 20 and \
+                    time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+            poller.close()
+            writer.engine.dispose()
+        assert len(govwall_state(fresh_backend, "away")) == 20
+        assert poller.outage is None
+
+
+def _refusing(backend, tmp_path):
+    """A session factory whose database is not there: a port nobody listens on, or an empty
+    SQLite file (no tables)."""
+    from data_access.db import session_factory
+
+    url = ("postgresql+psycopg://postgres@127.0.0.1:1/none" if backend.name == "server"
+           else f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    return session_factory(make_engine(url, timeout=1))

@@ -1,0 +1,67 @@
+"""The tiny territory with two grid polygons inside the real 云龙区 boundary, a frozen
+clock, and an Intake on a backend: what the intake tests share."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from data_access.intake import codes
+from data_access.intake.ingest import Intake
+from data_access.intake.sources import add_source, find
+from data_access.models import Unit
+from tests.support.clock import TickingClock
+from tests.support.tiny_territory import COUNTY, GRIDS, insert_tiny_territory
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE).astimezone(UTC)
+# Two squares of 0.02° inside 云龙区 (its boundary spans 117.18–117.34 E, 34.14–34.28 N).
+SQUARES = {GRIDS[0]: (117.26, 34.20), GRIDS[7]: (117.29, 34.20)}
+INSIDE = {GRIDS[0]: (34.21, 117.27), GRIDS[7]: (34.21, 117.30)}  # (lat, lon)
+IN_COUNTY_NO_GRID = (34.24, 117.22)
+OUTSIDE = (32.05, 118.78)  # Nanjing
+
+
+def _square(lon: float, lat: float) -> str:
+    ring = [[lon, lat], [lon + 0.02, lat], [lon + 0.02, lat + 0.02], [lon, lat + 0.02],
+            [lon, lat]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def prepare_territory(sessions) -> None:
+    with sessions.begin() as session:
+        if session.scalar(select(func.count()).select_from(Unit)) == 0:
+            insert_tiny_territory(session)
+            for code, (lon, lat) in SQUARES.items():
+                session.execute(update(Unit).where(Unit.code == code)
+                                .values(boundary=_square(lon, lat)))
+
+
+def make_intake(backend, clock=None, code_map=None) -> Intake:
+    prepare_territory(backend.sessions)
+    return Intake(backend.sessions, backend.counters, code_map or codes.load(), ZONE,
+                  clock or TickingClock(NOW))
+
+
+def make_source(backend, name: str):
+    """A source in the tiny county; returns (SourceRef, token)."""
+    with backend.sessions.begin() as session:
+        token = add_source(session, name, COUNTY, NOW)
+        return find(session, name), token
+
+
+def intake_app(backend, **settings_changes):
+    """The app (no wall refresher) on `backend` at NOW, the tiny territory in place; returns
+    (dash app, Flask test client, IntakeApi)."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    prepare_territory(backend.sessions)
+    settings = Settings(env="test", database_url=backend.database_url,
+                        redis_url=backend.redis_url, redis_namespace=backend.namespace,
+                        region=COUNTY, **settings_changes)
+    app = create_app(settings, refresher=False)
+    app.server.config["GOVWALL_RUNTIME"].clock = TickingClock(NOW)
+    return app, app.server.test_client(), app.server.extensions["govwall_intake_api"]
