@@ -145,12 +145,37 @@ def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         if rt.engine.dialect.name == "postgresql":
             # Fresh statistics, or the planner takes the new rows for none and sorts them.
             with rt.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE case_daily")
+                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily")
                 conn.commit()
     finally:
         rt.close()
     print(f"case_daily rebuilt for the last {args.days} days: {rows} rows in "
-          f"{time.perf_counter() - started:.1f} s")
+          f"{time.perf_counter() - started:.1f} s (township_daily and topic_daily with it)")
+    return 0
+
+
+def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.briefing_text import figures_json, figures_text
+    from data_access.reports import periods
+    from data_access.reports.figures import period_figures
+    from data_access.wall_scope import ScopeError
+
+    try:
+        period = periods.parse(args.period, args.date)
+    except ValueError as exc:
+        print(f"govwall briefing: {exc}", file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        with rt.sessions() as session:
+            result = period_figures(session, args.unit or settings.region, period,
+                                    settings.zone, rt.clock())
+    except ScopeError as exc:
+        print(f"govwall briefing: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        rt.close()
+    print(figures_json(result) if args.format == "json" else figures_text(result, args.lang))
     return 0
 
 
@@ -316,6 +341,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("stats", cmd_stats, "Print the database's headline figures.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("briefing", cmd_briefing, "A leaders' briefing: a period's indicators with "
+                "环比 and 同比.",
+                "A period's indicators for a unit (from the township_daily rollup), each with "
+                "the previous period (环比) and the same period a year before (同比).")
+    p.add_argument("--period", choices=["day", "week", "month", "quarter", "year", "custom"],
+                   default="month", help="the kind of period")
+    p.add_argument("--date", required=True,
+                   help="the period: a day inside it (2026-11-05) or its label (2026-11, "
+                   "2026-Q4, 2026-W48, 2026; custom: 2026-11-01..2026-11-15)")
+    p.add_argument("--unit", default=None,
+                   help="320000 (province), a city, county or 9-digit township code "
+                   "(default: GOVWALL_REGION)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text for people, json for programs")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="text output language")
 
     counters = sub.add_parser("counters", help="Redis counters maintenance.",
                               description="Redis counters maintenance.")

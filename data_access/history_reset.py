@@ -1,6 +1,6 @@
 """Removing the case history (`govwall seed --replace`): cases, their transitions, patrol
-check-ins, the case_daily rollup and Redis's day counters. The territory, grid workers,
-people and kiosk tokens stay."""
+check-ins, the rollups (case_daily, and the leaders' township_daily and topic_daily) and
+Redis's day counters. The territory, grid workers, people and kiosk tokens stay."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,11 +8,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from data_access.counters import DAY_TTL, Counters
-from data_access.models import Case, CaseDaily, CaseDailyBuilt, CaseTransition, PatrolCheckin
+from data_access.models import (
+    Case,
+    CaseDaily,
+    CaseDailyBuilt,
+    CaseTransition,
+    PatrolCheckin,
+    TopicDaily,
+    TownshipDaily,
+    TownshipDailyBuilt,
+)
 
 # Children before the cases they reference (DELETE order on SQLite).
 HISTORY_TABLES = (CaseTransition.__table__, Case.__table__, PatrolCheckin.__table__,
-                  CaseDaily.__table__, CaseDailyBuilt.__table__)
+                  CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
+                  TopicDaily.__table__, TownshipDailyBuilt.__table__)
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:
