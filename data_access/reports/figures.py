@@ -128,7 +128,7 @@ def bounds(period: Period, zone: ZoneInfo) -> ind.Window:
     return ind.Window(start, end)
 
 
-def _in_scope(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
+def in_scope(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
     if scope.township:
         return column == scope.township
     return func.substr(column, 1, 6).in_(scope.counties)
@@ -145,33 +145,42 @@ def sums_by_township(session: Session, scope: Scope, first: date, last: date) ->
         select(TownshipDaily.township_code,
                *(func.sum(getattr(TownshipDaily, m)).label(m) for m in MEASURES))
         .where(TownshipDaily.day >= first, TownshipDaily.day <= last,
-               _in_scope(TownshipDaily.township_code, scope))
+               in_scope(TownshipDaily.township_code, scope))
         .group_by(TownshipDaily.township_code)).all()
     frame = pd.DataFrame(rows, columns=["township_code", *MEASURES])
     frame[list(MEASURES)] = frame[list(MEASURES)].astype("int64")
     return frame.set_index("township_code")
 
 
-def open_overdue_by_township(session: Session, scope: Scope, period: Period, zone: ZoneInfo,
-                             now: datetime, cal: sla.WorkCalendar = sla.DEFAULT_CALENDAR
-                             ) -> pd.DataFrame:
-    """Cases due in the period and open past their deadline now, and their working minutes
-    past it, per township: the open cases only (index ix_cases_county_due)."""
-    w = bounds(period, zone)
+def open_overdue(session: Session, scope: Scope, first: date, last: date, zone: ZoneInfo,
+                 now: datetime, cal: sla.WorkCalendar = sla.DEFAULT_CALENDAR) -> pd.DataFrame:
+    """Cases due in first..last and open past their deadline now, one row each: township,
+    local day due, and working minutes past the deadline. The open cases only (index
+    ix_cases_county_due), never the history."""
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
     now = ind.minute_of(now)
-    end = min(w.end, now)
-    columns = ["township_code", *LIVE]
-    if end <= w.start:
-        return pd.DataFrame(columns=columns).set_index("township_code")
-    rows = session.execute(select(Case.township_code, ind.DUE).where(
-        ind.OPEN, Case.stage.in_(ind.ACCEPTED_STAGES), ind.DUE >= w.start, ind.DUE < end,
+    end = min(datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC), now)
+    rows = [] if end <= start else session.execute(select(Case.township_code, ind.DUE).where(
+        ind.OPEN, Case.stage.in_(ind.ACCEPTED_STAGES), ind.DUE >= start, ind.DUE < end,
         Case.county_code.in_(scope.counties),
         *([Case.township_code == scope.township] if scope.township else []))).all()
     minute = timedelta(minutes=1)
-    frame = pd.DataFrame(
-        [(t, 1, sla.working_time_between(as_utc(due), now, cal, zone) // minute)
-         for t, due in rows], columns=columns)
-    return frame.groupby("township_code").sum()
+    return pd.DataFrame(
+        [(t, as_utc(due).astimezone(zone).date(), 1,
+          sla.working_time_between(as_utc(due), now, cal, zone) // minute) for t, due in rows],
+        columns=["township_code", "day", *LIVE])
+
+
+def open_overdue_by_township(session: Session, scope: Scope, period: Period, zone: ZoneInfo,
+                             now: datetime) -> pd.DataFrame:
+    frame = open_overdue(session, scope, period.first, period.last, zone, now)
+    return frame.drop(columns="day").groupby("township_code").sum()
+
+
+def open_overdue_by_day(session: Session, scope: Scope, first: date, last: date,
+                        zone: ZoneInfo, now: datetime) -> pd.DataFrame:
+    frame = open_overdue(session, scope, first, last, zone, now)
+    return frame.drop(columns="township_code").groupby("day").sum()
 
 
 def sums_by_unit(session: Session, scope: Scope, period: Period, zone: ZoneInfo,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +19,9 @@ from data_access import indicators as ind
 from data_access.models import TopicDaily, TownshipDaily
 from data_access.reports import periods, rollup
 from data_access.reports.figures import bounds, period_figures
+from data_access.reports.rankings import competition_rank, parse_weights, rankings
+from data_access.reports.topics import topics
+from data_access.reports.trends import trends
 from data_access.wall_scope import scope_for
 from tests.support.backends import ZONE
 from tests.support.briefing_cases import NOW, insert_briefing_cases
@@ -147,3 +151,62 @@ def test_days_the_rollup_has_not_built_are_counted(fresh_backend):
     assert result.by_key()["reported"].value == 0
 
 
+
+
+# 红黑榜 of the county's two townships in the week. A (c1, c2): 按期 1/2, 满意 1/2, 及时签收
+# 1/2, 在镇村 1/2, 返工率 1/2 → score 50 with any weights. B (c3 rejected, c4 open): 按期 0/1,
+# 及时签收 0/1, nothing else → 0. The week before only B had a case (c5: dispatched, not
+# acknowledged → 及时签收 0/1 → score 0, rank 1); A had no data (no previous rank).
+def test_rankings_order_scores_and_rank_change(briefing):
+    with briefing.sessions() as session:
+        table = rankings(session, "320303", WEEK, ZONE, NOW)
+    assert list(table["code"]) == ["320303001", "320303002"]
+    assert list(table["score"]) == [50.0, 0.0]
+    assert list(table["rank"]) == [1, 2]
+    assert table["previous_rank"].isna().tolist() == [True, False]
+    assert table.loc[1, "previous_rank"] == 1 and table.loc[1, "rank_change"] == -1
+    assert list(table["rank_reported"]) == [1, 1]  # 2 reports each: a tie
+    assert list(table["rank_overdue_in_period"]) == [1, 1]  # one each (lower is better)
+    assert list(table["rank_supervisions"]) == [1, 2]  # A none, B two
+
+
+def test_rankings_ties_share_a_rank_and_missing_values_come_last(briefing):
+    with briefing.sessions() as session:
+        before = rankings(session, "320303", WEEK.previous(), ZONE, NOW,
+                          weights={"on_time_rate": 1})
+    # Neither township had a case due the week before: no score, both ranked 1, by code.
+    assert before["score"].isna().all() and list(before["rank"]) == [1, 1]
+    assert list(before["code"]) == ["320303001", "320303002"]
+    ranked = competition_rank(pd.Series([50.0, 80.0, 50.0, None, 10.0]), 1)
+    assert list(ranked) == [2, 1, 2, 5, 4]
+    assert list(competition_rank(pd.Series([3.0, 1.0, 1.0]), -1)) == [3, 1, 1]
+    assert parse_weights("on_time_rate=2, satisfaction=1") == {"on_time_rate": 2.0,
+                                                               "satisfaction": 1.0}
+    with pytest.raises(ValueError, match="one of"):
+        parse_weights("reported=1")
+
+
+def test_hot_issues_and_repeat_places(briefing):
+    with briefing.sessions() as session:
+        found = topics(session, "320303", WEEK)
+    assert found.subclasses.to_dict("records") == [
+        {"subclass": "street_light", "major_class": "urban", "cases": 4, "previous": 1,
+         "change": 3.0}]
+    assert found.classes[["major_class", "cases"]].values.tolist() == [["urban", 4]]
+    # Each township had street lights reported twice: one repeat each.
+    assert found.repeat_places[["township_code", "repeats", "reports"]].values.tolist() == [
+        ["320303001", 1, 2], ["320303002", 1, 2]]
+    assert found.repeat_places["name"].tolist() == ["第01街道", "第02街道"]
+    assert all(frame.empty for frame in found.disputes.values())
+
+
+def test_trends_end_with_the_week_and_show_the_year_before(briefing):
+    with briefing.sessions() as session:
+        frame = trends(session, "320303", WEEK, ZONE, NOW)
+    assert len(frame) == 12 and frame["period"].iloc[-1] == "2026-W01"
+    assert frame["period"].iloc[0] == "2025-W42"
+    last = frame.iloc[-1]
+    for key, value in EXPECTED.items():
+        assert last[key] == pytest.approx(value), key
+    assert last["reported_ly"] == 1 and last["on_time_rate_ly"] == 1.0
+    assert frame["reported"].iloc[-2] == 1 and frame["reported"].iloc[:-2].sum() == 0
