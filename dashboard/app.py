@@ -41,9 +41,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export, health, metrics_routes
+    from dashboard import auth, briefing_files, export, health, metrics_routes
 
     export.add_routes(server, runtime)
+    briefing_files.add_routes(server, runtime)
     health.install(server, runtime)
 
     app = Dash(

@@ -160,22 +160,67 @@ def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
     from data_access.reports.figures import period_figures
     from data_access.wall_scope import ScopeError
 
+    if args.action == "schedule":
+        return _briefing_schedule(settings, args)
+    if args.date is None:
+        print("govwall briefing: --date is required (e.g. --date 2026-11)", file=sys.stderr)
+        return 2
     try:
         period = periods.parse(args.period, args.date)
     except ValueError as exc:
         print(f"govwall briefing: {exc}", file=sys.stderr)
         return 2
+    unit = args.unit or settings.region
     rt = _runtime(settings)
+    started = time.perf_counter()
     try:
+        if args.format in ("docx", "pdf", "xlsx"):
+            from dashboard.briefing_files import file_name, make
+
+            body = make(rt.sessions, unit, period, settings.zone, rt.clock(), args.format,
+                        args.lang)
+            path = Path(args.out or file_name(unit, period, args.format))
+            path.write_bytes(body)
+            print(f"{path}: {len(body):,} bytes in {time.perf_counter() - started:.1f} s")
+            return 0
         with rt.sessions() as session:
-            result = period_figures(session, args.unit or settings.region, period,
-                                    settings.zone, rt.clock())
+            result = period_figures(session, unit, period, settings.zone, rt.clock())
     except ScopeError as exc:
         print(f"govwall briefing: {exc}", file=sys.stderr)
         return 2
     finally:
         rt.close()
     print(figures_json(result) if args.format == "json" else figures_text(result, args.lang))
+    return 0
+
+
+def _briefing_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.briefing_files import generate
+    from data_access.wall_scope import ScopeError, scope_for
+
+    if args.dir is None:
+        print("govwall briefing schedule: --dir is required", file=sys.stderr)
+        return 2
+    formats = [f for f in args.formats.split(",") if f]
+    bad = [f for f in formats if f not in ("docx", "pdf", "xlsx")]
+    unit = args.unit or settings.region
+    try:
+        scope_for(unit)
+    except ScopeError as exc:
+        print(f"govwall briefing schedule: {exc}", file=sys.stderr)
+        return 2
+    if bad or not formats:
+        print(f"govwall briefing schedule: --formats: docx, pdf, xlsx (not {bad})",
+              file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        done = generate(rt.sessions, Path(args.dir), unit, args.every, formats, settings.zone,
+                        rt.clock(), args.lang, args.back)
+    finally:
+        rt.close()
+    for path, written in done:
+        print(f"{'written' if written else 'already there'}: {path}")
     return 0
 
 
@@ -343,20 +388,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = command("briefing", cmd_briefing, "A leaders' briefing: a period's indicators with "
-                "环比 and 同比.",
+                "环比 and 同比, as text, JSON, Word, PDF or XLSX; `schedule` writes them into a "
+                "folder.",
                 "A period's indicators for a unit (from the township_daily rollup), each with "
-                "the previous period (环比) and the same period a year before (同比).")
+                "the previous period (环比) and the same period a year before (同比); with "
+                "--format docx|pdf|xlsx the whole briefing (rankings, hot issues, trends) as a "
+                "file. `govwall briefing schedule --every month --dir DIR` writes the last whole "
+                "period's files into DIR unless they are there: run it daily from cron.")
+    p.add_argument("action", nargs="?", choices=["schedule"],
+                   help="schedule: write the last whole week's or month's files into --dir")
     p.add_argument("--period", choices=["day", "week", "month", "quarter", "year", "custom"],
                    default="month", help="the kind of period")
-    p.add_argument("--date", required=True,
+    p.add_argument("--date", default=None,
                    help="the period: a day inside it (2026-11-05) or its label (2026-11, "
                    "2026-Q4, 2026-W48, 2026; custom: 2026-11-01..2026-11-15)")
     p.add_argument("--unit", default=None,
                    help="320000 (province), a city, county or 9-digit township code "
                    "(default: GOVWALL_REGION)")
-    p.add_argument("--format", choices=["text", "json"], default="text",
-                   help="text for people, json for programs")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="text output language")
+    p.add_argument("--format", choices=["text", "json", "docx", "pdf", "xlsx"], default="text",
+                   help="text or json: the indicators; docx, pdf, xlsx: the whole briefing")
+    p.add_argument("--out", default=None,
+                   help="the file to write (default: briefing-UNIT-PERIOD.FORMAT here)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language")
+    p.add_argument("--every", choices=["week", "month"], default="month",
+                   help="schedule: the kind of period to write")
+    p.add_argument("--dir", default=None, help="schedule: the folder to write into")
+    p.add_argument("--formats", default="docx,pdf,xlsx",
+                   help="schedule: comma-separated formats")
+    p.add_argument("--back", type=_positive, default=1,
+                   help="schedule: how many whole periods back to make sure of")
 
     counters = sub.add_parser("counters", help="Redis counters maintenance.",
                               description="Redis counters maintenance.")

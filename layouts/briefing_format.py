@@ -5,8 +5,12 @@ from __future__ import annotations
 UNITS = {"overdue_days": {"zh": " 天", "en": " d"}, "handling_hours": {"zh": " 小时", "en": " h"}}
 
 
-def value_text(figure: dict, value: float | None = None, lang: str = "zh") -> str:
-    value = figure["value"] if value is None and "value" in figure else value
+_OWN = object()
+
+
+def value_text(figure: dict, value: float | None | object = _OWN, lang: str = "zh") -> str:
+    """`value` (default: the figure's own) written as the figure's kind of number."""
+    value = figure["value"] if value is _OWN else value
     if value is None:
         return "—"
     if figure["rate"]:
