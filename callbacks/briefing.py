@@ -42,7 +42,8 @@ def briefing_data(kind: str, date: str | None, unit: str | None):
     if data is None:
         try:
             with rt.sessions() as session:
-                data = collect(session, unit, period, rt.settings.zone, rt.clock())
+                data = collect(session, unit, period, rt.settings.zone, rt.clock(),
+                               rt.settings.weights)
         except ScopeError as exc:
             return None, str(exc)
         ctx.cache.set(key, data, timeout=CACHE_SECONDS * 2)

@@ -24,9 +24,10 @@ def file_name(unit: str, period: periods.Period, fmt: str) -> str:
 
 
 def make(sessions: sessionmaker[Session], unit: str, period: periods.Period, zone: ZoneInfo,
-         now: datetime, fmt: str, lang: str = "zh") -> bytes:
+         now: datetime, fmt: str, lang: str = "zh",
+         weights: dict[str, float] | None = None) -> bytes:
     with sessions() as session:
-        data = collect(session, unit, period, zone, now)
+        data = collect(session, unit, period, zone, now, weights)
     return render(data, fmt, lang)
 
 
@@ -40,7 +41,7 @@ def add_routes(server: Flask, runtime) -> None:
             period = periods.parse(args.get("period", "month"), args.get("date", ""))
             unit = args.get("unit") or runtime.settings.region
             body = make(runtime.sessions, unit, period, runtime.settings.zone, runtime.clock(),
-                        fmt, normalize_lang(args.get("lang")))
+                        fmt, normalize_lang(args.get("lang")), runtime.settings.weights)
         except (ValueError, ScopeError) as exc:
             return Response(str(exc), 400, mimetype="text/plain")
         return Response(body, mimetype=MEDIA[fmt], headers={
@@ -55,7 +56,8 @@ def due_periods(every: str, today: date, back: int = 1) -> list[periods.Period]:
 
 def generate(sessions: sessionmaker[Session], folder: Path, unit: str, every: str,
              formats: list[str], zone: ZoneInfo, now: datetime, lang: str = "zh",
-             back: int = 1) -> list[tuple[Path, bool]]:
+             back: int = 1, weights: dict[str, float] | None = None
+             ) -> list[tuple[Path, bool]]:
     """Write the last whole periods' files into `folder` unless they are there already
     (so that a daily cron line makes each file once); returns (path, written)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +69,7 @@ def generate(sessions: sessionmaker[Session], folder: Path, unit: str, every: st
                 out.append((path, False))
                 continue
             partial = path.with_suffix(path.suffix + ".part")
-            partial.write_bytes(make(sessions, unit, period, zone, now, fmt, lang))
+            partial.write_bytes(make(sessions, unit, period, zone, now, fmt, lang, weights))
             partial.replace(path)  # a reader never sees half a file
             out.append((path, True))
     return out

@@ -178,7 +178,7 @@ def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
             from dashboard.briefing_files import file_name, make
 
             body = make(rt.sessions, unit, period, settings.zone, rt.clock(), args.format,
-                        args.lang)
+                        args.lang, settings.weights)
             path = Path(args.out or file_name(unit, period, args.format))
             path.write_bytes(body)
             print(f"{path}: {len(body):,} bytes in {time.perf_counter() - started:.1f} s")
@@ -216,7 +216,7 @@ def _briefing_schedule(settings: Settings, args: argparse.Namespace) -> int:
     rt = _runtime(settings)
     try:
         done = generate(rt.sessions, Path(args.dir), unit, args.every, formats, settings.zone,
-                        rt.clock(), args.lang, args.back)
+                        rt.clock(), args.lang, args.back, settings.weights)
     finally:
         rt.close()
     for path, written in done:

@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # /metrics answers loopback clients only (a Prometheus on the same host) unless true.
     metrics_public: bool = False
+    # The briefing's composite score: "on_time_rate=30,satisfaction=25,..." (rates only);
+    # empty: the published defaults of data_access/reports/rankings.py.
+    briefing_weights: str = ""
+
+    @field_validator("briefing_weights")
+    @classmethod
+    def _weights(cls, value: str) -> str:
+        if value.strip():
+            from data_access.reports.rankings import parse_weights
+
+            parse_weights(value)
+        return value
+
+    @property
+    def weights(self) -> dict[str, float] | None:
+        from data_access.reports.rankings import parse_weights
+
+        return parse_weights(self.briefing_weights) if self.briefing_weights.strip() else None
 
     @field_validator("region")
     @classmethod

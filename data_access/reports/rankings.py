@@ -4,7 +4,7 @@ the previous period.
 
 The composite score is out of 100: the weighted mean of the rates that have data, a rate
 where lower is better (返工率) counting as 1 − rate. The weights are published on the page
-and in the report, and configurable (GOVWALL_BRIEFING_WEIGHTS, `--weights`); the defaults
+and in the report, and configurable (GOVWALL_BRIEFING_WEIGHTS); the defaults
 follow the assessments of DOMAIN.md (Lianyungang's 按时办结率, 及时签收率, 满意率; Yulin's
 返工/重办率). Ties share a rank (1, 1, 3); tied units are listed by code.
 """

@@ -121,3 +121,19 @@ def test_download_over_http_and_scheduled_files(briefing_backend, tmp_path):
     december = load_workbook(tmp_path / "briefing-320303-2025-12.xlsx")["指标"]
     # December 2025: c1 c2 c5 reported; c1 c2 c5 registered; nothing closed in December.
     assert [december[f"B{r}"].value for r in (2, 3, 4)] == ["3", "3", "0"]
+
+
+def test_weights_come_from_the_settings(briefing_backend):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="weight 'on_time'"):
+        Settings(briefing_weights="on_time=3")
+    weights = Settings(briefing_weights="satisfaction=1").weights
+    assert weights == {"satisfaction": 1.0} and Settings().weights is None
+    with briefing_backend.sessions() as session:
+        data = collect(session, "320303", WEEK, ZONE, NOW, weights)
+    # Only 满意率 counts: A 1/2 → 50; B has no answered follow-up → no score, ranked after.
+    assert [(r["name"], r["score"], r["rank"]) for r in data["rankings"]] == [
+        ("第01街道", 50.0, 1), ("第02街道", None, 2)]
+    items = blocks(data, "zh", images=(b"", b""))
+    assert "综合得分权重（满分100）：满意率 1。" in [b.text for b in items]
