@@ -10,12 +10,12 @@ headings, paragraphs, tables and charts; each format renders the same blocks:
 - PDF: the same blocks as an HTML page printed by headless Chromium (no LibreOffice).
 - XLSX: one sheet per table.
 
-Charts are PNG images rendered offline by kaleido driving Debian's Chromium
-(BROWSER_PATH=/usr/bin/chromium), one browser for all of a report's charts.
+Charts are plotly figures: in Word, PNG images rendered offline by kaleido driving Debian's
+Chromium (BROWSER_PATH=/usr/bin/chromium), one browser for all of a report's charts; in the
+PDF, drawn by the bundled plotly.js in the page Chromium prints (one browser, not two).
 """
 from __future__ import annotations
 
-import base64
 import html
 import io
 import os
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from dashboard.export import spreadsheet_text
 from layouts.briefing import RANK_COLUMNS, trends_figure
@@ -52,7 +53,7 @@ class Block:
     text: str = ""
     head: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
-    image: bytes = b""
+    figure: go.Figure | None = None
     sheet: str = ""  # a table's sheet name in the XLSX
 
 
@@ -72,9 +73,9 @@ def _hot_figure(data: dict, lang: str) -> go.Figure:
     return fig
 
 
-def charts(data: dict, lang: str) -> tuple[bytes, bytes]:
-    """The hot issues' bars and the trends, as PNG: one Chromium for both (kaleido's server
-    starts it once, ~4 s; each chart is then ~0.5 s), one report at a time per process."""
+def pngs(figures: list[go.Figure]) -> list[bytes]:
+    """The figures as PNG: one Chromium for all (kaleido's server starts it once, ~4 s; each
+    chart is then ~0.5 s), one report at a time per process."""
     import kaleido
 
     os.environ.setdefault("BROWSER_PATH", CHROMIUM)
@@ -83,18 +84,14 @@ def charts(data: dict, lang: str) -> tuple[bytes, bytes]:
         warnings.simplefilter("ignore", UserWarning)
         kaleido.start_sync_server(silence_warnings=True)
         try:
-            hot, trends = (pio.to_image(f, format="png", scale=2)
-                           for f in (_hot_figure(data, lang), trends_figure(data, lang)))
+            return [pio.to_image(f, format="png", scale=2) for f in figures]
         finally:
             kaleido.stop_sync_server(silence_warnings=True)
-    return hot, trends
 
 
-def blocks(data: dict, lang: str = "zh", images: tuple[bytes, bytes] | None = None
-           ) -> list[Block]:
+def blocks(data: dict, lang: str = "zh") -> list[Block]:
     zh = lang == "zh"
     meta = {f["key"]: f for f in data["figures"]}
-    hot_png, trends_png = images if images is not None else charts(data, lang)
     out = [Block("title", f"{data['unit_name']}社会治理运行简报" if zh else
                  f"{data['unit_name']}: social-governance briefing"),
            Block("subtitle", f"{data['period']}（{data['first']} — {data['last']}）"),
@@ -152,7 +149,7 @@ def blocks(data: dict, lang: str = "zh", images: tuple[bytes, bytes] | None = No
                               f"{r['previous']:,}",
                               "—" if r["change"] is None else f"{r['change'] * 100:+.1f}%")
                              for r in data["subclasses"])),
-            Block("image", image=hot_png),
+            Block("image", figure=_hot_figure(data, lang)),
             Block("h2", t("briefing.repeat_places", lang)),
             Block("table", sheet="重复诉求" if zh else "Repeat reports",
                   head=(t("briefing.name", lang), t("briefing.repeats", lang),
@@ -168,7 +165,8 @@ def blocks(data: dict, lang: str = "zh", images: tuple[bytes, bytes] | None = No
                          rows=tuple((t("briefing.resolved_open", lang) if r[key] == "open"
                                      else label(kinds[key], r[key], lang), f"{r['cases']:,}")
                                     for r in rows)))
-    out += [Block("h1", t("briefing.trends", lang)), Block("image", image=trends_png),
+    out += [Block("h1", t("briefing.trends", lang)),
+            Block("image", figure=trends_figure(data, lang)),
             Block("table", sheet="趋势" if zh else "Trends",
                   head=("周期" if zh else "Period", *(_name(f, lang) for f in data["figures"])),
                   rows=tuple((r["period"], *(value_text(f, r[f["key"]], lang)
@@ -201,6 +199,7 @@ def to_docx(items: list[Block]) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
+    images = iter(pngs([b.figure for b in items if b.kind == "image"]))
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -222,7 +221,7 @@ def to_docx(items: list[Block]) -> bytes:
             doc.add_paragraph()
             continue
         if block.kind == "image":
-            doc.add_picture(io.BytesIO(block.image), width=Mm(CHART_WIDTH_MM))
+            doc.add_picture(io.BytesIO(next(images)), width=Mm(CHART_WIDTH_MM))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             continue
         face, size, bold = styles[block.kind]
@@ -245,6 +244,14 @@ def _css_face(kind: str) -> str:
     return f'"{name}", "{stand_in}", serif'
 
 
+def _to_text_width(figure: go.Figure) -> go.Figure:
+    """The figure drawn at the text block's width (CSS px), its height in proportion."""
+    width = round(CHART_WIDTH_MM / 25.4 * 96)
+    scale = width / (figure.layout.width or 900)
+    return go.Figure(figure).update_layout(width=width, autosize=False,
+                                           height=round((figure.layout.height or 450) * scale))
+
+
 def to_html(items: list[Block]) -> str:
     e = html.escape
     parts = []
@@ -255,8 +262,8 @@ def to_html(items: list[Block]) -> str:
                            for row in block.rows)
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif block.kind == "image":
-            data = base64.b64encode(block.image).decode()
-            parts.append(f'<img src="data:image/png;base64,{data}" alt="">')
+            parts.append(pio.to_html(_to_text_width(block.figure), full_html=False,
+                                     include_plotlyjs=False, config={"staticPlot": True}))
         else:
             tag = {"title": "h1", "subtitle": "p", "h1": "h2", "h2": "h3", "p": "p"}[block.kind]
             parts.append(f'<{tag} class="{block.kind}">{e(block.text)}</{tag}>')
@@ -274,9 +281,11 @@ table {{ border-collapse: collapse; width: 100%; font-size: 10.5pt; line-height:
 th {{ font-family: {_css_face("h1")}; font-weight: 400; background: #eee; }}
 th, td {{ border: 0.6pt solid #000; padding: 2pt 4pt; }}
 tr {{ break-inside: avoid; }}
-img {{ width: {CHART_WIDTH_MM}mm; display: block; margin: 6pt auto; }}
+.plotly-graph-div {{ margin: 6pt auto; break-inside: avoid; }}
 """
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    script = f"<script>{get_plotlyjs()}</script>" if any(b.kind == "image" for b in items) \
+        else ""
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">{script}'
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 
 
@@ -284,8 +293,10 @@ def to_pdf(items: list[Block]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="govwall-pdf-") as folder:
         page, pdf = Path(folder) / "briefing.html", Path(folder) / "briefing.pdf"
         page.write_text(to_html(items), encoding="utf-8")
+        # The virtual time budget lets plotly.js draw before the page is printed.
         subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                         "--no-pdf-header-footer", "--disable-background-networking",
+                        "--virtual-time-budget=15000",
                         f"--user-data-dir={folder}/profile", f"--print-to-pdf={pdf}",
                         page.as_uri()], check=True, capture_output=True, timeout=120)
         return pdf.read_bytes()
@@ -316,5 +327,5 @@ def to_xlsx(items: list[Block]) -> bytes:
 
 
 def render(data: dict, fmt: str, lang: str = "zh") -> bytes:
-    items = blocks(data, lang, None if fmt != "xlsx" else (b"", b""))
+    items = blocks(data, lang)
     return {"docx": to_docx, "pdf": to_pdf, "xlsx": to_xlsx}[fmt](items)

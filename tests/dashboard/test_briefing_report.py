@@ -83,7 +83,7 @@ def test_html_escapes_what_it_shows():
 
 
 def test_english_blocks_name_the_lists(briefing_backend):
-    items = blocks(briefing_backend.data, "en", images=(b"", b""))
+    items = blocks(briefing_backend.data, "en")
     texts = [b.text for b in items]
     assert "Red list：第01街道；Black list：第02街道。" in texts
 
@@ -135,5 +135,5 @@ def test_weights_come_from_the_settings(briefing_backend):
     # Only 满意率 counts: A 1/2 → 50; B has no answered follow-up → no score, ranked after.
     assert [(r["name"], r["score"], r["rank"]) for r in data["rankings"]] == [
         ("第01街道", 50.0, 1), ("第02街道", None, 2)]
-    items = blocks(data, "zh", images=(b"", b""))
+    items = blocks(data, "zh")
     assert "综合得分权重（满分100）：满意率 1。" in [b.text for b in items]
