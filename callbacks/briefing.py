@@ -26,36 +26,37 @@ def default_date(kind: str) -> str:
     return periods.of(kind, today).previous().label
 
 
-def briefing_data(kind: str, date: str | None, unit: str | None):
-    """(data, error): the briefing's data for the pickers (cached a minute, shared by every
-    worker through Redis), or why there is none."""
+def briefing_data(kind: str, date: str | None, unit: str | None, lang: str = "zh"):
+    """(data, built page, error) for the pickers: computed from the rollups once a minute per
+    unit, period and language, shared by every worker through the Redis cache; or why there
+    is none."""
     ctx = current()
     rt = ctx.runtime
     unit = unit or rt.settings.region
     try:
         period = periods.parse(kind, (date or "").strip() or default_date(kind))
     except ValueError as exc:
-        return None, str(exc)
+        return None, None, str(exc)
     minute = int(rt.clock().timestamp() // CACHE_SECONDS)
-    key = f"briefing:{unit}:{period.kind}:{period.label}:{minute}"
-    data = ctx.cache.get(key)
-    if data is None:
+    key = f"briefing:{lang}:{unit}:{period.kind}:{period.label}:{minute}"
+    cached = ctx.cache.get(key)
+    if cached is None:
         try:
             with rt.sessions() as session:
                 data = collect(session, unit, period, rt.settings.zone, rt.clock(),
                                rt.settings.weights)
         except ScopeError as exc:
-            return None, str(exc)
-        ctx.cache.set(key, data, timeout=CACHE_SECONDS * 2)
-    return data, None
+            return None, None, str(exc)
+        cached = (data, builders.content(data, lang))
+        ctx.cache.set(key, cached, timeout=CACHE_SECONDS * 2)
+    return *cached, None
 
 
 def update(kind, date, unit, lang):
-    data, error = briefing_data(kind, date, unit)
+    data, content, error = briefing_data(kind, date, unit, lang)
     if error:
         return None, f"{t('briefing.bad_input', lang)}: {error}", [], no_update, "score"
-    return (data, "", builders.content(data, lang), builders.rank_by_options(data, lang),
-            "score")
+    return data, "", content, builders.rank_by_options(data, lang), "score"
 
 
 def rankings(rank_by, data, lang):

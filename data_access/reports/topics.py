@@ -34,12 +34,15 @@ class Topics:
     disputes: dict[str, pd.DataFrame]  # by dispute_type / resolved_level / mediation_outcome
 
 
-def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...]) -> pd.DataFrame:
+def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...],
+          *where) -> pd.DataFrame:
+    """topic_daily's reports over the period grouped in the database by `by` (a few thousand
+    rows at most: a city's month is ~100 k rollup rows)."""
     scope = scope_for(unit)
     columns = [getattr(TopicDaily, c) for c in by]
     rows = session.execute(select(*columns, func.sum(TopicDaily.cases)).where(
         TopicDaily.day >= period.first, TopicDaily.day <= period.last,
-        in_scope(TopicDaily.township_code, scope)).group_by(*columns)).all()
+        in_scope(TopicDaily.township_code, scope), *where).group_by(*columns)).all()
     frame = pd.DataFrame(rows, columns=[*by, "cases"])
     frame["cases"] = frame["cases"].astype("int64")
     return frame[frame["cases"] > 0]
@@ -56,22 +59,22 @@ def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFr
 
 
 def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics:
-    by = ("township_code", "subclass", "dispute_type", "resolved_level", "mediation_outcome")
-    now = _sums(session, unit, period, by)
-    before = _sums(session, unit, period.previous(), by)
+    now = _sums(session, unit, period, ("township_code", "subclass"))
+    before = _sums(session, unit, period.previous(), ("subclass",))
     for frame in (now, before):
         frame["major_class"] = frame["subclass"].map(MAJOR_OF).fillna("other")
     subclasses = _with_change(now, before, "subclass").head(top)
     subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
     classes = _with_change(now, before, "major_class")
-    per_place = now.groupby(["township_code", "subclass"])["cases"].sum()
+    per_place = now.set_index(["township_code", "subclass"])["cases"]
     places = pd.DataFrame({"repeats": (per_place - 1).groupby(level=0).sum(),
                            "reports": per_place.groupby(level=0).sum()}).reset_index()
     places = places[places["repeats"] > 0].sort_values(
         ["repeats", "township_code"], ascending=[False, True]).head(top)
     names = unit_names(session, places["township_code"])
     places.insert(1, "name", places["township_code"].map(names))
-    disputes = now[now["dispute_type"] != ""]
+    disputes = _sums(session, unit, period, ("dispute_type", "resolved_level",
+                                             "mediation_outcome"), TopicDaily.dispute_type != "")
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
                      .sort_values(["cases", key], ascending=[False, True]))
                for key in ("dispute_type", "resolved_level", "mediation_outcome")}
