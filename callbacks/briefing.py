@@ -14,7 +14,7 @@ from layouts import briefing as builders
 from layouts.briefing_page import FORMATS
 from layouts.i18n import t
 
-CACHE_SECONDS = 60
+CACHE_SECONDS = 120
 
 
 def default_date(kind: str) -> str:
@@ -27,9 +27,9 @@ def default_date(kind: str) -> str:
 
 
 def briefing_data(kind: str, date: str | None, unit: str | None, lang: str = "zh"):
-    """(data, built page, error) for the pickers: computed from the rollups once a minute per
-    unit, period and language, shared by every worker through the Redis cache; or why there
-    is none."""
+    """(data, built page, error) for the pickers: computed from the rollups at most every
+    CACHE_SECONDS per unit, period and language, shared by every worker through the Redis
+    cache (the page says as of when); or why there is none."""
     ctx = current()
     rt = ctx.runtime
     unit = unit or rt.settings.region
@@ -37,8 +37,7 @@ def briefing_data(kind: str, date: str | None, unit: str | None, lang: str = "zh
         period = periods.parse(kind, (date or "").strip() or default_date(kind))
     except ValueError as exc:
         return None, None, str(exc)
-    minute = int(rt.clock().timestamp() // CACHE_SECONDS)
-    key = f"briefing:{lang}:{unit}:{period.kind}:{period.label}:{minute}"
+    key = f"briefing:{lang}:{unit}:{period.kind}:{period.label}"
     cached = ctx.cache.get(key)
     if cached is None:
         try:
@@ -48,7 +47,7 @@ def briefing_data(kind: str, date: str | None, unit: str | None, lang: str = "zh
         except ScopeError as exc:
             return None, None, str(exc)
         cached = (data, builders.content(data, lang))
-        ctx.cache.set(key, cached, timeout=CACHE_SECONDS * 2)
+        ctx.cache.set(key, cached, timeout=CACHE_SECONDS)
     return *cached, None
 
 

@@ -180,7 +180,9 @@ def content(data: dict, lang: str) -> list:
         html.Section([html.H3(t("briefing.hot", lang)), hot_issues(data, lang)],
                      className="bf-section"),
         html.Section([html.H3(t("briefing.trends", lang)),
-                      dcc.Graph(figure=trends_figure(data, lang),
+                      # A plain dict: the built page is cached, and a go.Figure
+                      # validates every property again when it is unpickled.
+                      dcc.Graph(figure=trends_figure(data, lang).to_plotly_json(),
                                 config={"displayModeBar": False, "staticPlot": False},
                                 className="bf-trends")], className="bf-section"),
     ]
