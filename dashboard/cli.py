@@ -395,28 +395,32 @@ def build_parser() -> argparse.ArgumentParser:
                 "--format docx|pdf|xlsx the whole briefing (rankings, hot issues, trends) as a "
                 "file. `govwall briefing schedule --every month --dir DIR` writes the last whole "
                 "period's files into DIR unless they are there: run it daily from cron.")
-    p.add_argument("action", nargs="?", choices=["schedule"],
-                   help="schedule: write the last whole week's or month's files into --dir")
+    p.add_argument("action", nargs="?", choices=["schedule"], metavar="schedule",
+                   help="write the last whole week's or month's files into --dir (default: "
+                   "none: the period given by --period and --date)")
     p.add_argument("--period", choices=["day", "week", "month", "quarter", "year", "custom"],
-                   default="month", help="the kind of period")
+                   default="month", help="the kind of period (default: month)")
     p.add_argument("--date", default=None,
                    help="the period: a day inside it (2026-11-05) or its label (2026-11, "
-                   "2026-Q4, 2026-W48, 2026; custom: 2026-11-01..2026-11-15)")
+                   "2026-Q4, 2026-W48, 2026; custom: 2026-11-01..2026-11-15) (default: none; "
+                   "required unless schedule)")
     p.add_argument("--unit", default=None,
                    help="320000 (province), a city, county or 9-digit township code "
                    "(default: GOVWALL_REGION)")
     p.add_argument("--format", choices=["text", "json", "docx", "pdf", "xlsx"], default="text",
-                   help="text or json: the indicators; docx, pdf, xlsx: the whole briefing")
+                   help="text or json: the indicators; docx, pdf, xlsx: the whole briefing "
+                   "(default: text)")
     p.add_argument("--out", default=None,
                    help="the file to write (default: briefing-UNIT-PERIOD.FORMAT here)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default: zh)")
     p.add_argument("--every", choices=["week", "month"], default="month",
-                   help="schedule: the kind of period to write")
-    p.add_argument("--dir", default=None, help="schedule: the folder to write into")
+                   help="schedule: the kind of period to write (default: month)")
+    p.add_argument("--dir", default=None, help="schedule: the folder to write into (default: "
+                   "none; required by schedule)")
     p.add_argument("--formats", default="docx,pdf,xlsx",
-                   help="schedule: comma-separated formats")
+                   help="schedule: comma-separated formats (default: docx,pdf,xlsx)")
     p.add_argument("--back", type=_positive, default=1,
-                   help="schedule: how many whole periods back to make sure of")
+                   help="schedule: how many whole periods back to make sure of (default: 1)")
 
     counters = sub.add_parser("counters", help="Redis counters maintenance.",
                               description="Redis counters maintenance.")
