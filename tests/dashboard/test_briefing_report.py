@@ -137,3 +137,27 @@ def test_weights_come_from_the_settings(briefing_backend):
         ("第01街道", 50.0, 1), ("第02街道", None, 2)]
     items = blocks(data, "zh")
     assert "综合得分权重（满分100）：满意率 1。" in [b.text for b in items]
+
+
+def test_the_command_prints_the_figures(briefing_backend, monkeypatch, capsys, tmp_path):
+    import json
+
+    from dashboard.cli import main
+
+    for name, value in (("DATABASE_URL", briefing_backend.database_url),
+                        ("REDIS_URL", briefing_backend.redis_url),
+                        ("REDIS_NAMESPACE", briefing_backend.namespace), ("REGION", "320303"),
+                        ("VAR_DIR", str(tmp_path)), ("ENV", "test")):
+        monkeypatch.setenv(f"GOVWALL_{name}", value)
+    assert main(["briefing", "--period", "week", "--date", "2026-W01", "--format",
+                 "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    figures = {f["key"]: f for f in printed["figures"]}
+    # Past figures only: the open case's overdue time grows with the real clock.
+    assert (figures["reported"]["value"], figures["overdue_in_period"]["value"]) == (4, 2)
+    assert printed["period"] == "2026-W01" and printed["year_before"] == "2025-W01"
+    assert main(["briefing", "--date", "2026-01-02", "--unit", "320303001"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].startswith("320303001 2026-01 (2026-01-01–2026-01-31)")
+    assert main(["briefing", "--period", "month", "--date", "2026-13"]) == 2
+    assert "bad --date '2026-13'" in capsys.readouterr().err
