@@ -121,9 +121,11 @@ def blocks(data: dict, lang: str = "zh") -> list[Block]:
     ranked = data["rankings"]
     if ranked:
         weights = "，".join(f"{_name(meta[k], lang)} {w:g}" for k, w in data["weights"].items())
-        n = min(data["top"], len(ranked) // 2 or 1)
-        red = "、".join(r["name"] for r in ranked[:n])
-        black = "、".join(r["name"] for r in ranked[::-1][:n])
+        scored = [r for r in ranked if r["score"] is not None]
+        n = min(data["top"], len(scored) // 2 or 1)
+        red = "、".join(r["name"] for r in scored[:n]) or t("briefing.none", lang)
+        black = "、".join(r["name"] for r in scored[::-1][:n] if r not in scored[:n]) or \
+            t("briefing.none", lang)
         out += [Block("p", f"{t('briefing.weights', lang)}：{weights}。"),
                 Block("p", f"{t('briefing.red', lang)}：{red}；{t('briefing.black', lang)}："
                       f"{black}。"),

@@ -65,14 +65,17 @@ def rankings_table(data: dict, lang: str, by: str = "score") -> html.Div:
     meta = _figure_meta(data)
     rank_key = "rank" if by == "score" else f"rank_{by}"
     ordered = sorted(rows, key=lambda r: (r[rank_key], r["code"]))
-    n, top = len(ordered), data["top"]
+    value_key = "score" if by == "score" else by
+    # The lists name units with data only: a unit without a value is not on either list.
+    scored = [r["code"] for r in ordered if r[value_key] is not None]
+    n = min(data["top"], len(scored) // 2 or 1)
+    red, black = set(scored[:n]), set(scored[len(scored) - n:]) - set(scored[:n])
     shown = RANK_COLUMNS if by in ("score", *RANK_COLUMNS) else (by, *RANK_COLUMNS)
     head = [t("briefing.rank", lang), t("briefing.name", lang), t("briefing.score", lang),
             *(_name(meta[k], lang) for k in shown), t("briefing.rank_change", lang)]
     body = []
-    for i, r in enumerate(ordered):
-        listed = "bf-red" if i < min(top, n // 2 or 1) else \
-            ("bf-black" if i >= n - min(top, n // 2) else "")
+    for r in ordered:
+        listed = "bf-red" if r["code"] in red else ("bf-black" if r["code"] in black else "")
         body.append(html.Tr(className=listed, children=[
             html.Td(r[rank_key]), html.Td(r["name"]),
             html.Td("—" if r["score"] is None else f"{r['score']:.2f}"),

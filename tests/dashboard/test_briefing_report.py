@@ -137,6 +137,12 @@ def test_weights_come_from_the_settings(briefing_backend):
         ("第01街道", 50.0, 1), ("第02街道", None, 2)]
     items = blocks(data, "zh")
     assert "综合得分权重（满分100）：满意率 1。" in [b.text for b in items]
+    # A unit without a score is on neither list (the page tints neither).
+    assert "红榜：第01街道；黑榜：无。" in [b.text for b in items]
+    from layouts.briefing import rankings_table
+
+    body = rankings_table(data, "zh").children[0].children[1].children
+    assert [row.className for row in body] == ["bf-red", ""]
 
 
 def test_the_command_prints_the_figures(briefing_backend, monkeypatch, capsys, tmp_path):
