@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-SYSDEPS := chromium chromium-driver fonts-noto-cjk
+SYSDEPS := chromium chromium-driver fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming
 # Where `make demo` listens: make demo PORT=8061 HOST=0.0.0.0
 HOST ?= 127.0.0.1
 PORT ?= 8050

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import Dash
 
 from callbacks import (
+    briefing,
     context,
     intake_quality,
     ops_detail,
@@ -17,7 +18,7 @@ from data_access.wall_refresher import WallRefresher
 
 def register_all(app: Dash, runtime, cache) -> context.Context:
     bound = context.bind(app.server, runtime, cache)
-    for module in (ops_filters, ops_table, ops_detail, ops_duty, intake_quality):
+    for module in (ops_filters, ops_table, ops_detail, ops_duty, intake_quality, briefing):
         module.register(app)
     wall.register(app)
     return bound

@@ -41,9 +41,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
     server.config["GOVWALL_RUNTIME"] = runtime
     cache = make_cache(server, runtime)
 
-    from dashboard import auth, export, health, intake_api, metrics_routes, open311
+    from dashboard import (
+        auth,
+        briefing_files,
+        export,
+        health,
+        intake_api,
+        metrics_routes,
+        open311,
+    )
 
     export.add_routes(server, runtime)
+    briefing_files.add_routes(server, runtime)
     health.install(server, runtime)
     server.extensions["govwall_intake_api"] = api = intake_api.install(server, runtime)
     open311.install(server, api)

@@ -92,11 +92,15 @@ RULES: tuple[Rule, ...] = (
     Rule("path", "/ops/export", PERSON),
     Rule("path", "/ops", PERSON),
     Rule("path", "/intake", ADMIN),
+    # Leaders' briefings: leaders and admins, and duty officers may read (every role).
+    Rule("path", "/briefing/download", PERSON),
+    Rule("path", "/briefing", PERSON),
     Rule("callback", "wall-", VIEWER),
     Rule("callback", "ops-action", ACTOR),
     Rule("callback", "ops-unmask", UNMASKER),
     Rule("callback", "ops-", PERSON),
     Rule("callback", "intake-", ADMIN),
+    Rule("callback", "briefing-", PERSON),
     # Anything else (other pages, callbacks of future pages) needs a signed-in person.
     Rule("path", "/", PERSON),
     Rule("callback", "", PERSON),

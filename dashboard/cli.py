@@ -145,12 +145,82 @@ def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         if rt.engine.dialect.name == "postgresql":
             # Fresh statistics, or the planner takes the new rows for none and sorts them.
             with rt.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE case_daily")
+                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily")
                 conn.commit()
     finally:
         rt.close()
     print(f"case_daily rebuilt for the last {args.days} days: {rows} rows in "
-          f"{time.perf_counter() - started:.1f} s")
+          f"{time.perf_counter() - started:.1f} s (township_daily and topic_daily with it)")
+    return 0
+
+
+def cmd_briefing(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.briefing_text import figures_json, figures_text
+    from data_access.reports import periods
+    from data_access.reports.figures import period_figures
+    from data_access.wall_scope import ScopeError
+
+    if args.action == "schedule":
+        return _briefing_schedule(settings, args)
+    if args.date is None:
+        print("govwall briefing: --date is required (e.g. --date 2026-11)", file=sys.stderr)
+        return 2
+    try:
+        period = periods.parse(args.period, args.date)
+    except ValueError as exc:
+        print(f"govwall briefing: {exc}", file=sys.stderr)
+        return 2
+    unit = args.unit or settings.region
+    rt = _runtime(settings)
+    started = time.perf_counter()
+    try:
+        if args.format in ("docx", "pdf", "xlsx"):
+            from dashboard.briefing_files import file_name, make
+
+            body = make(rt.sessions, unit, period, settings.zone, rt.clock(), args.format,
+                        args.lang, settings.weights)
+            path = Path(args.out or file_name(unit, period, args.format))
+            path.write_bytes(body)
+            print(f"{path}: {len(body):,} bytes in {time.perf_counter() - started:.1f} s")
+            return 0
+        with rt.sessions() as session:
+            result = period_figures(session, unit, period, settings.zone, rt.clock())
+    except ScopeError as exc:
+        print(f"govwall briefing: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        rt.close()
+    print(figures_json(result) if args.format == "json" else figures_text(result, args.lang))
+    return 0
+
+
+def _briefing_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.briefing_files import generate
+    from data_access.wall_scope import ScopeError, scope_for
+
+    if args.dir is None:
+        print("govwall briefing schedule: --dir is required", file=sys.stderr)
+        return 2
+    formats = [f for f in args.formats.split(",") if f]
+    bad = [f for f in formats if f not in ("docx", "pdf", "xlsx")]
+    unit = args.unit or settings.region
+    try:
+        scope_for(unit)
+    except ScopeError as exc:
+        print(f"govwall briefing schedule: {exc}", file=sys.stderr)
+        return 2
+    if bad or not formats:
+        print(f"govwall briefing schedule: --formats: docx, pdf, xlsx (not {bad})",
+              file=sys.stderr)
+        return 2
+    rt = _runtime(settings)
+    try:
+        done = generate(rt.sessions, Path(args.dir), unit, args.every, formats, settings.zone,
+                        rt.clock(), args.lang, args.back, settings.weights)
+    finally:
+        rt.close()
+    for path, written in done:
+        print(f"{'written' if written else 'already there'}: {path}")
     return 0
 
 
@@ -316,6 +386,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("stats", cmd_stats, "Print the database's headline figures.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command("briefing", cmd_briefing, "A leaders' briefing: a period's indicators with "
+                "环比 and 同比, as text, JSON, Word, PDF or XLSX; `schedule` writes them into a "
+                "folder.",
+                "A period's indicators for a unit (from the township_daily rollup), each with "
+                "the previous period (环比) and the same period a year before (同比); with "
+                "--format docx|pdf|xlsx the whole briefing (rankings, hot issues, trends) as a "
+                "file. `govwall briefing schedule --every month --dir DIR` writes the last whole "
+                "period's files into DIR unless they are there: run it daily from cron.")
+    p.add_argument("action", nargs="?", choices=["schedule"], metavar="schedule",
+                   help="write the last whole week's or month's files into --dir (default: "
+                   "none: the period given by --period and --date)")
+    p.add_argument("--period", choices=["day", "week", "month", "quarter", "year", "custom"],
+                   default="month", help="the kind of period (default: month)")
+    p.add_argument("--date", default=None,
+                   help="the period: a day inside it (2026-11-05) or its label (2026-11, "
+                   "2026-Q4, 2026-W48, 2026; custom: 2026-11-01..2026-11-15) (default: none; "
+                   "required unless schedule)")
+    p.add_argument("--unit", default=None,
+                   help="320000 (province), a city, county or 9-digit township code "
+                   "(default: GOVWALL_REGION)")
+    p.add_argument("--format", choices=["text", "json", "docx", "pdf", "xlsx"], default="text",
+                   help="text or json: the indicators; docx, pdf, xlsx: the whole briefing "
+                   "(default: text)")
+    p.add_argument("--out", default=None,
+                   help="the file to write (default: briefing-UNIT-PERIOD.FORMAT here)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default: zh)")
+    p.add_argument("--every", choices=["week", "month"], default="month",
+                   help="schedule: the kind of period to write (default: month)")
+    p.add_argument("--dir", default=None, help="schedule: the folder to write into (default: "
+                   "none; required by schedule)")
+    p.add_argument("--formats", default="docx,pdf,xlsx",
+                   help="schedule: comma-separated formats (default: docx,pdf,xlsx)")
+    p.add_argument("--back", type=_positive, default=1,
+                   help="schedule: how many whole periods back to make sure of (default: 1)")
 
     counters = sub.add_parser("counters", help="Redis counters maintenance.",
                               description="Redis counters maintenance.")

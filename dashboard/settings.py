@@ -50,6 +50,24 @@ class Settings(BaseSettings):
     # and each source token's requests per minute on /api/v1 and /open311.
     intake_codes: Path | None = None
     intake_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    # The briefing's composite score: "on_time_rate=30,satisfaction=25,..." (rates only);
+    # empty: the published defaults of data_access/reports/rankings.py.
+    briefing_weights: str = ""
+
+    @field_validator("briefing_weights")
+    @classmethod
+    def _weights(cls, value: str) -> str:
+        if value.strip():
+            from data_access.reports.rankings import parse_weights
+
+            parse_weights(value)
+        return value
+
+    @property
+    def weights(self) -> dict[str, float] | None:
+        from data_access.reports.rankings import parse_weights
+
+        return parse_weights(self.briefing_weights) if self.briefing_weights.strip() else None
 
     @field_validator("region")
     @classmethod

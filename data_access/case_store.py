@@ -30,6 +30,7 @@ from data_access import rollups
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
+from data_access.reports import rollup as township_daily
 from data_access.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -338,6 +339,7 @@ def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator
     is written and nothing counted."""
     with sessions() as session:
         rollups.track(session, counters.zone)  # case_daily moves in the same transaction
+        township_daily.track(session, counters.zone)  # and the leaders' rollup
         with session.begin():
             yield session
         apply_counts(counters, pending_events(session))

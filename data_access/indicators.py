@@ -30,14 +30,16 @@ What the formulas leave open is decided here, once:
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
+from data_access import sla
 from data_access import vocabulary as v
 from data_access.models import Case, CaseTransition
 from data_access.timeutil import as_utc
@@ -222,6 +224,35 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in (
     Indicator("workers_online", "在线网格员", "Grid workers online",
               "5分钟内有心跳的网格员数（不是事件数）",
               "grid workers with a heartbeat in the last 5 minutes (not cases)"),
+    # Leaders' period indicators (data_access/reports): summed from township_daily, whose
+    # per-case measures are `case_measures` below; `cases` is what each one is over.
+    Indicator("ack_in_time_rate", "及时签收率", "Prompt acknowledgement",
+              "及时签收率 = 派遣后1个工作小时内签收数 ÷ 已派遣数（时段内上报的事件；不予受理不计）",
+              "prompt acknowledgement = acknowledged within 1 working hour of dispatch ÷ "
+              "dispatched (cases reported in the period; rejected ones left out)",
+              lambda w: and_(reported_in(w), Case.stage.in_(ACCEPTED_STAGES),
+                             Case.dispatched_at.is_not(None))),
+    Indicator("overdue_in_period", "超期办结及超期未结数", "Overdue (period)",
+              "时段内到期、未在时限（含延期）内办结的事件数：超期办结 + 至今仍超期未结",
+              "cases due in the period not closed by their deadline (after any extension): "
+              "closed late, or still open past it now",
+              lambda w: and_(due_in(w), Case.stage.in_(ACCEPTED_STAGES),
+                             or_(Case.closed_at.is_(None), Case.closed_at > DUE))),
+    Indicator("overdue_days", "超期天数", "Overdue days",
+              "上述超期事件超过时限的工作时间之和 ÷ 7小时（办结的至办结，未结的至今）",
+              "working time past the deadline of those cases, summed, ÷ 7 hours (to closure, "
+              "or to now if open)",
+              lambda w: INDICATORS["overdue_in_period"].cases(w)),
+    Indicator("handling_hours", "平均办理时长", "Average handling time",
+              "平均办理时长 = Σ(立案至办结的工作小时) ÷ 时段内办结数",
+              "average handling time = Σ working hours from registration to closure ÷ cases "
+              "closed in the period",
+              closed_in),
+    Indicator("supervisions", "督办数", "Supervision orders",
+              "时段内下达的督办单数（同一事件的每次督办各计一次）",
+              "supervision orders given in the period (each order of a case counts)",
+              lambda w: Case.id.in_(select(CaseTransition.case_id).where(
+                  CaseTransition.kind == "supervision", _within(CaseTransition.at, w)))),
 )}
 
 
@@ -256,3 +287,65 @@ def ratios(session: Session, keys: tuple[str, ...], w: Window,
         out.update((r.key, Ratio(int(row[2 * i]), int(row[2 * i + 1])))
                    for i, r in enumerate(rates))
     return out
+
+
+# -- the per-case measures the period indicators sum -----------------------------------------
+
+ACK_LIMIT = sla.TimeLimit(working_hours=1)
+MINUTE = timedelta(minutes=1)
+
+
+def _working_minutes(a: datetime, b: datetime, cal: sla.WorkCalendar, zone: ZoneInfo) -> int:
+    return sla.working_time_between(as_utc(a), as_utc(b), cal, zone) // MINUTE
+
+
+def case_measures(c: Mapping[str, Any], zone: ZoneInfo,
+                  cal: sla.WorkCalendar = sla.DEFAULT_CALENDAR) -> list[tuple[date, str, int]]:
+    """What one case adds to the period indicators, as (local day, measure, amount): the
+    same rules as the SQL above, as of now, on the day each one counts (report, registration,
+    closure, deadline). township_daily sums them; supervision orders, which are transitions,
+    are counted there apart."""
+    def day(t: datetime) -> date:
+        return as_utc(t).astimezone(zone).date()
+
+    reported = day(c["reported_at"])
+    out = [(reported, "reported", 1)]
+    if c["registered_at"] is not None and c["rejected_at"] is None:
+        out.append((day(c["registered_at"]), "registered", 1))
+    if c["closed_at"] is not None:
+        start = c["registered_at"] or c["reported_at"]
+        out += [(day(c["closed_at"]), "closed", 1),
+                (day(c["closed_at"]), "handling_minutes",
+                 _working_minutes(start, c["closed_at"], cal, zone))]
+    if c["satisfaction"] in v.SATISFACTION:
+        out.append((reported, "answered", 1))
+        if c["satisfaction"] in SATISFIED:
+            out.append((reported, "satisfied", 1))
+    if c["stage"] not in ACCEPTED_STAGES:
+        return out
+    out.append((reported, "accepted", 1))
+    if c["stage"] == "closed":
+        out += [(reported, "closed_of_reported", 1), (reported, "rework", c["rework_count"])]
+        if c["resolved_level"] is not None:
+            out.append((reported, "resolved", 1))
+            if c["resolved_level"] in v.AT_OR_BELOW_TOWNSHIP:
+                out.append((reported, "resolved_low", 1))
+    if c["dispatched_at"] is not None:
+        out.append((reported, "dispatched", 1))
+        if c["acknowledged_at"] is not None and as_utc(c["acknowledged_at"]) <= \
+                sla.add_working_time(as_utc(c["dispatched_at"]), ACK_LIMIT, cal, zone):
+            out.append((reported, "ack_in_time", 1))
+    due = c["extended_until"] or c["deadline_at"]
+    if due is not None:
+        out.append((day(due), "due", 1))
+        if c["closed_at"] is not None and as_utc(c["closed_at"]) <= as_utc(due):
+            out.append((day(due), "on_time", 1))
+        elif c["closed_at"] is not None:
+            out += [(day(due), "late_closed", 1),
+                    (day(due), "late_minutes", _working_minutes(due, c["closed_at"], cal, zone))]
+    return out
+
+
+MEASURE_COLUMNS = ("reported_at", "registered_at", "rejected_at", "closed_at", "dispatched_at",
+                   "acknowledged_at", "deadline_at", "extended_until", "stage", "satisfaction",
+                   "rework_count", "resolved_level")

@@ -174,6 +174,63 @@ class CaseDailyBuilt(Base):
     built_at: Mapped[datetime] = mapped_column(UtcTime)
 
 
+class TownshipDaily(Base):
+    """The period indicators' sums per local day × township (data_access/reports/rollup.py
+    keeps it). Each measure counts on its own day: a report on the day of report, a closure on
+    the day of closure, a deadline on the day it falls, a supervision order on the day it is
+    given; the rates' cohorts (accepted, answered, ...) on the day of report. Minutes are
+    working minutes (data_access.sla)."""
+
+    __tablename__ = "township_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    closed_of_reported: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rework: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_low: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0)
+    ack_in_time: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late_closed: Mapped[int] = mapped_column(Integer, default=0)
+    late_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    supervisions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicDaily(Base):
+    """Reports per local day of report × township × subclass × how a dispute ended: the
+    briefing's hot issues and disputes picture (data_access/reports/rollup.py keeps it with
+    township_daily, and its days are built with them). "None" is stored as ""."""
+
+    __tablename__ = "topic_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class TownshipDailyBuilt(Base):
+    """Local days whose township_daily rows are complete (rebuilt, then kept by the write
+    path)."""
+
+    __tablename__ = "township_daily_built"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UtcTime)
+
+
 class CaseTransition(Base):
     """Append-only history: one row per stage change or side event. Never updated."""
 

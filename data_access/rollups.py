@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data_access.models import Case, CaseDaily, CaseDailyBuilt
+from data_access.reports import rollup as township_daily
 
 KEY = ("county_code", "major_class", "source", "dispute_type", "resolved_level",
        "mediation_outcome")
@@ -113,6 +114,8 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
         end = min(last, day + timedelta(days=REBUILD_CHUNK_DAYS - 1))
         written += _rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
         day = end + timedelta(days=1)
+    # The leaders' rollup is rebuilt with it, so that every caller keeps both.
+    township_daily.rebuild(session, zone, first, last, now)
     return written
 
 
@@ -155,8 +158,9 @@ def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
 def ensure_built(session: Session, zone: ZoneInfo, days: Iterable[date]) -> int:
     """Rebuild those of `days` not built yet (a writer starting, or a new day)."""
     wanted = sorted(set(days))
-    missing = [d for d in wanted if d not in built_days(session, wanted[0], wanted[-1])] \
-        if wanted else []
+    built = built_days(session, wanted[0], wanted[-1]) & \
+        township_daily.built_days(session, wanted[0], wanted[-1]) if wanted else set()
+    missing = [d for d in wanted if d not in built]
     return sum(rebuild(session, zone, d, d) for d in missing)
 
 

@@ -14,5 +14,7 @@ def layout(lang: str | None = None, **_query) -> html.Div:
         html.Ul([
             html.Li(html.A("大屏 /wall" if zh else "The wall /wall", href="/wall")),
             html.Li(html.A("值班 /ops" if zh else "Duty officers /ops", href="/ops")),
+            html.Li(html.A("领导简报 /briefing" if zh else "Leaders' briefing /briefing",
+                           href="/briefing")),
         ]),
     ])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from layouts import home_page, intake_page, ops_page
+from layouts import briefing_page, home_page, intake_page, ops_page
 from layouts.wall import page as wall_page
 
 
@@ -13,3 +13,5 @@ def register(register_page: Callable) -> None:
     register_page("ops", path="/ops", layout=ops_page.layout, title="值班处置台 · govwall")
     register_page("intake", path="/intake", layout=intake_page.layout,
                   title="数据接入质量 · govwall")
+    register_page("briefing", path="/briefing", layout=briefing_page.layout,
+                  title="领导研判简报 · govwall")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from layouts.i18n import domain, ops, wall
+from layouts.i18n import briefing, domain, ops, wall
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-_TABLES = (domain.TEXT, ops.TEXT, wall.TEXT)
+_TABLES = (domain.TEXT, ops.TEXT, wall.TEXT, briefing.TEXT)
 
 
 def normalize_lang(value: str | None) -> str:

@@ -1,0 +1,68 @@
+"""Everything a briefing shows, for one unit and period, as plain values: the page, the
+report files and `govwall briefing` all read this one collection."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_access.models import Unit
+from data_access.reports.figures import KEYS, period_figures
+from data_access.reports.periods import Period
+from data_access.reports.rankings import DEFAULT_WEIGHTS, rankings
+from data_access.reports.topics import topics
+from data_access.reports.trends import trends
+from data_access.unit_names import unit_names
+from data_access.wall_scope import scope_for
+
+TOP_N = 5
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts of plain values (NaN and <NA> become None)."""
+    out = []
+    for row in frame.astype(object).to_dict("records"):
+        out.append({k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+                    else (int(v) if hasattr(v, "is_integer") and not isinstance(v, float)
+                          else v) for k, v in row.items()})
+    return out
+
+
+def collect(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,
+            weights: Mapping[str, float] | None = None, top: int = TOP_N) -> dict:
+    weights = dict(weights or DEFAULT_WEIGHTS)
+    scope = scope_for(unit)
+    ranked = rankings(session, unit, period, zone, now, weights)
+    found = topics(session, unit, period)
+    return {
+        **period_figures(session, unit, period, zone, now).as_dict(),
+        "unit_name": unit_names(session, [unit]).get(unit, unit),
+        "level": scope.level,
+        "weights": weights,
+        "top": top,
+        "rankings": _records(ranked),
+        "subclasses": _records(found.subclasses),
+        "classes": _records(found.classes),
+        "repeat_places": _records(found.repeat_places),
+        "disputes": {k: _records(v) for k, v in found.disputes.items()},
+        "trends": _records(trends(session, unit, period, zone, now)),
+        "keys": list(KEYS),
+    }
+
+
+def unit_choices(session: Session, region: str) -> list[tuple[str, str]]:
+    """(code, name) of the units a briefing of `region` may be about: the province, the
+    region's city, its counties and their townships."""
+    scope = scope_for(region)
+    codes = ["320000"] + ([region[:4] + "00"] if scope.level != "province" else [])
+    codes += list(scope.counties)
+    names = unit_names(session, codes)
+    townships = session.execute(select(Unit.code, Unit.name).where(
+        Unit.level == "township", Unit.parent_code.in_(scope.counties))
+        .order_by(Unit.code)).all()
+    return [(c, names.get(c, c)) for c in dict.fromkeys(codes)] + [tuple(r) for r in townships]

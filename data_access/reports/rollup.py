@@ -1,0 +1,210 @@
+"""township_daily: the period indicators' sums per local day × township; topic_daily: reports
+per local day × township × subclass × how a dispute ended (hot issues, disputes picture).
+
+Leaders' figures over a month, a quarter or a year read this table (≈ 171 townships × 365
+days a year for Xuzhou) instead of the case table, so a briefing's cost does not grow with
+the volume of history. What each case adds is `indicators.case_measures` (one definition per
+indicator); supervision orders are counted from their transitions.
+
+How it stays right, as case_daily does (data_access/rollups.py):
+- `rebuild(first, last)` recomputes whole days from the case table and marks them built; it
+  runs wherever case_daily is rebuilt (seed, `govwall rollup rebuild`, the live writer's new
+  days), because rollups.rebuild calls it.
+- The write path (`track`, installed by case_store.case_change) takes back a changed case's
+  old measures and adds its new ones, and counts a new supervision order, in the same
+  transaction as the change.
+- Measures are "as of now": a case closed late last month moves last month's 按期办结率 when
+  it closes; a rejection takes back the registration on its day.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, delete, event, inspect, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data_access import indicators as ind
+from data_access import sla
+from data_access.models import (
+    Case,
+    CaseTransition,
+    TopicDaily,
+    TownshipDaily,
+    TownshipDailyBuilt,
+)
+from data_access.timeutil import as_utc, local_day_bounds
+
+MEASURES = ("reported", "registered", "closed", "accepted", "closed_of_reported", "answered",
+            "satisfied", "rework", "resolved", "resolved_low", "dispatched", "ack_in_time",
+            "due", "on_time", "late_closed", "late_minutes", "handling_minutes", "supervisions")
+CHUNK_DAYS = 31
+_TRACKED = "govwall.township_daily_zone"
+TOPIC_KEY = ("subclass", "dispute_type", "resolved_level", "mediation_outcome")
+_CASE_COLUMNS = tuple(dict.fromkeys((*ind.MEASURE_COLUMNS, "township_code", *TOPIC_KEY)))
+
+Cell = tuple[date, str]  # (day, township)
+Deltas = dict[Cell, Counter]
+Topic = tuple[Any, ...]  # (day, township, *TOPIC_KEY), "" for none
+
+
+def _add(deltas: Deltas, values: Mapping[str, Any], zone: ZoneInfo, sign: int,
+         cal: sla.WorkCalendar) -> None:
+    for day, measure, amount in ind.case_measures(values, zone, cal):
+        deltas.setdefault((day, values["township_code"]), Counter())[measure] += sign * amount
+
+
+def topic_of(values: Mapping[str, Any], zone: ZoneInfo) -> Topic:
+    return (as_utc(values["reported_at"]).astimezone(zone).date(), values["township_code"],
+            *(values[n] or "" for n in TOPIC_KEY))
+
+
+def shift_topics(session: Session, deltas: Counter) -> None:
+    changes = [(k, n) for k, n in sorted(deltas.items()) if n]
+    if not changes:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    conn = session.connection()
+    names = ("day", "township_code", *TOPIC_KEY)
+    for key, n in changes:
+        stmt = insert(TopicDaily).values({**dict(zip(names, key, strict=True)), "cases": n})
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=list(names), set_={"cases": TopicDaily.cases + stmt.excluded.cases}))
+
+
+def shift(session: Session, deltas: Deltas) -> None:
+    """Add each cell's measures to its row (created if missing), in key order so that
+    concurrent writers lock rows in the same order."""
+    changes = [(cell, {m: n for m, n in counts.items() if n})
+               for cell, counts in sorted(deltas.items())]
+    changes = [(cell, counts) for cell, counts in changes if counts]
+    if not changes:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    conn = session.connection()
+    for (day, township), counts in changes:
+        stmt = insert(TownshipDaily).values(
+            day=day, township_code=township, **{m: counts.get(m, 0) for m in MEASURES})
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["day", "township_code"],
+            set_={m: getattr(TownshipDaily, m) + getattr(stmt.excluded, m)
+                  for m in counts}))
+
+
+# -- the write path --------------------------------------------------------------------------
+
+def _changes(session: Session, zone: ZoneInfo) -> tuple[Deltas, Counter]:
+    cal = sla.DEFAULT_CALENDAR
+    deltas: Deltas = {}
+    topics: Counter = Counter()
+    for obj in session.new:
+        if isinstance(obj, Case):
+            values = {n: getattr(obj, n) for n in _CASE_COLUMNS}
+            _add(deltas, values, zone, 1, cal)
+            topics[topic_of(values, zone)] += 1
+        elif isinstance(obj, CaseTransition) and obj.kind == "supervision":
+            case = session.get(Case, obj.case_id)
+            cell = (as_utc(obj.at).astimezone(zone).date(), case.township_code)
+            deltas.setdefault(cell, Counter())["supervisions"] += 1
+    for obj in session.dirty:
+        if not isinstance(obj, Case):
+            continue
+        state = inspect(obj)
+        now_values, old_values, changed = {}, {}, False
+        for name in _CASE_COLUMNS:
+            history = state.attrs[name].history
+            now_values[name] = getattr(obj, name)
+            old_values[name] = history.deleted[0] if history.deleted else now_values[name]
+            changed |= bool(history.deleted) and old_values[name] != now_values[name]
+        if changed:
+            _add(deltas, old_values, zone, -1, cal)
+            _add(deltas, now_values, zone, 1, cal)
+            topics[topic_of(old_values, zone)] -= 1
+            topics[topic_of(now_values, zone)] += 1
+    return deltas, topics
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    deltas, topics = _changes(session, session.info[_TRACKED])
+    shift(session, deltas)
+    shift_topics(session, topics)
+
+
+def track(session: Session, zone: ZoneInfo) -> None:
+    """Keep township_daily in step with the cases this session adds or changes."""
+    if _TRACKED not in session.info:
+        session.info[_TRACKED] = zone
+        event.listen(session, "before_flush", _before_flush)
+
+
+# -- rebuilding ------------------------------------------------------------------------------
+
+def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
+            now: datetime | None = None) -> int:
+    """Recompute the local days first..last from the case table and mark them built; returns
+    the rows written. Runs in the caller's transaction, a month at a time."""
+    written = 0
+    day = first
+    while day <= last:
+        end = min(last, day + timedelta(days=CHUNK_DAYS - 1))
+        written += _rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
+        day = end + timedelta(days=1)
+    return written
+
+
+def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
+                   now: datetime) -> int:
+    start, end = local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1]
+    for table in (TownshipDaily, TopicDaily):
+        session.execute(delete(table).where(table.day >= first, table.day <= last))
+    session.execute(delete(TownshipDailyBuilt).where(TownshipDailyBuilt.day >= first,
+                                                     TownshipDailyBuilt.day <= last))
+    # Every case one of whose measure days may fall in the range, each through an index.
+    window = ind.Window(start, end)
+    touching = or_(ind.reported_in(window), ind.closed_in(window),
+                   _registered_between(start, end), ind.due_in(window))
+    deltas: Deltas = {}
+    topics: Counter = Counter()
+    cal = sla.DEFAULT_CALENDAR
+    columns = [getattr(Case, n) for n in _CASE_COLUMNS]
+    for row in session.execute(select(*columns).where(touching)).mappings():
+        _add(deltas, row, zone, 1, cal)
+        topic = topic_of(row, zone)
+        if first <= topic[0] <= last:
+            topics[topic] += 1
+    orders = select(CaseTransition.at, Case.township_code).join(
+        Case, Case.id == CaseTransition.case_id).where(
+        CaseTransition.kind == "supervision", CaseTransition.at >= start,
+        CaseTransition.at < end)
+    for at, township in session.execute(orders):
+        deltas.setdefault((as_utc(at).astimezone(zone).date(), township),
+                          Counter())["supervisions"] += 1
+    records = [{"day": day, "township_code": township,
+                **{m: counts.get(m, 0) for m in MEASURES}}
+               for (day, township), counts in sorted(deltas.items()) if first <= day <= last]
+    if records:
+        session.execute(TownshipDaily.__table__.insert(), records)
+    names = ("day", "township_code", *TOPIC_KEY)
+    topic_rows = [{**dict(zip(names, key, strict=True)), "cases": n}
+                  for key, n in sorted(topics.items())]
+    if topic_rows:
+        session.execute(TopicDaily.__table__.insert(), topic_rows)
+    session.execute(TownshipDailyBuilt.__table__.insert(),
+                    [{"day": first + timedelta(days=i), "built_at": now}
+                     for i in range((last - first).days + 1)])
+    return len(records)
+
+
+def _registered_between(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(Case.registered_at >= start, Case.registered_at < end)
+
+
+def built_days(session: Session, first: date, last: date) -> set[date]:
+    return set(session.scalars(select(TownshipDailyBuilt.day).where(
+        TownshipDailyBuilt.day >= first, TownshipDailyBuilt.day <= last)))

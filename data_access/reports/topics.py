@@ -1,0 +1,85 @@
+"""热点诉求 and the disputes picture over a period, from topic_daily (never the case table):
+the top subclasses and major classes with their change against the previous period, the
+places with the most repeat reports, and disputes by type, resolution level and mediation
+outcome.
+
+A repeat report (重复诉求) here is a report of a subclass already reported in the same
+township in the same period: a township's repeats are Σ over its subclasses of (reports − 1).
+The rollup knows townships, not addresses or reporters, so this is the township-level
+picture of issues that keep coming back, not a match of the same complaint.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access import vocabulary as v
+from data_access.models import TopicDaily
+from data_access.reports.figures import in_scope
+from data_access.reports.periods import Period
+from data_access.unit_names import unit_names
+from data_access.wall_scope import scope_for
+
+MAJOR_OF = {sub: major for major, subs in v.SUBCLASSES.items() for sub in subs}
+
+
+@dataclass(frozen=True)
+class Topics:
+    subclasses: pd.DataFrame  # subclass, major_class, cases, previous, change
+    classes: pd.DataFrame  # major_class, cases, previous, change
+    repeat_places: pd.DataFrame  # township_code, name, repeats, reports
+    disputes: dict[str, pd.DataFrame]  # by dispute_type / resolved_level / mediation_outcome
+
+
+def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...],
+          *where) -> pd.DataFrame:
+    """topic_daily's reports over the period grouped in the database by `by` (a few thousand
+    rows at most: a city's month is ~100 k rollup rows)."""
+    scope = scope_for(unit)
+    columns = [getattr(TopicDaily, c) for c in by]
+    rows = session.execute(select(*columns, func.sum(TopicDaily.cases)).where(
+        TopicDaily.day >= period.first, TopicDaily.day <= period.last,
+        in_scope(TopicDaily.township_code, scope), *where).group_by(*columns)).all()
+    frame = pd.DataFrame(rows, columns=[*by, "cases"])
+    frame["cases"] = frame["cases"].astype("int64")
+    return frame[frame["cases"] > 0]
+
+
+def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFrame:
+    a = now.groupby(key)["cases"].sum()
+    b = before.groupby(key)["cases"].sum()
+    out = pd.DataFrame({"cases": a}).join(pd.DataFrame({"previous": b}), how="left")
+    out["previous"] = out["previous"].fillna(0).astype("int64")
+    out["change"] = [(c - p) / p if p else None for c, p in zip(out["cases"], out["previous"],
+                                                                strict=True)]
+    return out.reset_index().sort_values(["cases", key], ascending=[False, True])
+
+
+def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics:
+    now = _sums(session, unit, period, ("township_code", "subclass"))
+    before = _sums(session, unit, period.previous(), ("subclass",))
+    for frame in (now, before):
+        frame["major_class"] = frame["subclass"].map(MAJOR_OF).fillna("other")
+    subclasses = _with_change(now, before, "subclass").head(top)
+    subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
+    classes = _with_change(now, before, "major_class")
+    per_place = now.set_index(["township_code", "subclass"])["cases"]
+    places = pd.DataFrame({"repeats": (per_place - 1).groupby(level=0).sum(),
+                           "reports": per_place.groupby(level=0).sum()}).reset_index()
+    places = places[places["repeats"] > 0].sort_values(
+        ["repeats", "township_code"], ascending=[False, True]).head(top)
+    names = unit_names(session, places["township_code"])
+    places.insert(1, "name", places["township_code"].map(names))
+    disputes = _sums(session, unit, period, ("dispute_type", "resolved_level",
+                                             "mediation_outcome"), TopicDaily.dispute_type != "")
+    picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
+                     .sort_values(["cases", key], ascending=[False, True]))
+               for key in ("dispute_type", "resolved_level", "mediation_outcome")}
+    picture["resolved_level"] = picture["resolved_level"].replace({"resolved_level": {"": "open"}})
+    picture["mediation_outcome"] = picture["mediation_outcome"][
+        picture["mediation_outcome"]["mediation_outcome"] != ""]
+    return Topics(subclasses.reset_index(drop=True), classes.reset_index(drop=True),
+                  places.reset_index(drop=True), picture)

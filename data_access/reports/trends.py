@@ -1,0 +1,48 @@
+"""Each briefing indicator over the last 12 periods, and over the same periods a year
+before (the faint line), from one rollup query grouped by day plus the open overdue cases."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access.models import TownshipDaily
+from data_access.reports.figures import KEYS, in_scope, open_overdue_by_day, value_of
+from data_access.reports.periods import Period
+from data_access.reports.rollup import MEASURES
+from data_access.wall_scope import scope_for
+
+PERIODS = 12
+
+
+def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,
+           count: int = PERIODS) -> pd.DataFrame:
+    """One row per period (oldest first): label, then each key's value and `<key>_ly`, its
+    value the same period a year before."""
+    scope = scope_for(unit)
+    shown = [period.shifted(i - count + 1) for i in range(count)]
+    before = [p.year_before() for p in shown]
+    first = min(p.first for p in before)
+    rows = session.execute(
+        select(TownshipDaily.day, *(func.sum(getattr(TownshipDaily, m)) for m in MEASURES))
+        .where(TownshipDaily.day >= first, TownshipDaily.day <= period.last,
+               in_scope(TownshipDaily.township_code, scope))
+        .group_by(TownshipDaily.day)).all()
+    days = pd.DataFrame(rows, columns=["day", *MEASURES]).set_index("day")
+    days = days.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
+    days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),
+                     how="outer").fillna(0)
+
+    def values(p: Period) -> dict[str, float | None]:
+        inside = days[(days.index >= p.first) & (days.index <= p.last)]
+        sums = inside.sum().to_dict()
+        return {k: value_of(k, sums) for k in KEYS}
+
+    out = []
+    for p, ly in zip(shown, before, strict=True):
+        out.append({"period": p.label, **values(p),
+                    **{f"{k}_ly": x for k, x in values(ly).items()}})
+    return pd.DataFrame(out)

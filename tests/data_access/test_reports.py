@@ -1,0 +1,212 @@
+"""Leaders' period indicators: summed from township_daily, worked out by hand on the cases of
+tests/support/briefing_cases.py, equal to the indicators' SQL over the case table, and the
+same after a rebuild as the write path left them.
+
+The week is ISO 2026-W01, 29 December 2025 – 4 January 2026: it crosses the year and the New
+Year holiday (1–3 January off; Sunday 4 January a make-up workday). 环比 is 2025-W52
+(22–28 December), 同比 2025-W01 (30 December 2024 – 5 January 2025). Now is Monday 5
+January 10:00. Working hours are 09:00–12:00 and 13:30–17:30 (7 h).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from data_access import indicators as ind
+from data_access.models import TopicDaily, TownshipDaily
+from data_access.reports import periods, rollup
+from data_access.reports.figures import bounds, period_figures
+from data_access.reports.rankings import competition_rank, parse_weights, rankings
+from data_access.reports.topics import topics
+from data_access.reports.trends import trends
+from data_access.wall_scope import scope_for
+from tests.support.backends import ZONE
+from tests.support.briefing_cases import NOW, insert_briefing_cases
+
+WEEK = periods.parse("week", "2026-W01")
+
+# The week, case by case (c1, c2 in township A; c3, c4 in B; c5 reported the week before):
+# reported c1 c2 c3 c4 = 4; registered c1 c2 c4 = 3 (c3 rejected); closed c1 c2 (4 Jan) = 2.
+# 办结率: of c1 c2 c4 (accepted, reported in the week) c1 c2 closed = 2/3.
+# 按期办结率: due in the week c1 (4 Jan 17:30), c2 (31 Dec 17:30), c4 (4 Jan 12:00); c5's
+#   deadline (29 Dec) was extended to 5 Jan, out of the week; on time c1 only = 1/3.
+# 满意率 c1 satisfied, c2 not = 1/2. 返工率: 1 rework over 2 closed = 1/2.
+# 及时签收率: dispatched c1 c2 c4; c1 acknowledged 30 min after dispatch (limit 1 working
+#   hour), c2 the next morning, c4 never = 1/3. 在镇村化解率 c1 village, c2 county = 1/2.
+# Overdue: c2 closed late + c4 open past its deadline now = 2. Overdue working time: c2 from
+#   31 Dec 17:30 to 4 Jan 10:00 = 60 min (31 Dec after hours, 1–3 Jan holidays, 4 Jan
+#   09:00–10:00); c4 from 4 Jan 12:00 to now = 240 (13:30–17:30) + 60 (5 Jan 09:00–10:00);
+#   (60 + 300) / 420 = 6/7 working days.
+# Handling time: c1 31 Dec 10:05 → 4 Jan 11:00 = 115 + 240 + 120 = 475 min; c2 30 Dec 15:01 →
+#   4 Jan 10:00 = 149 + 420 + 60 = 629 min; (475 + 629) / 2 / 60 = 9.2 h.
+# Supervision orders: c5 on 29 Dec, c4 on 4 Jan = 2.
+EXPECTED = {"reported": 4, "registered": 3, "closed": 2, "closure_rate": 2 / 3,
+            "on_time_rate": 1 / 3, "satisfaction": 1 / 2, "rework_rate": 1 / 2,
+            "ack_in_time_rate": 1 / 3, "resolved_at_or_below_township": 1 / 2,
+            "overdue_in_period": 2, "overdue_days": 6 / 7, "handling_hours": 9.2,
+            "supervisions": 2}
+# 2025-W52: c5 reported and registered; nothing closed or due (c5's deadline moved out).
+PREVIOUS = {"reported": 1, "registered": 1, "closed": 0, "closure_rate": 0.0,
+            "on_time_rate": None, "overdue_in_period": 0, "supervisions": 0}
+# 2025-W01: c6 reported, registered, closed on time the same day, solved in the grid.
+YEAR_BEFORE = {"reported": 1, "registered": 1, "closed": 1, "closure_rate": 1.0,
+               "on_time_rate": 1.0, "resolved_at_or_below_township": 1.0, "satisfaction": None}
+
+
+@pytest.fixture
+def briefing(fresh_backend):
+    insert_briefing_cases(fresh_backend)
+    return fresh_backend
+
+
+def test_periods_around_the_new_year():
+    assert (WEEK.first, WEEK.last) == (date(2025, 12, 29), date(2026, 1, 4))
+    assert WEEK.previous().label == "2025-W52" and WEEK.year_before().first == date(2024, 12, 30)
+    month = periods.parse("month", "2026-03")
+    assert (month.previous().first, month.previous().last) == (date(2026, 2, 1),
+                                                               date(2026, 2, 28))
+    assert periods.parse("quarter", "2026-01-15").label == "2026-Q1"
+    assert periods.parse("quarter", "2026-Q1").previous().label == "2025-Q4"
+    custom = periods.parse("custom", "2025-12-30..2026-01-02")
+    assert (custom.previous().first, custom.previous().last) == (date(2025, 12, 26),
+                                                                 date(2025, 12, 29))
+    assert periods.parse("year", "2024").year_before().label == "2023"
+    assert periods.of("day", date(2024, 2, 29)).year_before().first == date(2023, 2, 28)
+    with pytest.raises(ValueError, match="bad --date"):
+        periods.parse("month", "2026-13")
+
+
+@pytest.mark.parametrize("unit", ["320303", "320300", "320000"])
+def test_each_indicator_of_the_week_by_hand(briefing, unit):
+    with briefing.sessions() as session:
+        result = period_figures(session, unit, WEEK, ZONE, NOW)
+    figures = result.by_key()
+    assert result.unbuilt_days == 0
+    for key, value in EXPECTED.items():
+        assert figures[key].value == pytest.approx(value), key
+    for key, value in PREVIOUS.items():
+        assert figures[key].previous == pytest.approx(value), key
+    for key, value in YEAR_BEFORE.items():
+        assert figures[key].year_before == pytest.approx(value), key
+    assert figures["reported"].mom == pytest.approx(3.0)  # 4 against 1: +300 %
+    assert figures["closure_rate"].yoy == pytest.approx(2 / 3 - 1)  # points, as a fraction
+    assert figures["on_time_rate"].formula_zh.startswith("按期办结率 = ")
+
+
+def test_a_township_counts_only_its_own_cases(briefing):
+    with briefing.sessions() as session:
+        a = period_figures(session, "320303001", WEEK, ZONE, NOW).by_key()
+        b = period_figures(session, "320303002", WEEK, ZONE, NOW).by_key()
+    assert (a["reported"].value, b["reported"].value) == (2, 2)
+    assert (a["overdue_in_period"].value, b["overdue_in_period"].value) == (1, 1)
+    assert a["overdue_days"].value == pytest.approx(60 / 420)
+    assert b["overdue_days"].value == pytest.approx(300 / 420)
+    assert (a["supervisions"].value, b["supervisions"].value) == (0, 2)
+    assert b["closure_rate"].value == 0.0 and b["on_time_rate"].value == 0.0
+
+
+def test_the_rollup_counts_what_the_indicators_sql_counts(briefing):
+    window = bounds(WEEK, ZONE)
+    where = scope_for("320303").case_filter()
+    with briefing.sessions() as session:
+        figures = period_figures(session, "320303", WEEK, ZONE, NOW).by_key()
+        for key in ("reported", "registered", "closed", "overdue_in_period"):
+            assert ind.count(session, key, window, where) == figures[key].value, key
+        rates = ind.ratios(session, ("closure_rate", "on_time_rate", "satisfaction",
+                                     "rework_rate", "resolved_at_or_below_township"),
+                           window, where)
+        for key, ratio in rates.items():
+            assert ratio.value == pytest.approx(figures[key].value), key
+        # The new indicators' cases: the rate's denominator, the average's cases, the cases
+        # that were given orders (c4, c5: one order each).
+        assert ind.count(session, "ack_in_time_rate", window, where) == 3
+        assert ind.count(session, "handling_hours", window, where) == 2
+        assert ind.count(session, "supervisions", window, where) == 2
+
+
+def _table(backend, model, key: int) -> set[tuple]:
+    """The rows with a count (the write path leaves a row at 0 when a case moves away)."""
+    with backend.sessions() as session:
+        return {tuple(r) for r in session.execute(select(*model.__table__.columns))
+                if any(r[key:])}
+
+
+def test_rebuild_gives_back_what_the_write_path_kept(briefing):
+    kept = _table(briefing, TownshipDaily, 2), _table(briefing, TopicDaily, 6)
+    assert any(r[:2] == (date(2026, 1, 4), "320303002") for r in kept[0])
+    with briefing.sessions.begin() as session:
+        rollup.rebuild(session, ZONE, date(2024, 12, 1), date(2026, 1, 31))
+    assert (_table(briefing, TownshipDaily, 2), _table(briefing, TopicDaily, 6)) == kept
+    with briefing.sessions() as session:
+        assert len(rollup.built_days(session, date(2024, 12, 1), date(2026, 1, 31))) == 427
+
+
+def test_days_the_rollup_has_not_built_are_counted(fresh_backend):
+    with fresh_backend.sessions() as session:
+        result = period_figures(session, "320303", WEEK, ZONE, NOW)
+    assert result.unbuilt_days == 7 * 3
+    assert result.by_key()["reported"].value == 0
+
+
+
+
+# 红黑榜 of the county's two townships in the week. A (c1, c2): 按期 1/2, 满意 1/2, 及时签收
+# 1/2, 在镇村 1/2, 返工率 1/2 → score 50 with any weights. B (c3 rejected, c4 open): 按期 0/1,
+# 及时签收 0/1, nothing else → 0. The week before only B had a case (c5: dispatched, not
+# acknowledged → 及时签收 0/1 → score 0, rank 1); A had no data (no previous rank).
+def test_rankings_order_scores_and_rank_change(briefing):
+    with briefing.sessions() as session:
+        table = rankings(session, "320303", WEEK, ZONE, NOW)
+    assert list(table["code"]) == ["320303001", "320303002"]
+    assert list(table["score"]) == [50.0, 0.0]
+    assert list(table["rank"]) == [1, 2]
+    assert table["previous_rank"].isna().tolist() == [True, False]
+    assert table.loc[1, "previous_rank"] == 1 and table.loc[1, "rank_change"] == -1
+    assert list(table["rank_reported"]) == [1, 1]  # 2 reports each: a tie
+    assert list(table["rank_overdue_in_period"]) == [1, 1]  # one each (lower is better)
+    assert list(table["rank_supervisions"]) == [1, 2]  # A none, B two
+
+
+def test_rankings_ties_share_a_rank_and_missing_values_come_last(briefing):
+    with briefing.sessions() as session:
+        before = rankings(session, "320303", WEEK.previous(), ZONE, NOW,
+                          weights={"on_time_rate": 1})
+    # Neither township had a case due the week before: no score, both ranked 1, by code.
+    assert before["score"].isna().all() and list(before["rank"]) == [1, 1]
+    assert list(before["code"]) == ["320303001", "320303002"]
+    ranked = competition_rank(pd.Series([50.0, 80.0, 50.0, None, 10.0]), 1)
+    assert list(ranked) == [2, 1, 2, 5, 4]
+    assert list(competition_rank(pd.Series([3.0, 1.0, 1.0]), -1)) == [3, 1, 1]
+    assert parse_weights("on_time_rate=2, satisfaction=1") == {"on_time_rate": 2.0,
+                                                               "satisfaction": 1.0}
+    with pytest.raises(ValueError, match="one of"):
+        parse_weights("reported=1")
+
+
+def test_hot_issues_and_repeat_places(briefing):
+    with briefing.sessions() as session:
+        found = topics(session, "320303", WEEK)
+    assert found.subclasses.to_dict("records") == [
+        {"subclass": "street_light", "major_class": "urban", "cases": 4, "previous": 1,
+         "change": 3.0}]
+    assert found.classes[["major_class", "cases"]].values.tolist() == [["urban", 4]]
+    # Each township had street lights reported twice: one repeat each.
+    assert found.repeat_places[["township_code", "repeats", "reports"]].values.tolist() == [
+        ["320303001", 1, 2], ["320303002", 1, 2]]
+    assert found.repeat_places["name"].tolist() == ["第01街道", "第02街道"]
+    assert all(frame.empty for frame in found.disputes.values())
+
+
+def test_trends_end_with_the_week_and_show_the_year_before(briefing):
+    with briefing.sessions() as session:
+        frame = trends(session, "320303", WEEK, ZONE, NOW)
+    assert len(frame) == 12 and frame["period"].iloc[-1] == "2026-W01"
+    assert frame["period"].iloc[0] == "2025-W42"
+    last = frame.iloc[-1]
+    for key, value in EXPECTED.items():
+        assert last[key] == pytest.approx(value), key
+    assert last["reported_ly"] == 1 and last["on_time_rate_ly"] == 1.0
+    assert frame["reported"].iloc[-2] == 1 and frame["reported"].iloc[:-2].sum() == 0
