@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-# Both create .venv and install what they need; `make test` also installs, when run as
-# root, the Debian packages the browser tests need (chromium, its driver, CJK fonts).
+# Both create .venv and install what they need and, when run as root, the Debian packages
+# (chromium, its driver, CJK fonts) the browser tests and the briefing's PDF and charts use.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -21,14 +21,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Debian packages for the browser tests; only attempted as root, and only if missing.
+# Debian packages for the browser tests and the briefing's PDF/Word charts (Chromium) and
+# faces (CJK fonts); only attempted as root, and only if one is missing.
 sysdeps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then :; \
+	@if dpkg -s $(SYSDEPS) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null; \
 	else echo "note: install $(SYSDEPS) (as root) for the browser tests"; fi
 
-demo: venv
+demo: venv sysdeps
 	$(VENV)/bin/govwall demo --host $(HOST) --port $(PORT)
 
 test: venv sysdeps
