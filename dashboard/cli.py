@@ -119,6 +119,26 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_warnings_detect(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.warnings.detect import DetectConfig, run_locked
+    from data_access.warnings.surges import SurgeConfig
+
+    rt = _runtime(settings)
+    config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
+    try:
+        summary = run_locked(rt.sessions, rt.redis, settings.redis_namespace, settings.region,
+                             settings.zone, rt.clock(), settings.caller_secret, config,
+                             hour=args.hour)
+    finally:
+        rt.close()
+    if summary is None:
+        print("govwall warnings detect: another process is detecting now; nothing done",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
 def cmd_counters_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from data_access.counter_sync import rebuild_today
 
@@ -324,6 +344,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = csub.add_parser("rebuild", help="Recompute today's counters from the database.",
                         description="Recompute today's counters from the database.")
     p.set_defaults(handler=cmd_counters_rebuild)
+
+    warnings = sub.add_parser("warnings", help="Early warnings (预警).",
+                              description="Early warnings (预警): surges, repeat complaints, "
+                              "repeat callers.")
+    wsub = warnings.add_subparsers(dest="warnings_command", required=True, metavar="ACTION",
+                                   help="one of these; each has --help")
+    p = wsub.add_parser("detect", help="Run every detector once and store the warnings.",
+                        description="Run every detector once (surges, repeat complaints, "
+                        "repeat callers) over the region's cases up to now, or up to a local "
+                        "hour of today, and store what they find; prints a JSON summary.")
+    p.add_argument("--hour", type=int, choices=range(1, 25), metavar="H", default=None,
+                   help="detect as of local hour H (1-24) of today instead of now "
+                   "(default: now)")
+    p.set_defaults(handler=cmd_warnings_detect)
 
     rollup = sub.add_parser("rollup", help="The case_daily rollup the wall's trends read.",
                             description="The case_daily rollup the wall's trends read.")

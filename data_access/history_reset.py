@@ -1,6 +1,6 @@
 """Removing the case history (`govwall seed --replace`): cases, their transitions, patrol
-check-ins, the case_daily rollup and Redis's day counters. The territory, grid workers,
-people and kiosk tokens stay."""
+check-ins, the case_daily rollup, the warnings found in them and Redis's day counters. The
+territory, grid workers, people and kiosk tokens stay."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,10 +8,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from data_access.counters import DAY_TTL, Counters
-from data_access.models import Case, CaseDaily, CaseDailyBuilt, CaseTransition, PatrolCheckin
+from data_access.models import (
+    Case,
+    CaseDaily,
+    CaseDailyBuilt,
+    CaseTransition,
+    EarlyWarning,
+    PatrolCheckin,
+    WarningCase,
+)
 
 # Children before the cases they reference (DELETE order on SQLite).
-HISTORY_TABLES = (CaseTransition.__table__, Case.__table__, PatrolCheckin.__table__,
+HISTORY_TABLES = (WarningCase.__table__, EarlyWarning.__table__,
+                  CaseTransition.__table__, Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__)
 
 
