@@ -204,7 +204,8 @@ def seed_env(fresh_backend, tmp_path, monkeypatch) -> Backend:
     return fresh_backend
 
 
-HISTORY = ("cases", "case_transitions", "patrol_checkins", "case_daily", "case_daily_built")
+HISTORY = ("cases", "case_transitions", "patrol_checkins", "case_daily", "case_daily_built",
+           "warnings", "warning_cases")
 KEPT = ("units", "grid_workers", "users", "kiosk_tokens")
 
 
