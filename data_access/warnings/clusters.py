@@ -28,6 +28,10 @@ class ClusterConfig:
     threshold: float = 0.3
     near_km: float = 1.0
     min_size: int = 3
+    # A cluster warns while it grows: one of its cases within this many hours of the run.
+    recent_hours: int = 24
+    # New cluster warnings a day for the whole region (largest, then most alike, first).
+    budget_per_day: int = 10
 
 
 @dataclass(frozen=True)

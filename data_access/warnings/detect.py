@@ -117,14 +117,37 @@ def _text_cases(session: Session, counties: tuple[str, ...], start: datetime,
             for i, cat, grid, lon, lat, at, title, description in rows]
 
 
+def _within_budget(session: Session, kind: str, findings: list[Finding], day_start: datetime,
+                   budget: int) -> list[Finding]:
+    """Known warnings (updated) and as many new ones, in the given order, as the day's
+    budget for the kind still allows."""
+    known = set(session.scalars(select(EarlyWarning.key).where(
+        EarlyWarning.kind == kind, EarlyWarning.key.in_([f.key for f in findings]))))
+    created_today = session.scalar(select(func.count()).select_from(EarlyWarning).where(
+        EarlyWarning.kind == kind, EarlyWarning.created_at >= day_start)) or 0
+    left = max(0, budget - created_today)
+    kept = []
+    for f in findings:
+        if f.key not in known:
+            if left == 0:
+                continue
+            left -= 1
+        kept.append(f)
+    return kept
+
+
 def _cluster_findings(session: Session, counties: tuple[str, ...], until: datetime,
-                      config: clusters.ClusterConfig) -> tuple[list[Finding], dict]:
+                      config: clusters.ClusterConfig, day_start: datetime
+                      ) -> tuple[list[Finding], dict]:
     start = as_utc(until) - timedelta(days=config.window_days)
     cases = _text_cases(session, counties, start, until)
     pairs = clusters.similar_pairs(cases, config)
     by_id = {c.id: c for c in cases}
+    recent = as_utc(until).timestamp() - config.recent_hours * 3600
     findings = []
-    for group in clusters.clusters(by_id, pairs, config.min_size):
+    groups = [g for g in clusters.clusters(by_id, pairs, config.min_size)
+              if max(by_id[i].at for i in g) >= recent]
+    for group in groups:
         first, last = by_id[group[0]], max((by_id[i] for i in group), key=lambda c: c.at)
         findings.append(Finding(
             key=f"cluster:{group[0]}", kind="cluster", method="minhash",
@@ -135,7 +158,10 @@ def _cluster_findings(session: Session, counties: tuple[str, ...], until: dateti
             evidence={"grids": sorted({by_id[i].grid_code for i in group}),
                       "threshold": config.threshold},
             case_ids=tuple(group)))
-    return findings, {"texts": len(cases), "similar_pairs": len(pairs)}
+    findings.sort(key=lambda f: (-f.observed, -f.score, f.key))
+    kept = _within_budget(session, "cluster", findings, day_start, config.budget_per_day)
+    return kept, {"texts": len(cases), "similar_pairs": len(pairs),
+                  "growing_clusters": len(findings)}
 
 
 def _caller_findings(session: Session, counties: tuple[str, ...], until: datetime,
@@ -175,6 +201,7 @@ def detect_once(sessions: sessionmaker[Session], region: str, zone: ZoneInfo, no
     until = cutoff(now, zone, hour)
     today = (as_utc(until) - timedelta(microseconds=1)).astimezone(zone).date()
     counties = scope_for(region).counties
+    day_start, _ = local_day_bounds(today, zone)
     summary: dict = {"region": region, "until": as_utc(until).isoformat()}
     found: list[Finding] = []
     with sessions() as session:
@@ -182,7 +209,7 @@ def detect_once(sessions: sessionmaker[Session], region: str, zone: ZoneInfo, no
                 ("surges", lambda: _surge_findings(session, counties, today, until, zone,
                                                    config.surge)),
                 ("clusters", lambda: _cluster_findings(session, counties, until,
-                                                       config.cluster)),
+                                                       config.cluster, day_start)),
                 ("callers", lambda: _caller_findings(session, counties, until, config.caller,
                                                      secret))):
             started = time.perf_counter()
