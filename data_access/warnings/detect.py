@@ -245,6 +245,16 @@ def run_locked(sessions: sessionmaker[Session], client: redis.Redis, namespace: 
             client.delete(key)
 
 
+def run_if_due(sessions: sessionmaker[Session], client: redis.Redis, namespace: str,
+               region: str, zone: ZoneInfo, now: datetime, secret: bytes, every: float,
+               config: DetectConfig = DetectConfig()) -> dict | None:
+    """run_locked when the last run of the region (by any process) is `every` seconds old."""
+    last = last_run(client, namespace, region)
+    if last and 0 <= as_utc(now).timestamp() - last.get("ran_at", 0) < every:
+        return None
+    return run_locked(sessions, client, namespace, region, zone, now, secret, config)
+
+
 def last_run(client: redis.Redis, namespace: str, region: str) -> dict | None:
     raw = client.get(last_run_key(namespace, region))
     return json.loads(raw) if raw else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -234,3 +234,35 @@ def _recount(session: Session, row: EarlyWarning, at: datetime) -> None:
     if row.kind != "surge":
         row.observed = len(_case_ids(session, [row.id])[row.id])
     row.updated_at = at
+
+
+# -- the wall's tile ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WarningBoard:
+    """The warnings a wall view shows: those of the last `hours`, newest first, with the
+    names of their units, and how many of each kind are still open."""
+
+    rows: list[dict[str, Any]]
+    open_by_kind: dict[str, int]
+    total_open: int
+
+
+def warning_board(session: Session, covers, now: datetime, hours: int = 24,
+                  limit: int = 12) -> WarningBoard:
+    """`covers(code) -> bool`: the view's territory test (wall_scope.Scope.covers)."""
+    from data_access.unit_names import unit_names
+
+    found = [w for w in recent_warnings(session, now - timedelta(hours=hours), OPEN_STATUSES,
+                                        limit=1000)
+             if covers(w.unit_code)]
+    names = unit_names(session, {w.unit_code for w in found[:limit]})
+    rows = [{"id": w.id, "kind": w.kind, "method": w.method, "unit": w.unit_code,
+             "place": names.get(w.unit_code, w.unit_code), "category": w.category,
+             "observed": w.observed, "expected": w.expected, "status": w.status,
+             "created_at": w.created_at.timestamp(), "cases": len(w.case_ids)}
+            for w in found[:limit]]
+    by_kind: dict[str, int] = {}
+    for w in found:
+        by_kind[w.kind] = by_kind.get(w.kind, 0) + 1
+    return WarningBoard(rows, by_kind, len(found))
