@@ -89,7 +89,7 @@ def warning_detector(runtime: Runtime):
     settings = runtime.settings
     every = settings.warning_every_minutes * 60
     config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
-    return DetectorThread(lambda: run_if_due(
+    return DetectorThread(lambda first: run_if_due(
         runtime.sessions, runtime.redis, settings.redis_namespace, settings.region,
-        settings.zone, runtime.clock(), settings.caller_secret, every, config),
+        settings.zone, runtime.clock(), settings.caller_secret, every, config, force=first),
         every=min(every, 60))

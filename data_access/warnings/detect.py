@@ -247,10 +247,11 @@ def run_locked(sessions: sessionmaker[Session], client: redis.Redis, namespace: 
 
 def run_if_due(sessions: sessionmaker[Session], client: redis.Redis, namespace: str,
                region: str, zone: ZoneInfo, now: datetime, secret: bytes, every: float,
-               config: DetectConfig = DetectConfig()) -> dict | None:
-    """run_locked when the last run of the region (by any process) is `every` seconds old."""
+               config: DetectConfig = DetectConfig(), force: bool = False) -> dict | None:
+    """run_locked when the last run of the region (by any process) is `every` seconds old,
+    or when forced."""
     last = last_run(client, namespace, region)
-    if last and 0 <= as_utc(now).timestamp() - last.get("ran_at", 0) < every:
+    if not force and last and 0 <= as_utc(now).timestamp() - last.get("ran_at", 0) < every:
         return None
     return run_locked(sessions, client, namespace, region, zone, now, secret, config)
 
@@ -261,9 +262,11 @@ def last_run(client: redis.Redis, namespace: str, region: str) -> dict | None:
 
 
 class DetectorThread:
-    """Runs detection every `every` seconds inside serve/demo, off the request path."""
+    """Runs detection inside serve/demo, off the request path: `run(first)` every `every`
+    seconds; `first` is True on the first call of the process (which detects at once rather
+    than trusting a last run recorded before, e.g., a `seed --replace`)."""
 
-    def __init__(self, run: Callable[[], dict | None], every: float = EVERY_SECONDS,
+    def __init__(self, run: Callable[[bool], dict | None], every: float = EVERY_SECONDS,
                  first_delay: float = 30.0):
         self.run, self.every, self.first_delay = run, every, first_delay
         self.stop_event = threading.Event()
@@ -271,11 +274,12 @@ class DetectorThread:
                                        daemon=True)
 
     def _loop(self) -> None:
-        wait = self.first_delay
+        wait, first = self.first_delay, True
         while not self.stop_event.wait(wait):
             started = time.monotonic()
             try:
-                summary = self.run()
+                summary = self.run(first)
+                first = False
                 if summary is not None:
                     log.info("warnings detected: %s", summary.get("by_kind"))
             except (SQLAlchemyError, RedisError, OSError) as exc:
