@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import context, ops_detail, ops_filters, ops_table, wall
+from callbacks import context, ops_detail, ops_filters, ops_table, ops_warnings, wall
 from data_access.wall_refresher import WallRefresher
 
 
 def register_all(app: Dash, runtime, cache) -> context.Context:
     bound = context.bind(app.server, runtime, cache)
-    for module in (ops_filters, ops_table, ops_detail):
+    for module in (ops_filters, ops_table, ops_detail, ops_warnings):
         module.register(app)
     wall.register(app)
     return bound

@@ -266,3 +266,25 @@ def warning_board(session: Session, covers, now: datetime, hours: int = 24,
     for w in found:
         by_kind[w.kind] = by_kind.get(w.kind, 0) + 1
     return WarningBoard(rows, by_kind, len(found))
+
+
+def warning_list(session: Session, since: datetime, covers, limit: int = 200
+                 ) -> list[dict[str, Any]]:
+    """/ops: the warnings of the view since `since`, newest first, with their place names
+    and their cases' external ids (what an officer searches /ops by)."""
+    from data_access.unit_names import unit_names
+
+    found = [w for w in recent_warnings(session, since, limit=1000) if covers(w.unit_code)]
+    found = found[:limit]
+    names = unit_names(session, {w.unit_code for w in found})
+    wanted = {c for w in found for c in w.case_ids}
+    external = dict(session.execute(select(Case.id, Case.external_id)
+                                    .where(Case.id.in_(wanted))).all()) \
+        if wanted else {}
+    return [{"id": w.id, "kind": w.kind, "method": w.method, "unit": w.unit_code,
+             "place": names.get(w.unit_code, w.unit_code), "category": w.category,
+             "observed": w.observed, "expected": w.expected, "status": w.status,
+             "status_by": w.status_by, "reason": w.status_reason,
+             "created_at": w.created_at.timestamp(), "window_start":
+             w.window_start.timestamp(), "window_end": w.window_end.timestamp(),
+             "cases": [external.get(c, str(c)) for c in w.case_ids]} for w in found]

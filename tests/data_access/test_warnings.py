@@ -238,3 +238,22 @@ def test_one_run_at_a_time_under_the_redis_lock(fresh_backend):
     assert summary["by_kind"] == {"cluster": 1}
     assert json.loads(b.redis.get(f"{b.namespace}:v1:warnings:{COUNTY}:last-run"))[
         "saved"] == {"new": 0, "updated": 1}
+
+
+def test_the_ops_list_and_the_wall_board_read_what_is_stored(fresh_backend):
+    warning_id, ids = _cluster_warning(fresh_backend)
+    with fresh_backend.sessions.begin() as session:
+        store.acknowledge(session, warning_id, "zhang", NOW)
+    with fresh_backend.sessions() as session:
+        (row,) = store.warning_list(session, NOW - timedelta(days=1),
+                                    lambda code: code.startswith(COUNTY))
+        board = store.warning_board(session, lambda code: code.startswith(COUNTY), NOW)
+        elsewhere = store.warning_board(session, lambda code: code.startswith("320311"), NOW)
+        external = dict(session.execute(select(Case.id, Case.external_id)).all())
+    assert (row["id"], row["kind"], row["status"], row["status_by"]) == \
+        (warning_id, "cluster", "acknowledged", "zhang")
+    assert row["place"] == "第01街道" and row["observed"] == 4
+    assert row["cases"] == [external[i] for i in sorted(ids)]
+    assert (board.total_open, board.open_by_kind) == (1, {"cluster": 1})
+    assert board.rows[0]["place"] == "第01街道" and board.rows[0]["cases"] == 4
+    assert elsewhere.total_open == 0 and elsewhere.rows == []
