@@ -91,7 +91,7 @@ def _nb_tail(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
     return stats.nbinom.sf(y - 1, size, size / (size + mu))
 
 
-def _fit(y: np.ndarray, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """The pooled model for series × days counts `y` and day features `feats`: each series'
     level, the shared day effects, and the NB dispersion alpha.
 
@@ -100,7 +100,6 @@ def _fit(y: np.ndarray, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray, floa
     takes each series' level as an offset, and the levels are re-estimated from its fit;
     two rounds settle well within the counts' noise."""
     n_series, n_days = y.shape
-    x = sm.add_constant(feats, has_constant="add")
     day_effect = np.zeros(n_days)
     alpha = 1e-4
     with warnings.catch_warnings():
@@ -173,8 +172,11 @@ def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
 def _score_glm(result: Scored, y: np.ndarray, units: list[str], feats: np.ndarray, n_fit: int,
                level: str, category: str, days: list[date], share: float,
                config: SurgeConfig) -> None:
-    level_, params, alpha = _fit(y[:, :n_fit], feats[:n_fit])
     x = sm.add_constant(feats, has_constant="add")
+    # A window without holidays (or make-up days) has nothing to learn their effect from.
+    keep = [0] + [j for j in range(1, x.shape[1]) if np.ptp(x[:n_fit, j]) > 0]
+    x = x[:, keep]
+    level_, params, alpha = _fit(y[:, :n_fit], x[:n_fit])
     mu = np.exp(level_[:, None] + (x @ params)[None, :])
     mu[:, -1] *= share
     var = mu + alpha * mu ** 2
