@@ -16,9 +16,14 @@ def warning_href(warning_id: int) -> str:
     return f"/ops/warnings?id={int(warning_id)}"
 
 
+# Rows the tile has room for in the current arrangement (assets/wall.css: a fifth of the
+# height under the map), by the wall's shape: rows_per_page is 7 (standard) or 14 (wide).
+ROWS = {7: 3, 14: 4}
+
+
 def build(board: WarningBoard, lang: str, rows: int, zone) -> tuple:
     body = warning_board(board.rows, board.open_by_kind, board.total_open, lang, zone,
-                         warning_href, max_rows=max(rows - 3, 3))
+                         warning_href, max_rows=ROWS.get(rows, 3))
     return body, new_ids(board.rows)
 
 
