@@ -11,6 +11,7 @@
   var FIRST_ASK_MS = 500;
   var IN_FLIGHT_MS = 30000;
   var lastRedIds = null;
+  var lastWarningIds = null;
   var signals = 0;
   // The server's clock minus this screen's: the wall's clock, countdowns and freshness follow
   // the center's server, not a display PC whose clock may be wrong. Learnt from each answer.
@@ -173,6 +174,20 @@
         }
         signals += 1;
         return "alert-signal on " + (signals % 2 ? "odd" : "even");
+      },
+      signalWarnings: function (ids) {
+        // A warning no officer has seen yet takes the focus for a few seconds.
+        ids = ids || [];
+        var fresh = lastWarningIds !== null &&
+          ids.some(function (id) { return lastWarningIds.indexOf(id) < 0; });
+        lastWarningIds = ids;
+        if (!fresh) { return NO(); }
+        var canvas = document.getElementById("wall-canvas");
+        if (canvas) {
+          canvas.classList.add("warning-focus");
+          window.setTimeout(function () { canvas.classList.remove("warning-focus"); }, FOCUS_MS);
+        }
+        return String(Date.now());
       },
       followClick: function (click, measure) {
         // The cases behind the colour: an overdue map opens the area's overdue cases, an

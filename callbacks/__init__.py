@@ -11,6 +11,7 @@ from callbacks import (
     ops_duty,
     ops_filters,
     ops_table,
+    ops_warnings,
     wall,
 )
 from data_access.wall_refresher import WallRefresher
@@ -18,7 +19,8 @@ from data_access.wall_refresher import WallRefresher
 
 def register_all(app: Dash, runtime, cache) -> context.Context:
     bound = context.bind(app.server, runtime, cache)
-    for module in (ops_filters, ops_table, ops_detail, ops_duty, intake_quality, briefing):
+    for module in (ops_filters, ops_table, ops_detail, ops_duty, ops_warnings, intake_quality,
+                   briefing):
         module.register(app)
     wall.register(app)
     return bound

@@ -85,4 +85,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
         health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
         runtime.on_close.extend(intake_api.start_pollers(runtime))
+        if settings.warning_every_minutes:
+            detector = warning_detector(runtime).start()
+            runtime.on_close.append(lambda: (detector.stop(),
+                                             detector.thread.join(timeout=10)))
     return app
+
+
+def warning_detector(runtime: Runtime):
+    """The early-warning detector thread: every GOVWALL_WARNING_EVERY_MINUTES, in whichever
+    process of the cluster finds the last run that old first (under a Redis lock)."""
+    from data_access.warnings.detect import DetectConfig, DetectorThread, run_if_due
+    from data_access.warnings.surges import SurgeConfig
+
+    settings = runtime.settings
+    every = settings.warning_every_minutes * 60
+    config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
+    return DetectorThread(lambda first: run_if_due(
+        runtime.sessions, runtime.redis, settings.redis_namespace, settings.region,
+        settings.zone, runtime.clock(), settings.caller_secret, every, config, force=first),
+        every=min(every, 60))

@@ -79,6 +79,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         ensure_territory(rt.sessions, settings.region, seed=args.seed)
         summary = seed_history(rt.sessions, rt.counters, settings.region, days=args.days,
                                seed=args.seed, zone=settings.zone)
+        _inject(rt, settings, args.inject, args.seed)
     finally:
         rt.close()
     if removed is not None:
@@ -87,12 +88,36 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _inject(rt, settings: Settings, kinds: list[str] | None, seed: int | None) -> None:
+    """Write the warning scenarios (`--inject`) and print where they are."""
+    if not kinds:
+        return
+    from simulation.inject import inject
+
+    truth = inject(rt.sessions, rt.counters, settings.region, kinds, rt.clock(),
+                   seed=seed if seed is not None else 1)
+    print(json.dumps({"injected": truth}, ensure_ascii=False), flush=True)
+
+
+def _kinds(text: str) -> list[str]:
+    """--inject surge,cluster,caller"""
+    from simulation.inject import KINDS
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give some of {','.join(KINDS)}, separated by commas")
+    return kinds
+
+
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from simulation.live import run_live
 
     rt = _runtime(settings)
     stop = threading.Event()
     try:
+        _inject(rt, settings, args.inject, args.seed)
         run_live(rt.sessions, rt.counters, settings.region, speed=args.speed, zone=settings.zone,
                  stop=stop, seed=args.seed, duration=args.duration)
     except KeyboardInterrupt:
@@ -116,6 +141,26 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     else:
         for key, value in stats.items():
             print(f"{key}: {value}")
+    return 0
+
+
+def cmd_warnings_detect(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.warnings.detect import DetectConfig, run_locked
+    from data_access.warnings.surges import SurgeConfig
+
+    rt = _runtime(settings)
+    config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
+    try:
+        summary = run_locked(rt.sessions, rt.redis, settings.redis_namespace, settings.region,
+                             settings.zone, rt.clock(), settings.caller_secret, config,
+                             hour=args.hour)
+    finally:
+        rt.close()
+    if summary is None:
+        print("govwall warnings detect: another process is detecting now; nothing done",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
@@ -363,6 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "the case_daily rollup and Redis's day counters (territory, grid "
                           "workers, people and kiosk tokens stay)")
 
+    p.add_argument("--inject", type=_kinds, default=None, metavar="KINDS",
+                   help="after the history, write early-warning scenarios with a known "
+                   "truth: some of surge,cluster,caller (default: none)")
+
     p = command("simulate", cmd_simulate, "Run the live flow of cases against the database "
                 "and Redis until interrupted.")
     p.add_argument("--speed", type=float, default=1.0, help="time acceleration (1 = real time)")
@@ -371,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=None,
                    help="stop after this many wall-clock seconds (default: run until "
                    "interrupted)")
+    p.add_argument("--inject", type=_kinds, default=None, metavar="KINDS",
+                   help="first write early-warning scenarios with a known truth: some of "
+                   "surge,cluster,caller (default: none)")
 
     p = command("serve", cmd_serve, "Serve the web app with gunicorn (production).")
     web_options(p)
@@ -429,6 +481,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = csub.add_parser("rebuild", help="Recompute today's counters from the database.",
                         description="Recompute today's counters from the database.")
     p.set_defaults(handler=cmd_counters_rebuild)
+
+    warnings = sub.add_parser("warnings", help="Early warnings (预警).",
+                              description="Early warnings (预警): surges, repeat complaints, "
+                              "repeat callers.")
+    wsub = warnings.add_subparsers(dest="warnings_command", required=True, metavar="ACTION",
+                                   help="one of these; each has --help")
+    p = wsub.add_parser("detect", help="Run every detector once and store the warnings.",
+                        description="Run every detector once (surges, repeat complaints, "
+                        "repeat callers) over the region's cases up to now, or up to a local "
+                        "hour of today, and store what they find; prints a JSON summary.")
+    p.add_argument("--hour", type=int, choices=range(1, 25), metavar="H", default=None,
+                   help="detect as of local hour H (1-24) of today instead of now "
+                   "(default: now)")
+    p.set_defaults(handler=cmd_warnings_detect)
 
     rollup = sub.add_parser("rollup", help="The case_daily rollup the wall's trends read.",
                             description="The case_daily rollup the wall's trends read.")

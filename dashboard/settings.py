@@ -5,6 +5,8 @@ traceback: operators set these by hand on the command center's server.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
         from data_access.reports.rankings import parse_weights
 
         return parse_weights(self.briefing_weights) if self.briefing_weights.strip() else None
+    # The HMAC key repeat-caller warnings key phone numbers with (never shown in clear);
+    # unset: derived from the secret key.
+    caller_key: str | None = None
+    # Early warnings: surge warnings a day for the whole region, and how often serve/demo
+    # run detection (0: never; `govwall warnings detect` from cron instead).
+    warning_budget: int = Field(default=10, ge=1, le=1000)
+    warning_every_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
     @field_validator("region")
     @classmethod
@@ -120,6 +129,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'govwall.sqlite3').resolve()}"
+
+    @property
+    def caller_secret(self) -> bytes:
+        if self.caller_key:
+            return self.caller_key.encode()
+        return hmac.new(self.secret_key.encode(), b"govwall-caller", hashlib.sha256).digest()
 
     @property
     def embedded_redis_path(self) -> Path:

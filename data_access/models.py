@@ -358,3 +358,51 @@ class IntakeRejection(Base):
     reason: Mapped[str] = mapped_column(String(300))
 
     __table_args__ = (Index("ix_intake_rejections_source_at", "source_id", "at"),)
+
+
+# -- early warnings (data_access/warnings) ---------------------------------------------------
+
+class EarlyWarning(Base):
+    """A warning found by the offline detectors (data_access/warnings/): what, where, over
+    which window, the evidence, and what the officers did with it. `key` names the finding
+    (kind, unit, category, window start) so that a detector run again updates it in place."""
+
+    __tablename__ = "warnings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(String(15))
+    category: Mapped[str] = mapped_column(String(16))
+    window_start: Mapped[datetime] = mapped_column(UtcTime)
+    window_end: Mapped[datetime] = mapped_column(UtcTime)
+    expected: Mapped[float | None] = mapped_column(Float)
+    observed: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never a phone number
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    status_by: Mapped[str | None] = mapped_column(String(32))
+    status_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcTime)
+
+    __table_args__ = (Index("ix_warnings_created_at", "created_at"),
+                      Index("ix_warnings_status_created", "status", "created_at"))
+
+
+class WarningCase(Base):
+    """A case behind a warning (a cluster's member, a caller's report, a surge's case).
+    An officer may link a case by hand or unlink one: an unlinked row stays, with who and
+    when, so that the detector does not put it back."""
+
+    __tablename__ = "warning_cases"
+
+    warning_id: Mapped[int] = mapped_column(BigId, ForeignKey("warnings.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(32))
+    removed_by: Mapped[str | None] = mapped_column(String(32))
+    removed_at: Mapped[datetime | None] = mapped_column(UtcTime)
+
+    __table_args__ = (Index("ix_warning_cases_case_id", "case_id"),)

@@ -32,6 +32,7 @@ from data_access.counters import Counters
 from data_access.metrics import PANEL_RECOMPUTES
 from data_access.snapshots import Snapshot, SnapshotStore
 from data_access.wall_scope import Scope, ScopeError, scope_for
+from data_access.warnings.store import warning_board
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def _inputs() -> dict[str, WallInput]:
                                                            a.now),
                     counted=m == "patrol") for m in coverage.MEASURES],
         WallInput("kpi-db", 15, lambda a: kpis.db_figures(a.session, a.scope, a.now, a.zone)),
+        # Stored warnings only: detection runs elsewhere (data_access/warnings/detect.py).
+        WallInput("warnings", 10, lambda a: warning_board(a.session, a.scope.covers, a.now)),
         WallInput("kpi-rates", 300, lambda a: kpis.rates(a.session, a.scope, a.now, a.zone)),
     ]
     return {i.name: i for i in listed}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from layouts import briefing_page, home_page, intake_page, ops_page
+from layouts import briefing_page, home_page, intake_page, ops_page, ops_warnings
 from layouts.wall import page as wall_page
 
 
@@ -15,3 +15,5 @@ def register(register_page: Callable) -> None:
                   title="数据接入质量 · govwall")
     register_page("briefing", path="/briefing", layout=briefing_page.layout,
                   title="领导研判简报 · govwall")
+    register_page("ops-warnings", path="/ops/warnings", layout=ops_warnings.layout,
+                  title="预警处置 · govwall")

@@ -3,9 +3,20 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks.wall import alerts, clientside, coverage, disputes, header, kpis, mix, queue
+from callbacks.wall import (
+    alerts,
+    clientside,
+    coverage,
+    disputes,
+    header,
+    kpis,
+    mix,
+    queue,
+    warnings,
+)
 
 
 def register(app: Dash) -> None:
-    for module in (header, kpis, queue, alerts, coverage, disputes, mix, clientside):
+    for module in (header, kpis, queue, alerts, coverage, disputes, mix, warnings,
+                   clientside):
         module.register(app)

@@ -39,6 +39,8 @@ def register(app: Dash) -> None:
                             prevent_initial_call=True)
     app.clientside_callback(_js("signalAlerts"), Output(ids.ALERT_SIGNAL, "className"),
                             Input(ids.ALERT_RED_IDS, "data"))
+    app.clientside_callback(_js("signalWarnings"), Output(ids.tile("warnings"), "data-focus"),
+                            Input(ids.WARNING_IDS, "data"))
     app.clientside_callback(_js("followClick"), Output(ids.MAP_GRAPH, "className"),
                             Input(ids.MAP_GRAPH, "clickData"), State(ids.MEASURE, "data"),
                             prevent_initial_call=True)

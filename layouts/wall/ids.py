@@ -1,7 +1,7 @@
 """Every component ID of the wall. All start with "wall-" so an auth guard can tell them."""
 from __future__ import annotations
 
-PANELS = ("kpis", "queue", "alerts", "coverage", "disputes", "mix")
+PANELS = ("kpis", "queue", "alerts", "coverage", "disputes", "mix", "warnings")
 
 CANVAS = "wall-canvas"
 CONFIG = "wall-config"  # store: lang, unit list for rotation, canvas size, measure
@@ -17,6 +17,7 @@ QUEUE_PAGER = "wall-queue-pager"
 ALERT_SIGNAL = "wall-alert-signal"
 KPI_DATA = "wall-kpis-data"
 ALERT_RED_IDS = "wall-alerts-red-ids"
+WARNING_IDS = "wall-warnings-new-ids"
 MAP_GRAPH = "wall-coverage-graph"
 MAP_KEY = "wall-coverage-key"
 MAP_CAPTION = "wall-coverage-caption"

@@ -11,7 +11,7 @@ import re
 from dash import dcc, html
 
 from layouts.i18n import normalize_lang, t
-from layouts.wall import alerts, coverage, disputes, ids, kpis, mix, queue
+from layouts.wall import alerts, coverage, disputes, ids, kpis, mix, queue, warnings
 
 DEFAULT_CANVAS = (1920, 1080)
 _CANVAS = re.compile(r"^(\d{3,5})x(\d{3,5})$")
@@ -19,7 +19,7 @@ _UNIT = re.compile(r"^\d{6}(\d{3})?$")
 # How often each tile asks (its inputs are recomputed on the server at their own pace; see
 # data_access/wall_refresher.py): about as often as its fastest input changes.
 REFRESH_SECONDS = {"kpis": 3, "queue": 5, "alerts": 5, "coverage": 15, "disputes": 30,
-                   "mix": 10}
+                   "mix": 10, "warnings": 5}
 DEFAULT_ROTATE_SECONDS = 30
 DEFAULT_MEASURE_SECONDS = 20
 WIDE_ASPECT = 2.2
@@ -101,6 +101,7 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
                 queue.layout(lang),
                 coverage.layout(lang, cfg["measures"], cfg["measure_every"]),
                 alerts.layout(lang), mix.layout(lang), disputes.layout(lang),
+                warnings.layout(lang),
             ]),
         ]),
     ])

@@ -1,7 +1,7 @@
 """duty areas: an account's area, a supervision order's addressee
 
 Revision ID: 7c2e9a4d5b11
-Revises: 0d9b5e3a7c21
+Revises: 0010a7e3c5d1
 Create Date: 2026-12-02 13:05:00
 
 All three columns are nullable and have no default, so adding them rewrites no table on
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '7c2e9a4d5b11'
-down_revision = '0d9b5e3a7c21'
+down_revision = '0010a7e3c5d1'
 branch_labels = None
 depends_on = None
 

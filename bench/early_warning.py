@@ -1,0 +1,250 @@
+"""How well the early warnings work, and how long a city's detection takes.
+
+Surges: a city's township × category daily counts (negative binomial, with day-of-week and
+holiday effects, levels spread like Xuzhou's ~4,000 reports a day over 171 townships and 6
+categories) are generated for the fit window plus `--days` held-out test days. Each test
+day starts one spike (+`--sd` SD for one day), one step (+2 SD for 3 days) and one ramp
+(+1 to +4 SD over 5 days) in a township × category not in use by another scenario. The
+detector runs once per test day, as at the day's end, with the city-wide budget; it tunes
+nothing on the test days (its thresholds come from each run's own trailing window). Printed:
+per scenario kind, detection rate and median days to detect (0 = on the first day); false
+warnings per day (warnings on series without a running scenario, their county included);
+positive predictive value.
+
+Repeat complaints: `--problems` problems (a subclass at a place), each reported `--reports`
+times in other words (simulation.inject.paraphrase), all in the same grid: pair precision
+and recall of the MinHash test, and how many problems end as one cluster of ≥ 3.
+
+Speed: `--database-url` (a seeded city) times one `detect_once` over it, per detector.
+
+    .venv/bin/python bench/early_warning.py --days 60
+    .venv/bin/python bench/early_warning.py --database-url postgresql+psycopg://…/db --region 320300
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from data_access.sla import DEFAULT_CALENDAR
+from data_access.warnings import clusters, surges
+from simulation.inject import PROBLEMS, paraphrase
+
+CATEGORIES = ("urban", "environment", "safety", "order", "dispute", "service")
+CATEGORY_SHARE = (0.45, 0.12, 0.10, 0.08, 0.12, 0.13)
+ALPHA = 0.15  # extra-Poisson variation of a series
+
+
+def city_counts(rng: np.random.Generator, first: date, n_days: int, townships: int,
+                per_day: float) -> tuple[pd.DataFrame, np.ndarray]:
+    """Daily counts per township × category; returns the frame and the means (series ×
+    day) it was drawn from."""
+    days = [first + timedelta(days=i) for i in range(n_days)]
+    size = rng.lognormal(0, 0.6, townships)
+    size /= size.sum()
+    dow = np.array([1.05, 1.05, 1.0, 1.0, 1.0, 0.75, 0.7])
+    day_factor = np.array([dow[d.weekday()] * (0.6 if not DEFAULT_CALENDAR.is_workday(d)
+                                               and d.weekday() < 5 else 1.0) for d in days])
+    season = 1 + 0.1 * np.sin(np.arange(n_days) / 365 * 2 * np.pi)
+    levels = np.outer(size, CATEGORY_SHARE).reshape(-1) * per_day
+    mu = levels[:, None] * (day_factor * season)[None, :]
+    return days, mu
+
+
+def draw(rng: np.random.Generator, mu: np.ndarray) -> np.ndarray:
+    k = 1 / ALPHA
+    return rng.negative_binomial(k, k / (k + mu))
+
+
+def frame_of(counts: np.ndarray, days: list[date], townships: int, upto: int,
+             window: int) -> dict[str, pd.DataFrame]:
+    """The detector's input for a run on day index `upto` (township and county level; 10
+    counties of about equal numbers of townships)."""
+    sl = slice(upto - window, upto + 1)
+    units = [f"320300{t // 18:01d}{t:02d}"[:9] for t in range(townships)]
+    rows = []
+    for s in range(counts.shape[0]):
+        t, c = divmod(s, len(CATEGORIES))
+        for j, d in enumerate(days[sl]):
+            rows.append((f"3203{t // 18:02d}{t:03d}", CATEGORIES[c], d,
+                         int(counts[s, sl.start + j])))
+    del units
+    town = pd.DataFrame(rows, columns=["unit", "category", "day", "n"])
+    county = town.assign(unit=town["unit"].str[:6]).groupby(
+        ["unit", "category", "day"], as_index=False)["n"].sum()
+    return {"township": town, "county": county}
+
+
+def surge_bench(args) -> None:
+    rng = np.random.default_rng(args.seed)
+    config = surges.SurgeConfig(budget_per_day=args.budget)
+    window = config.history_days
+    first = date(2025, 6, 1)
+    n_days = window + args.days + 6
+    days, mu = city_counts(rng, first, n_days, args.townships, args.per_day)
+    counts = draw(rng, mu)
+    n_series = counts.shape[0]
+    scenarios = []  # (kind, series, start, length)
+    busy = np.zeros((n_series, n_days), dtype=bool)
+    shapes = {"spike": [args.sd], "step": [2.0] * 3, "ramp": [1.0, 1.75, 2.5, 3.25, 4.0]}
+    for d in range(args.days):
+        start = window + d
+        for kind, extra in shapes.items():
+            for _try in range(100):
+                s = int(rng.integers(n_series))
+                if not busy[s, start - 7:start + len(extra) + 7].any():
+                    break
+            busy[s, start:start + len(extra)] = True
+            sd = np.sqrt(mu[s, start:start + len(extra)] * (1 + ALPHA * mu[s, start:start +
+                                                                               len(extra)]))
+            counts[s, start:start + len(extra)] += np.round(np.array(extra) * sd).astype(int)
+            scenarios.append((kind, s, start, len(extra)))
+    name = [f"3203{(s // len(CATEGORIES)) // 18:02d}{s // len(CATEGORIES):03d}" for s in
+            range(n_series)]
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    seconds = []
+    for d in range(args.days + 5):
+        today = window + d
+        frames = frame_of(counts, days, args.townships, today, window)
+        started = time.perf_counter()
+        ranked = surges.detect(frames, days[today], 1.0, config)
+        seconds.append(time.perf_counter() - started)
+        found[today] = [(c.level, c.unit, c.category) for c in ranked[:int(args.budget)]]
+    detected = {k: [] for k in shapes}
+    for kind, s, start, length in scenarios:
+        unit, category = name[s], CATEGORIES[s % len(CATEGORIES)]
+        hit = next((day - start for day in range(start, start + length)
+                    if ("township", unit, category) in found.get(day, [])), None)
+        detected[kind].append(hit)
+    true_warnings = false_warnings = 0
+    for day, warned in found.items():
+        for level, unit, category in warned:
+            active = [name[s] for kind, s, start, length in scenarios
+                      if start <= day < start + length and CATEGORIES[s % 6] == category]
+            if any(a == unit or (level == "county" and a.startswith(unit)) for a in active):
+                true_warnings += 1
+            else:
+                false_warnings += 1
+    print(f"surges: {args.townships} townships × {len(CATEGORIES)} categories "
+          f"({n_series} series, ~{args.per_day:.0f} reports a day), fit window {window} days, "
+          f"{args.days} held-out test days, budget {args.budget:g} warnings a day")
+    for kind, hits in detected.items():
+        seen = [h for h in hits if h is not None]
+        ttd = statistics.median(seen) if seen else float("nan")
+        print(f"  {kind:5} ({shapes[kind][0]:g}…{shapes[kind][-1]:g} SD, {len(shapes[kind])} "
+              f"day(s)): {len(hits)} scenarios, detected {len(seen) / len(hits):.0%} "
+              f"(same day {sum(h == 0 for h in seen) / len(hits):.0%}), median days to "
+              f"detect {ttd:g}")
+    total = true_warnings + false_warnings
+    runs = len(found)
+    print(f"  warnings: {total} in {runs} days ({total / runs:.1f} a day); false "
+          f"{false_warnings / runs:.1f} a day; PPV {true_warnings / max(total, 1):.2f}")
+    print(f"  one run (all series, both levels): median {statistics.median(seconds):.1f} s")
+
+
+def cluster_bench(args, threshold: float) -> None:
+    """Problems spread over `--villages` villages 2.7 km apart (a grid each): the reports of
+    other problems of the same kind in the same village, within the window, are the hard
+    negatives."""
+    rng = np.random.default_rng(args.seed + 1)
+    config = clusters.ClusterConfig(threshold=threshold)
+    cases, problem_of = [], {}
+    n = 0
+    subclasses = list(PROBLEMS)
+    for p in range(args.problems):
+        subclass = subclasses[int(rng.integers(len(subclasses)))]
+        village = int(rng.integers(args.villages))
+        place = f"第{village + 1}社区{int(rng.integers(1, 60))}号楼"
+        for _r in range(args.reports):
+            n += 1
+            cases.append(clusters.TextCase(n, PROBLEMS[subclass][0],
+                                           f"320303001{village:03d}001", 117 + village * 0.03,
+                                           34.2, 1_000_000 + n * 600,
+                                           f"{PROBLEMS[subclass][1]}。"
+                                           f"{paraphrase(rng, subclass, place)}"))
+            problem_of[n] = p
+    order = rng.permutation(len(cases))  # reports of a problem arrive among the others'
+    cases = [clusters.TextCase(i + 1, c.category, c.grid_code, c.lon, c.lat, c.at, c.text)
+             for i, c in enumerate(cases[k] for k in order)]
+    problem_of = {i + 1: problem_of[int(k) + 1] for i, k in enumerate(order)}
+    started = time.perf_counter()
+    pairs = clusters.similar_pairs(cases, config)
+    seconds = time.perf_counter() - started
+    said = {(a, b) for a, b, _s in pairs}
+    truth = {(a.id, b.id) for i, a in enumerate(cases) for b in cases[i + 1:]
+             if problem_of[a.id] == problem_of[b.id]}
+    tp = len(said & truth)
+    groups = clusters.clusters([c.id for c in cases], pairs, config.min_size)
+    whole = sum(1 for p in range(args.problems)
+                if any({i for i in g} == {c.id for c in cases if problem_of[c.id] == p}
+                       for g in groups))
+    mixed = sum(1 for g in groups if len({problem_of[i] for i in g}) > 1)
+    print(f"repeat complaints: {args.problems} problems × {args.reports} paraphrased reports "
+          f"over {args.villages} villages ({len(truth)} same-problem pairs), MinHash "
+          f"{clusters.NUM_PERM} permutations over character 3-grams, threshold "
+          f"{config.threshold}")
+    print(f"  pairs: precision {tp / max(len(said), 1):.2f}, recall {tp / len(truth):.2f}; "
+          f"clusters ≥ {config.min_size}: {len(groups)}, of which {mixed} mix problems; "
+          f"problems found whole as one cluster: {whole / args.problems:.0%}; "
+          f"{seconds:.2f} s")
+
+
+def speed_bench(args) -> None:
+    from data_access.db import make_engine, session_factory
+    from data_access.warnings.detect import detect_once
+
+    engine = make_engine(args.database_url)
+    sessions = session_factory(engine)
+    zone = ZoneInfo("Asia/Shanghai")
+    started = time.perf_counter()
+    summary = detect_once(sessions, args.region, zone, datetime.now(UTC), b"bench", hour=None)
+    total = time.perf_counter() - started
+    # Saved warnings are the bench's: remove them, the database stays as seeded.
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM warning_cases")
+        conn.exec_driver_sql("DELETE FROM warnings")
+    engine.dispose()
+    print(f"one detection run over region {args.region} ({engine.dialect.name}): {total:.1f} s "
+          f"in all; " + "; ".join(f"{k} {summary[k]['seconds']} s ({summary[k]['found']} found)"
+                                  for k in ("surges", "clusters", "callers")))
+    print(f"  facts: {summary}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=60, help="held-out test days")
+    parser.add_argument("--townships", type=int, default=171)
+    parser.add_argument("--per-day", type=float, default=4000.0)
+    parser.add_argument("--budget", type=float, default=10.0)
+    parser.add_argument("--sd", type=float, default=3.0, help="a spike's size in SD")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--problems", type=int, default=200)
+    parser.add_argument("--reports", type=int, default=4)
+    parser.add_argument("--villages", type=int, default=40)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--region", default="320300")
+    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
+          f"CPUs; load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    skip = set(args.skip.split(","))
+    if "clusters" not in skip:
+        for threshold in (0.2, 0.3, 0.4):
+            cluster_bench(args, threshold)
+    if "surges" not in skip:
+        surge_bench(args)
+    if args.database_url:
+        speed_bench(args)
+    load = os.getloadavg()
+    print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
