@@ -119,10 +119,11 @@ def test_alert_board_order_states_and_county_counts(region):
         assert list(board.rows["external_id"]) == WALL_EXPECTED["alerts_order"]
         assert list(board.rows["state"]) == WALL_EXPECTED["alerts_states"]
         assert (board.red_total, board.yellow_total) == (2, 1)
-        counts = {r.county_code: (r.red, r.yellow) for r in board.by_county.itertuples()
+        counts = {r.unit_code: (r.red, r.yellow) for r in board.by_unit.itertuples()
                   if r.red or r.yellow}
         assert counts == WALL_EXPECTED["by_county"]
-        assert board.by_county.iloc[0]["county_code"] == "320303"
+        assert board.by_unit.iloc[0]["unit_code"] == "320303"
+        assert list(board.rows["newly_overdue"]) == [False, False, False]
         d = board.rows.iloc[0]
         assert (d["supervision_level"], d["acknowledged_by"]) == (3, "王值班")
         assert d["place"] == "鼓楼区·牌楼街道·第3网格"
@@ -190,3 +191,42 @@ def test_map_measures_per_township_and_per_grid(region):
                                                          "320303001"]
         counties = [f["id"] for f in coverage.geometry(session, XUZHOU, "county")["features"]]
         assert {"320302", "320303"} <= set(counties) <= set(XUZHOU.counties)
+
+
+def test_alert_ranking_is_one_level_below_every_view(region):
+    for _backend, session in _each(region):
+        ranked = {}
+        for unit in ("320000", "320300", "320302", "320303", "320303001"):
+            board = alerts.alert_board(session, scope_for(unit), FIXED_NOW, ZONE)
+            ranked[unit] = [(r.unit_code, r.unit_name, r.red, r.yellow)
+                            for r in board.by_unit.itertuples()]
+        # The province: its 13 cities (Nanjing has J, overdue), most red first.
+        assert len(ranked["320000"]) == 13
+        assert ranked["320000"][:2] == [("320300", "徐州市", 2, 1), ("320100", "南京市", 1, 0)]
+        assert {c for c, *_ in ranked["320000"]} == {f"32{i:02d}00" for i in range(1, 14)}
+        # A city: its 10 counties.
+        assert len(ranked["320300"]) == 10
+        assert ranked["320300"][:3] == [("320303", "云龙区", 1, 1), ("320302", "鼓楼区", 1, 0),
+                                        ("320305", "贾汪区", 0, 0)]
+        # A county: its townships, those without alerts too.
+        assert ranked["320302"] == [("320302002", "牌楼街道", 1, 0),
+                                    ("320302001", "丰财街道", 0, 0)]
+        assert ranked["320303"] == [("320303001", "彭城街道", 1, 1)]
+        # A township: its villages and communities.
+        assert ranked["320303001"] == [("320303001001", "彭城社区", 1, 1)]
+
+
+def test_a_case_is_newly_overdue_for_its_first_minute_only(region):
+    due_c = FIXED_NOW - timedelta(hours=2)  # case C's deadline, on a minute
+    for _backend, session in _each(region):
+        newly = {}
+        for seconds in (30, 61, 119, 121, 600):
+            board = alerts.alert_board(session, XUZHOU, due_c + timedelta(seconds=seconds), ZONE)
+            frame = board.rows.set_index("external_id")
+            newly[seconds] = (frame.loc["T-C", "state"], bool(frame.loc["T-C", "newly_overdue"]),
+                              int(frame["newly_overdue"].sum()))
+        # Judged at the minute: still approaching at 12:00:30, red from 12:01:00 on, and
+        # newly so during that first minute only (D, long overdue, never is).
+        assert newly[30][0] == "approaching" and not newly[30][1]
+        assert newly[61] == ("overdue", True, 1) and newly[119] == ("overdue", True, 1)
+        assert newly[121] == ("overdue", False, 0) and newly[600] == ("overdue", False, 0)

@@ -56,36 +56,94 @@ def _alert_frame() -> pd.DataFrame:
         {"id": 1, "external_id": "X1", "title": "<b>油烟</b>", "state": "long_overdue",
          "due": NOW - timedelta(days=2, hours=3), "county_code": "320302", "place": "鼓楼区·甲·乙",
          "supervision_level": 3, "acknowledged_at": NOW, "acknowledged_by": "王值班",
-         "priority": "normal"},
+         "priority": "normal", "newly_overdue": False},
         {"id": 2, "external_id": "X2", "title": "井盖", "state": "overdue",
          "due": NOW - timedelta(hours=2), "county_code": "320303", "place": "云龙区·丙·丁",
          "supervision_level": 0, "acknowledged_at": None, "acknowledged_by": None,
-         "priority": "normal"},
+         "priority": "normal", "newly_overdue": False},
         {"id": 3, "external_id": "X3", "title": "噪声", "state": "approaching",
          "due": NOW + timedelta(hours=3, minutes=5), "county_code": "320303",
          "place": "云龙区·丙·丁", "supervision_level": 0, "acknowledged_at": None,
-         "acknowledged_by": None, "priority": "normal"},
+         "acknowledged_by": None, "priority": "normal", "newly_overdue": False},
     ])
 
 
+BY_COUNTY = pd.DataFrame({"unit_code": ["320303", "320302"], "unit_name": ["云龙区", "鼓楼区"],
+                          "red": [1, 1], "yellow": [1, 0]})
+
+
 def test_alert_rows_colour_flash_acknowledgement_and_text():
-    by_county = pd.DataFrame({"county_code": ["320303", "320302"],
-                              "county_name": ["云龙区", "鼓楼区"], "red": [1, 1], "yellow": [1, 0]})
-    board = alerts.alert_board(_alert_frame(), by_county, 2, 1, "zh", NOW,
-                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", max_rows=6)
+    board = alerts.alert_board(_alert_frame(), BY_COUNTY, "county", 2, 1, "zh", NOW,
+                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", per_page=6)
     rows = board.children[0].children[1:]
-    assert [r.className for r in rows] == ["alert-row red", "alert-row red flash",
+    # Nothing newly overdue: nothing flashes, however long overdue and unacknowledged.
+    assert [r.className for r in rows] == ["alert-row red", "alert-row red",
                                            "alert-row yellow"]
     texts = _texts(rows[0])
     assert "<b>油烟</b>" in texts and "严重超期" in texts and "挂牌督办" in texts
     assert "已签收·王值班" in texts and "超 2天3时" in texts
     assert "剩 3时5分" in _texts(rows[2])
     assert rows[1].href == "/ops?q=X2"
-    ranking = board.children[1].children[1:]
-    assert ranking[0].href == "/ops?unit=320303" and _texts(ranking[0])[0] == "云龙区"
-    english = alerts.alert_board(_alert_frame(), by_county, 2, 1, "en", NOW, str, str, 6)
+    ranking = board.children[1].children
+    assert ranking[0].children == "各县区红黄预警"
+    assert ranking[1].href == "/ops?unit=320303" and _texts(ranking[1])[0] == "云龙区"
+    english = alerts.alert_board(_alert_frame(), BY_COUNTY, "city", 2, 1, "en", NOW, str, str,
+                                 6)
     assert "Acknowledged · 王值班" in _texts(english.children[0].children[1])
-    assert alerts.red_ids(_alert_frame()) == [1, 2]
+    assert english.children[1].children[0].children == "Red / yellow by city"
+    assert alerts.red_ids(_alert_frame()) == []
+
+
+def _many_alerts(red: int, yellow: int, newly: tuple[int, ...] = ()) -> pd.DataFrame:
+    """`red` overdue cases (X0 the longest overdue), then `yellow` approaching ones."""
+    rows = []
+    for i in range(red + yellow):
+        is_red = i < red
+        rows.append({"id": i, "external_id": f"X{i}", "title": f"事件{i}",
+                     "state": "overdue" if is_red else "approaching",
+                     "due": NOW + (timedelta(hours=i - red) if is_red else timedelta(hours=i)),
+                     "county_code": "320303", "place": "云龙区", "supervision_level": 0,
+                     "acknowledged_at": None, "acknowledged_by": None, "priority": "normal",
+                     "newly_overdue": i in newly})
+    return pd.DataFrame(rows)
+
+
+def _shown(board) -> list[str]:
+    return [r.href for r in board.children[0].children if r.className.startswith("alert-row")]
+
+
+def test_alert_board_pages_through_every_red_and_yellow_case():
+    frame = _many_alerts(red=8, yellow=3)
+    assert alerts.page_count(frame, 5) == 3
+    seen = []
+    for n in range(3):
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                   per_page=5, page=n)
+        seen += _shown(board)
+        assert board.children[0].children[-1].children == f"第 {n + 1}/3 页"
+    assert seen == [f"X{i}" for i in range(11)]  # every case once, longest overdue first
+    # Pages wrap around: the fourth turn shows the first page again.
+    assert _shown(alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                     per_page=5, page=3)) == seen[:5]
+    one_page = alerts.alert_board(frame.head(4), BY_COUNTY, "county", 4, 0, "zh", NOW, str,
+                                  str, per_page=5)
+    assert len(_shown(one_page)) == 4 and "alert-page-no" not in str(one_page)
+
+
+def test_only_newly_overdue_unacknowledged_rows_flash_and_lead_every_page():
+    frame = _many_alerts(red=8, yellow=3, newly=(6, 7))
+    frame.loc[frame["id"] == 7, ["acknowledged_at", "acknowledged_by"]] = [NOW, "李值班"]
+    for n in range(3):
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                   per_page=5, page=n)
+        rows = [r for r in board.children[0].children if r.className.startswith("alert-row")]
+        if n == 0:
+            assert [r.href for r in rows[:2]] == ["X6", "X7"]
+            assert [("flash" in r.className) for r in rows] == [True, False, False, False,
+                                                               False]
+        else:
+            assert not any("flash" in r.className for r in rows)
+    assert alerts.red_ids(frame) == [6, 7]
     assert theme.STATE_COLOURS["overdue"] == theme.RED == "#ff4d4f"
     assert theme.STATE_COLOURS["approaching"] == theme.YELLOW
 
@@ -177,23 +235,26 @@ def test_coverage_patch_carries_values_scale_and_title_never_geometry():
 
 
 def _counties(n: int) -> pd.DataFrame:
-    return pd.DataFrame({"county_code": [f"32{i:04d}" for i in range(n)],
-                         "county_name": [f"县{i}" for i in range(n)],
+    return pd.DataFrame({"unit_code": [f"32{i:04d}" for i in range(n)],
+                         "unit_name": [f"县{i}" for i in range(n)],
                          "red": [n - i for i in range(n)], "yellow": [1] * n})
 
 
-def test_county_ranking_shows_every_county_of_a_city():
-    ranking = alerts.county_ranking(_counties(10), "zh", lambda c: f"/ops?unit={c}")
+def test_ranking_shows_every_county_of_a_city_and_every_city_of_the_province():
+    ranking = alerts.unit_ranking(_counties(13), "zh", lambda c: f"/ops?unit={c}")
+    rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
+    assert [r.href for r in rows] == [f"/ops?unit=32{i:04d}" for i in range(13)]
+    ranking = alerts.unit_ranking(_counties(10), "zh", lambda c: f"/ops?unit={c}")
     rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
     assert [r.href for r in rows] == [f"/ops?unit=32{i:04d}" for i in range(10)]
     assert not any("rank-more" in (c.className or "") for c in ranking.children)
 
 
-def test_county_ranking_of_the_province_says_how_many_more():
-    ranking = alerts.county_ranking(_counties(95), "en", lambda c: c)
+def test_ranking_of_a_county_with_many_townships_says_how_many_more():
+    ranking = alerts.unit_ranking(_counties(34), "en", lambda c: c, level="township")
     rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
-    assert len(rows) == alerts.RANKED_ROWS - 1
+    assert len(rows) == alerts.RANKED_ROWS - 1 == 12
     more = ranking.children[-1]
-    # The rest: counties 11..94, red 84 + 83 + ... + 1, yellow 1 each.
+    # The rest: townships 12..33, red 22 + 21 + ... + 1, yellow 1 each.
     assert more.className == "rank-more"
-    assert more.children == f"+ 84 more · {sum(range(1, 85))} red / 84 yellow"
+    assert more.children == f"+ 22 more · {sum(range(1, 23))} red / 22 yellow"
