@@ -86,6 +86,8 @@ def _inputs() -> dict[str, WallInput]:
                     lambda a, m=m: coverage.measure_values(a.session, a.counters, a.scope, m,
                                                            a.now),
                     counted=m == "patrol") for m in coverage.MEASURES],
+        WallInput("map-markers", 15,
+                  lambda a: coverage.map_markers(a.session, a.scope, a.now)),
         WallInput("kpi-db", 15, lambda a: kpis.db_figures(a.session, a.scope, a.now, a.zone)),
         WallInput("kpi-rates", 300, lambda a: kpis.rates(a.session, a.scope, a.now, a.zone)),
     ]

@@ -65,6 +65,8 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.measure.online": {"zh": "在线网格员", "en": "Grid workers online"},
     "wall.measure.open": {"zh": "在办事件数", "en": "Open cases"},
     "wall.measure.overdue": {"zh": "超期事件数", "en": "Overdue cases"},
+    "wall.map.overdue": {"zh": "超期事件", "en": "Overdue case"},
+    "wall.map.urgent": {"zh": "紧急事件", "en": "Urgent case"},
     "wall.map.no_geometry": {"zh": "该区域尚无网格边界", "en": "No grid boundaries for this area"},
     # disputes
     "wall.disputes.trend": {"zh": "近30天纠纷类型", "en": "Last 30 days by type"},

@@ -230,3 +230,36 @@ def test_a_case_is_newly_overdue_for_its_first_minute_only(region):
         assert newly[30][0] == "approaching" and not newly[30][1]
         assert newly[61] == ("overdue", True, 1) and newly[119] == ("overdue", True, 1)
         assert newly[121] == ("overdue", False, 0) and newly[600] == ("overdue", False, 0)
+
+
+def test_map_levels_names_and_markers_of_every_view(region):
+    for backend, session in _each(region):
+        assert [coverage.map_levels(scope_for(u)) for u in
+                ("320000", "320300", "320302", "320302001")] == \
+            [("county", "city"), ("township", "county"), ("grid", "township"),
+             ("grid", "village")]
+        # The province colours its counties: open cases per county (J is Nanjing's).
+        frame = coverage.measure_values(session, backend.counters, scope_for("320000"), "open",
+                                        FIXED_NOW)
+        got = dict(zip(frame["code"], frame["value"], strict=True))
+        assert (got["320302"], got["320303"], got["320102"], got["320105"]) == (2, 3, 1, 0)
+        assert len(got) == len(scope_for("320000").counties)
+
+        def names(unit, session=session):
+            return list(coverage.map_labels(session, scope_for(unit))["name"])
+
+        assert names("320000")[:3] == ["南京市", "无锡市", "徐州市"] and len(names("320000")) == 13
+        assert "云龙区" in names("320300") and len(names("320300")) == 10
+        assert names("320302") == ["丰财街道", "牌楼街道"]
+        # The fixture's villages have neither a boundary nor a position: nothing to name.
+        assert names("320302001") == []
+        labels = coverage.map_labels(session, scope_for("320302"))
+        assert labels["lon"].between(117.1, 117.2).all()
+
+        markers = coverage.map_markers(session, XUZHOU, FIXED_NOW)
+        # D (12 days overdue), C (2 hours), then A (urgent, due in 10 days), at their grids.
+        assert list(markers["kind"]) == ["overdue", "overdue", "urgent"]
+        assert list(markers["lon"]) == [117.1625, 117.2125, 117.1125]
+        assert list(markers["lat"]) == [34.2125] * 3
+        township = coverage.map_markers(session, scope_for("320302001"), FIXED_NOW)
+        assert list(township["kind"]) == ["urgent"]

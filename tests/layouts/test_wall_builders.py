@@ -200,8 +200,9 @@ def test_figures_carry_values_and_theme():
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.5, 1.0]})
     fig = figures.coverage_map(values, "/g/fill.json", "/g/outline.json", ["c"], "patrol",
                                "zh", unit=2.0)
-    assert list(fig.data[0].z) == [0.5, 1.0] and fig.data[0].geojson == "/g/fill.json"
-    assert fig.data[0].colorbar.tickformat == ".0%"
+    # Two shares, two classes: 1–50 % and 51–100 %.
+    assert list(fig.data[0].z) == [0, 1] and fig.data[0].geojson == "/g/fill.json"
+    assert list(fig.data[0].colorbar.ticktext) == ["1–50%", "51–100%"]
     # clicks need hover: none shown, the fill clickable, the outlines transparent to it
     assert (fig.layout.hovermode, fig.data[0].hoverinfo, fig.data[1].hoverinfo) == \
         ("closest", "none", "skip")
@@ -222,16 +223,69 @@ def test_page_config_parses_canvas_rotation_and_falls_back():
     assert page.config(None, None, None, None, None, None, "2")["measure_every"] == 5
 
 
-def test_coverage_patch_carries_values_scale_and_title_never_geometry():
+def test_coverage_patch_carries_classes_scale_title_and_markers_never_geometry():
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 7.0]})
+    markers = pd.DataFrame({"lon": [117.123456, 117.2, 117.3], "lat": [34.1, 34.2, 34.3],
+                            "kind": ["overdue", "urgent", "overdue"]})
+    patch = figures.coverage_patch(values, "overdue", "zh", markers)
     ops = {tuple(op["location"]): op["params"]["value"]
-           for op in figures.coverage_patch(values, "overdue", "zh").to_plotly_json()["operations"]}
+           for op in patch.to_plotly_json()["operations"]}
+    zero, first = theme.MAP_ZERO, theme.MAP_ALERT_CLASSES[0]
     assert ops == {
-        ("data", 0, "z"): [0.0, 7.0], ("data", 0, "zmax"): 7.0,
-        ("data", 0, "colorscale"): theme.MAP_ALERT_SCALE,
+        ("data", 0, "z"): [0, 1], ("data", 0, "zmin"): -0.5, ("data", 0, "zmax"): 1.5,
+        ("data", 0, "colorscale"): [[0.0, zero], [0.5, zero], [0.5, first], [1.0, first]],
         ("data", 0, "colorbar", "title", "text"): "超期事件数",
-        ("data", 0, "colorbar", "tickformat"): "d", ("data", 0, "colorbar", "dtick"): 2,
+        ("data", 0, "colorbar", "tickvals"): [0, 1],
+        ("data", 0, "colorbar", "ticktext"): ["0", "1–7"],
+        ("data", 3, "lon"): [117.12346, 117.3], ("data", 3, "lat"): [34.1, 34.3],
+        ("data", 4, "lon"): [117.2], ("data", 4, "lat"): [34.2],
     }
+
+
+def test_value_classes_separate_skewed_counts_with_zero_apart():
+    # Most grids have nothing open; a few have a lot.
+    values = [0] * 50 + [1] * 20 + [2] * 10 + [3] * 5 + [5, 8, 9, 14, 40]
+    bounds, index = figures.value_classes(values, share=False)
+    # Quantiles of the 40 values above zero: a fifth each, so 1, 2 and 3 get classes of
+    # their own and the few large values share the top one.
+    assert bounds == [(0, 0), (1, 1), (2, 2), (3, 3), (4, 40)]
+    assert index[:50] == [0] * 50 and index[50] == 1 and index[-5:] == [4] * 5
+    assert [figures.class_label(b, False) for b in bounds] == ["0", "1", "2", "3", "4–40"]
+    # Shares in whole percent; no zero class when nothing is zero.
+    bounds, index = figures.value_classes([0.31, 0.35, 0.42, 0.48, 0.9], share=True)
+    assert bounds == [(1, 31), (32, 35), (36, 42), (43, 48), (49, 90)]
+    assert index == [0, 1, 2, 3, 4]
+    assert figures.value_classes([0.0, 0.0], share=True) == ([(0, 0)], [0, 0])
+    # A linear scale would give 40 the top colour and 1–8 nearly the bottom one; classes
+    # give each its own step, and zero a colour that still reads as land.
+    style = figures.measure_style(pd.DataFrame({"code": list("abcdef"),
+                                                "value": [0, 1, 2, 3, 8, 40]}), "open", "en")
+    assert style["z"] == [0, 1, 2, 3, 4, 5] and style["zmax"] == 5.5
+    assert style["colorscale"][0][1] == theme.MAP_ZERO != theme.PANEL
+    assert style["colorbar"]["ticktext"] == ["0", "1", "2", "3", "4–8", "9–40"]
+
+
+def test_map_names_its_units_spaced_and_marks_cases_with_a_legend():
+    values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 2.0]})
+    labels = pd.DataFrame({"code": ["c1", "c2", "c3"], "name": ["云龙区", "鼓楼区", "泉山区"],
+                           "lon": [117.2, 117.201, 117.5], "lat": [34.2, 34.2, 34.5],
+                           "area": [10.0, 50.0, 20.0]})
+    markers = pd.DataFrame({"lon": [117.21, 117.3], "lat": [34.21, 34.3],
+                            "kind": ["overdue", "urgent"]})
+    fig = figures.coverage_map(values, "/f", "/o", ["c1", "c2", "c3"], "open", "zh",
+                               labels=labels, markers=markers)
+    names, overdue, urgent = fig.data[2], fig.data[3], fig.data[4]
+    # 云龙区 and 鼓楼区 would overlap: the larger (鼓楼区, 50 km²) keeps its name.
+    assert list(names.text) == ["鼓楼区", "泉山区"] and names.mode == "text"
+    assert names.textfont.size == 20
+    assert (overdue.name, list(overdue.lon), overdue.marker.color) == \
+        ("超期事件", [117.21], theme.RED)
+    assert (urgent.name, list(urgent.lon)) == ("紧急事件", [117.3])
+    assert fig.layout.showlegend and fig.layout.legend.orientation == "h"
+    assert not names.showlegend
+    # The geography above the legend strip, the colour bar in that strip.
+    assert tuple(fig.layout.geo.domain.y) == (figures.MAP_LEGEND_SHARE, 1)
+    assert fig.data[0].colorbar.orientation == "h" and fig.data[0].colorbar.y == 0
 
 
 def _counties(n: int) -> pd.DataFrame:
