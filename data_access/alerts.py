@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data_access.counters import Counters
 from data_access.coverage import unit_codes
 from data_access.deadlines import RED, deadline_state
 from data_access.geography import admin_areas
@@ -25,9 +26,13 @@ from data_access.wall_scope import Scope, as_utc
 
 # A deadline further away than this is never yellow, whatever the case's time limit.
 HORIZON = timedelta(days=10)
-# A case is newly overdue during the first minute it is judged red (states are judged at
-# the minute): the wall sees it within a refresh and flashes it for that long, never more.
+# A case is newly overdue for this long after the wall first saw it red (the refresher
+# recomputes alerts every few seconds): its row flashes meanwhile, never more. Only a case
+# less than RECENT_DUE past its deadline can be new (not an import of old cases, nor one the
+# wall forgot: it forgets what it first saw FORGET_SEEN ago).
 NEWLY_OVERDUE = timedelta(minutes=1)
+RECENT_DUE = timedelta(days=1)
+FORGET_SEEN = timedelta(days=7)
 ROW_COLUMNS = ["id", "external_id", "title", "state", "due", "county_code", "place",
                "supervision_level", "acknowledged_at", "acknowledged_by", "priority",
                "newly_overdue"]
@@ -72,7 +77,8 @@ def child_names(session: Session, scope: Scope, codes: list[str]) -> dict[str, s
     return unit_names(session, set(codes))
 
 
-def alert_board(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> AlertBoard:
+def alert_board(session: Session, counters: Counters, scope: Scope, now: datetime,
+                zone: ZoneInfo) -> AlertBoard:
     due = func.coalesce(Case.extended_until, Case.deadline_at)
     found = session.execute(
         select(Case.id, Case.external_id, Case.title, due.label("due"),
@@ -89,9 +95,13 @@ def alert_board(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -
         state = deadline_state(at, as_utc(r.due), r.major_class, r.subclass, r.priority,
                                r.source, zone)
         if state != "normal":
-            due_at = as_utc(r.due)
-            records.append({**r._asdict(), "state": state, "due": due_at,
-                            "newly_overdue": state in RED and at - due_at <= NEWLY_OVERDUE})
+            records.append({**r._asdict(), "state": state, "due": as_utc(r.due)})
+    red = [r for r in records if r["state"] in RED]
+    seen = counters.first_seen_red([r["id"] for r in red], now, now - FORGET_SEEN)
+    for r in records:
+        r["newly_overdue"] = r["state"] in RED and r["id"] in seen and \
+            now.timestamp() - seen[r["id"]] <= NEWLY_OVERDUE.total_seconds() and \
+            now - r["due"] <= RECENT_DUE
     frame = pd.DataFrame(records, columns=[*ROW_COLUMNS, "township_code", "grid_code"])
     frame["red"] = frame["state"].isin(RED)
     frame = frame.sort_values(["red", "due"], ascending=[False, True], kind="stable")

@@ -34,6 +34,8 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.kpi.satisfaction": {"zh": "满意率(30天)", "en": "Satisfaction (30 d)"},
     "wall.kpi.workers_online": {"zh": "在线网格员", "en": "Grid workers online"},
     "wall.kpi.reports_last_hour": {"zh": "近1小时上报", "en": "Reports, last hour"},
+    "wall.kpi.spark_today": {"zh": "今日每小时", "en": "Today by hour"},
+    "wall.kpi.spark_yesterday": {"zh": "昨日", "en": "Yesterday"},
     "wall.kpi.vs_yesterday": {"zh": "较昨日同时", "en": "vs. yesterday"},
     "wall.kpi.rate_window": {"zh": "近30天", "en": "last 30 days"},
     "wall.kpi.live": {"zh": "实时", "en": "live"},

@@ -183,7 +183,7 @@ def coverage_patch(values: pd.DataFrame, measure: str, lang: str,
 
 
 MARKER_KINDS = ("overdue", "urgent")
-MARKER_TRACE = 3  # fill, outlines, names, then one trace per marker kind
+MARKER_TRACE = 2  # fill, outlines, one trace per marker kind, then the names
 
 
 def label_size(count: int, unit: float) -> int:
@@ -255,12 +255,6 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         marker_line_color=theme.ACCENT, marker_line_width=1.6 * unit,
         hoverinfo="skip",  # a click goes through the outlines to the area below
     )
-    fig.add_scattergeo(
-        lon=labels["lon"].tolist(), lat=labels["lat"].tolist(), text=labels["name"].tolist(),
-        mode="text", hoverinfo="skip", showlegend=False,
-        textfont={"size": label_px, "color": theme.TEXT,
-                  "family": theme.FONT_FAMILY},
-    )
     for kind in MARKER_KINDS:
         rows = markers[markers["kind"] == kind]
         fig.add_scattergeo(
@@ -271,6 +265,13 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
                     "symbol": "circle" if kind == "overdue" else "diamond",
                     "line": {"width": max(1, round(unit)), "color": theme.TEXT}},
         )
+    # The names last: drawn over the markers.
+    fig.add_scattergeo(
+        lon=labels["lon"].tolist(), lat=labels["lat"].tolist(), text=labels["name"].tolist(),
+        mode="text", hoverinfo="skip", showlegend=False,
+        textfont={"size": label_px, "color": theme.TEXT,
+                  "family": theme.FONT_FAMILY},
+    )
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
                     bgcolor=TRANSPARENT, showframe=False,
                     domain={"x": [0, 1], "y": [MAP_LEGEND_SHARE, 1]})

@@ -99,7 +99,7 @@ def check_view(session, counters, unit: str, now: datetime) -> int:
     same(found["closure_rate"].part, hrefs["closure_rate"], "closed", "closed, closure rate")
 
     # The alert ranking: a county's red and yellow, and the cases its row opens.
-    board = alerts.alert_board(session, scope, now, ZONE)
+    board = alerts.alert_board(session, counters, scope, now, ZONE)
     for row in board.by_unit.itertuples():
         href = filter_href(**unit_cases(row.unit_code))
         got = ops_counts(session, href, now)

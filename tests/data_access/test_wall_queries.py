@@ -115,7 +115,7 @@ def test_township_view_counts_only_its_township(region):
 
 def test_alert_board_order_states_and_county_counts(region):
     for _backend, session in _each(region):
-        board = alerts.alert_board(session, XUZHOU, FIXED_NOW, ZONE)
+        board = alerts.alert_board(session, _backend.counters, XUZHOU, FIXED_NOW, ZONE)
         assert list(board.rows["external_id"]) == WALL_EXPECTED["alerts_order"]
         assert list(board.rows["state"]) == WALL_EXPECTED["alerts_states"]
         assert (board.red_total, board.yellow_total) == (2, 1)
@@ -194,10 +194,11 @@ def test_map_measures_per_township_and_per_grid(region):
 
 
 def test_alert_ranking_is_one_level_below_every_view(region):
-    for _backend, session in _each(region):
+    for backend, session in _each(region):
         ranked = {}
         for unit in ("320000", "320300", "320302", "320303", "320303001"):
-            board = alerts.alert_board(session, scope_for(unit), FIXED_NOW, ZONE)
+            board = alerts.alert_board(session, backend.counters, scope_for(unit), FIXED_NOW,
+                                       ZONE)
             ranked[unit] = [(r.unit_code, r.unit_name, r.red, r.yellow)
                             for r in board.by_unit.itertuples()]
         # The province: its 13 cities (Nanjing has J, overdue), most red first.
@@ -216,20 +217,32 @@ def test_alert_ranking_is_one_level_below_every_view(region):
         assert ranked["320303001"] == [("320303001001", "彭城社区", 1, 1)]
 
 
-def test_a_case_is_newly_overdue_for_its_first_minute_only(region):
-    due_c = FIXED_NOW - timedelta(hours=2)  # case C's deadline, on a minute
-    for _backend, session in _each(region):
-        newly = {}
-        for seconds in (30, 61, 119, 121, 600):
-            board = alerts.alert_board(session, XUZHOU, due_c + timedelta(seconds=seconds), ZONE)
-            frame = board.rows.set_index("external_id")
-            newly[seconds] = (frame.loc["T-C", "state"], bool(frame.loc["T-C", "newly_overdue"]),
-                              int(frame["newly_overdue"].sum()))
-        # Judged at the minute: still approaching at 12:00:30, red from 12:01:00 on, and
-        # newly so during that first minute only (D, long overdue, never is).
-        assert newly[30][0] == "approaching" and not newly[30][1]
-        assert newly[61] == ("overdue", True, 1) and newly[119] == ("overdue", True, 1)
-        assert newly[121] == ("overdue", False, 0) and newly[600] == ("overdue", False, 0)
+def test_a_case_is_newly_overdue_for_a_minute_after_the_wall_first_sees_it_red(region):
+    due_e = FIXED_NOW + timedelta(hours=3)  # case E's deadline, on a minute
+    for backend, session in _each(region):
+        counters = backend.counters
+        counters.redis.delete(counters.red_seen_key())
+
+        def newly(at, session=session, counters=counters):
+            board = alerts.alert_board(session, counters, XUZHOU, at, ZONE)
+            rows = board.rows.set_index("external_id")
+            return {e: rows.loc[e, "state"] for e in rows.index if rows.loc[e, "newly_overdue"]}
+
+        # The wall's first look: C and D are red already, but not new (a start, or a lost
+        # Redis, never makes every red case flash).
+        assert newly(FIXED_NOW) == {}
+        # E turns red (judged at the minute: from 17:01); first seen at 17:01:30, it is new
+        # for a minute from then, and then never again.
+        first = due_e + timedelta(seconds=90)
+        assert newly(due_e + timedelta(seconds=30)) == {}  # 17:00:30: still approaching
+        assert newly(first) == {"T-E": "overdue"}
+        assert newly(first + timedelta(seconds=59)) == {"T-E": "overdue"}
+        assert newly(first + timedelta(seconds=61)) == {}
+        assert newly(first + timedelta(hours=1)) == {}
+        # A week on, the wall has forgotten E (first seen 7 days ago) and sees it again: it is
+        # long overdue by then, never new again.
+        assert newly(first + timedelta(days=7, seconds=1)) == {}
+        counters.redis.delete(counters.red_seen_key())
 
 
 def test_map_levels_names_and_markers_of_every_view(region):
@@ -263,3 +276,30 @@ def test_map_levels_names_and_markers_of_every_view(region):
         assert list(markers["lat"]) == [34.2125] * 3
         township = coverage.map_markers(session, scope_for("320302001"), FIXED_NOW)
         assert list(township["kind"]) == ["urgent"]
+
+
+def test_hourly_counts_today_against_yesterday(region):
+    def hours(pairs, n):
+        out = [0] * n
+        for hour, count in pairs:
+            out[hour] = count
+        return out
+
+    for _backend, session in _each(region):
+        got = kpis.hourly(session, XUZHOU, FIXED_NOW, ZONE)
+        # Today up to 14:00 local (hour 14 has just begun): G 08:00, B 10:00, I 11:00 (then
+        # rejected: reported, never registered for good), A 13:30; yesterday F 11:00.
+        assert got.today["reported"] == hours([(8, 1), (10, 1), (11, 1), (13, 1)], 15)
+        assert got.today["registered"] == hours([(8, 1), (10, 1), (13, 1)], 15)
+        assert got.today["closed"] == hours([(12, 1)], 15)  # B at 12:00
+        assert got.yesterday["reported"] == hours([(11, 1)], 24)
+        assert got.yesterday["registered"] == hours([(11, 1)], 24)
+        assert got.yesterday["closed"] == hours([(13, 1)], 24)  # F at 13:00
+        # The day's totals are the headline counts (Redis counters).
+        live = WALL_EXPECTED["live"]
+        assert [sum(got.today[k]) for k in ("reported", "registered", "closed")] == \
+            [live["reported"], live["registered"], live["closed"]]
+        # A township: only its own cases (丰财街道: A, B, I, and F yesterday).
+        township = kpis.hourly(session, scope_for("320302001"), FIXED_NOW, ZONE)
+        assert township.today["reported"] == hours([(10, 1), (11, 1), (13, 1)], 15)
+        assert township.yesterday["reported"] == hours([(11, 1)], 24)

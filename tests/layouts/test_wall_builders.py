@@ -45,6 +45,20 @@ def test_kpi_items_values_deltas_tone_and_labels():
     assert english["reported"]["delta_text"] == "vs. yesterday +2"
 
 
+def test_sparklines_draw_today_against_yesterday_on_one_scale():
+    points = kpis.spark_points([0, 5, 10], [10, 0, 0, 2])
+    # x: hour h at h × 240/23; y: 38 for 0 up to 2 for the busiest hour of either day (10).
+    assert points == {"today": "0,38 10.4,20 20.9,2", "yesterday": "0,2 10.4,38 20.9,38 31.3,30.8"}
+    assert kpis.spark_points([], [0] * 24)["yesterday"].split()[-1] == "240,38"
+    items = {i["key"]: i for i in kpis.kpi_items(
+        {"reported": 15}, {}, {}, "zh", hourly={"reported": ([0, 5, 10], [10, 0, 0, 2])})}
+    assert items["reported"]["spark"] == points and "spark" not in items["closed"]
+    strip = kpis.layout("en")
+    assert "Today by hour" in _texts(strip) and "Yesterday" in _texts(strip)
+    assert [kpis.spark_id(k) for k in kpis.SPARKED] == \
+        ["wall-kpi-spark-reported", "wall-kpi-spark-registered", "wall-kpi-spark-closed"]
+
+
 def test_kpi_links_are_case_filters():
     hrefs = kpis.hrefs_for("320303", lambda **f: "|".join(f"{k}={v}" for k, v in f.items()))
     assert hrefs["overdue"] == \
@@ -237,8 +251,8 @@ def test_coverage_patch_carries_classes_scale_title_and_markers_never_geometry()
         ("data", 0, "colorbar", "title", "text"): "超期事件数",
         ("data", 0, "colorbar", "tickvals"): [0, 1],
         ("data", 0, "colorbar", "ticktext"): ["0", "1–7"],
-        ("data", 3, "lon"): [117.12346, 117.3], ("data", 3, "lat"): [34.1, 34.3],
-        ("data", 4, "lon"): [117.2], ("data", 4, "lat"): [34.2],
+        ("data", 2, "lon"): [117.12346, 117.3], ("data", 2, "lat"): [34.1, 34.3],
+        ("data", 3, "lon"): [117.2], ("data", 3, "lat"): [34.2],
     }
 
 
@@ -274,7 +288,7 @@ def test_map_names_its_units_spaced_and_marks_cases_with_a_legend():
                             "kind": ["overdue", "urgent"]})
     fig = figures.coverage_map(values, "/f", "/o", ["c1", "c2", "c3"], "open", "zh",
                                labels=labels, markers=markers)
-    names, overdue, urgent = fig.data[2], fig.data[3], fig.data[4]
+    overdue, urgent, names = fig.data[2], fig.data[3], fig.data[4]
     # 云龙区 and 鼓楼区 would overlap: the larger (鼓楼区, 50 km²) keeps its name.
     assert list(names.text) == ["鼓楼区", "泉山区"] and names.mode == "text"
     assert names.textfont.size == 20
