@@ -60,8 +60,9 @@ def layout(lang: str) -> html.Section:
     legend = html.Div(className="kpi-spark-legend", children=[
         html.Span(className="swatch today"), t("wall.kpi.spark_today", lang),
         html.Span(className="swatch yesterday"), t("wall.kpi.spark_yesterday", lang)])
-    return tile("kpis", lang, [legend, html.Div(items, className="kpi-strip")],
-                extra=[dcc.Store(id=ids.KPI_DATA)])
+    # In the tile's head row (positioned against the tile), not in the strip's room.
+    return tile("kpis", lang, html.Div(items, className="kpi-strip"),
+                extra=[dcc.Store(id=ids.KPI_DATA), legend])
 
 
 def spark_points(today: list[int], yesterday: list[int]) -> dict[str, str]:
