@@ -15,7 +15,7 @@ from datetime import datetime
 import pandas as pd
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from data_access.counters import Counters
@@ -29,8 +29,9 @@ MEASURES = ("patrol", "online", "open", "overdue")
 
 
 # More markers than this say nothing more on a map (and would weigh on every refresh): the
-# longest overdue are kept, then urgent ones by deadline.
-MAX_MARKERS = 600
+# longest overdue are kept, and the urgent ones soonest due (a province has over a thousand
+# overdue cases: urgent ones keep their own share).
+MAX_MARKERS = {"overdue": 450, "urgent": 150}
 _LEVELS = {"province": ("county", "city"), "city": ("township", "county"),
            "county": ("grid", "township"), "township": ("grid", "village")}
 # Territory a view outlines that the shipped real boundaries cover.
@@ -156,15 +157,16 @@ def map_labels(session: Session, scope: Scope) -> pd.DataFrame:
 def map_markers(session: Session, scope: Scope, now: datetime) -> pd.DataFrame:
     """Open cases that are overdue or urgent, where they are (the case's own position, else
     its grid's): lon, lat, kind ("overdue" | "urgent"; an urgent overdue case is overdue).
-    Longest overdue first, then urgent by deadline; at most MAX_MARKERS."""
+    Longest overdue first, then urgent by deadline; at most MAX_MARKERS of each kind."""
     grid = aliased(Unit)
     late = DUE < minute_of(now)
-    found = session.execute(
-        select(func.coalesce(Case.lon, grid.lon), func.coalesce(Case.lat, grid.lat),
-               case((late, "overdue"), else_="urgent"))
-        .join(grid, grid.code == Case.grid_code)
-        .where(OPEN, scope.case_filter(), or_(late, Case.priority == "urgent"))
-        .order_by(case((late, 0), else_=1), DUE, Case.id)
-        .limit(MAX_MARKERS)).all()
-    frame = pd.DataFrame(found, columns=["lon", "lat", "kind"])
+    rows = []
+    for kind, which in (("overdue", late), ("urgent", and_(Case.priority == "urgent",
+                                                          or_(DUE.is_(None), ~late)))):
+        rows += [(lon, lat, kind) for lon, lat in session.execute(
+            select(func.coalesce(Case.lon, grid.lon), func.coalesce(Case.lat, grid.lat))
+            .join(grid, grid.code == Case.grid_code)
+            .where(OPEN, scope.case_filter(), which)
+            .order_by(DUE, Case.id).limit(MAX_MARKERS[kind])).all()]
+    frame = pd.DataFrame(rows, columns=["lon", "lat", "kind"])
     return frame.dropna(subset=["lon", "lat"]).reset_index(drop=True)
