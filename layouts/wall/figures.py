@@ -154,8 +154,11 @@ def measure_style(values: pd.DataFrame, measure: str, lang: str) -> dict:
     n = len(colours)
     # Steps: class i is one flat colour over [i, i + 1) of the normalized range.
     scale = [[edge / n, colour] for i, colour in enumerate(colours) for edge in (i, i + 1)]
+    # customdata: each unit's own value (the class only bounds it), for whoever reads the
+    # figure (a click's count in /ops is the unit's value, not its class).
     return {
-        "z": index, "zmin": -0.5, "zmax": n - 0.5, "colorscale": scale,
+        "z": index, "customdata": values["value"].tolist(), "zmin": -0.5, "zmax": n - 0.5,
+        "colorscale": scale,
         "colorbar": {"title": {"text": t(f"wall.measure.{measure}", lang)},
                      "tickvals": list(range(n)),
                      "ticktext": [class_label(b, share) for b in bounds]},
@@ -169,7 +172,7 @@ def coverage_patch(values: pd.DataFrame, measure: str, lang: str,
     style = measure_style(values, measure, lang)
     patch = Patch()
     fill = patch["data"][0]
-    for key in ("z", "zmin", "zmax", "colorscale"):
+    for key in ("z", "customdata", "zmin", "zmax", "colorscale"):
         fill[key] = style[key]
     fill["colorbar"]["title"]["text"] = style["colorbar"]["title"]["text"]
     fill["colorbar"]["tickvals"] = style["colorbar"]["tickvals"]

@@ -217,6 +217,7 @@ def test_figures_carry_values_and_theme():
     # Two shares, two classes: 1–50 % and 51–100 %.
     assert list(fig.data[0].z) == [0, 1] and fig.data[0].geojson == "/g/fill.json"
     assert list(fig.data[0].colorbar.ticktext) == ["1–50%", "51–100%"]
+    assert list(fig.data[0].customdata) == [0.5, 1.0]  # the values themselves
     # clicks need hover: none shown, the fill clickable, the outlines transparent to it
     assert (fig.layout.hovermode, fig.data[0].hoverinfo, fig.data[1].hoverinfo) == \
         ("closest", "none", "skip")
@@ -246,7 +247,8 @@ def test_coverage_patch_carries_classes_scale_title_and_markers_never_geometry()
            for op in patch.to_plotly_json()["operations"]}
     zero, first = theme.MAP_ZERO, theme.MAP_ALERT_CLASSES[0]
     assert ops == {
-        ("data", 0, "z"): [0, 1], ("data", 0, "zmin"): -0.5, ("data", 0, "zmax"): 1.5,
+        ("data", 0, "z"): [0, 1], ("data", 0, "customdata"): [0.0, 7.0],
+        ("data", 0, "zmin"): -0.5, ("data", 0, "zmax"): 1.5,
         ("data", 0, "colorscale"): [[0.0, zero], [0.5, zero], [0.5, first], [1.0, first]],
         ("data", 0, "colorbar", "title", "text"): "超期事件数",
         ("data", 0, "colorbar", "tickvals"): [0, 1],
