@@ -146,6 +146,13 @@
             delta.className = "kpi-delta" + (item.delta > 0 ? " up" : item.delta < 0 ? " down" : "");
           }
           if (link) { link.setAttribute("href", item.href); }
+          var spark = document.getElementById("wall-kpi-spark-" + item.key);
+          if (spark && item.spark) {
+            // Numbers only (layouts/wall/kpis.py spark_points): no text of a case.
+            spark.innerHTML = '<svg viewBox="0 0 240 40" preserveAspectRatio="none">' +
+              '<polyline class="yesterday" points="' + item.spark.yesterday + '"/>' +
+              '<polyline class="today" points="' + item.spark.today + '"/></svg>';
+          }
         });
         return NO();
       },

@@ -243,6 +243,28 @@ class Counters:
     def patrolled_grids(self, day: date) -> set[str]:
         return self.redis.smembers(self.patrolled_key(day))
 
+    def red_seen_key(self) -> str:
+        return self._key("alerts", "red-first-seen")
+
+    def first_seen_red(self, ids: list[int], at: datetime, forget_before: datetime
+                       ) -> dict[int, float]:
+        """When the wall first saw each case red (epoch seconds), recording `at` for those it
+        sees now for the first time. A set never written (a first start, a lost Redis)
+        records them as seen a day ago, so that a start never makes every red case new; a
+        case first seen before `forget_before` is forgotten."""
+        key = self.red_seen_key()
+        stamp = at.timestamp() - (0 if self.redis.exists(key) else 24 * 3600)
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", f"({forget_before.timestamp()}")
+        # A member never forgotten: the set exists once the wall has looked.
+        pipe.zadd(key, {"start": float("inf")}, nx=True)
+        if ids:
+            pipe.zadd(key, dict.fromkeys(ids, stamp), nx=True)
+        for case_id in ids:
+            pipe.zscore(key, case_id)
+        found = pipe.execute()[3 if ids else 2:]
+        return {case_id: float(score) for case_id, score in zip(ids, found, strict=True)}
+
     def delete_namespace(self) -> int:
         """Remove every key of this namespace (tests; never FLUSHALL a shared server)."""
         removed = 0

@@ -1,8 +1,10 @@
-"""The grid map: which units a view colours, their geometry, and one measure per unit.
+"""The grid map: which units a view colours, their geometry, one measure per unit, the names
+written on it and the urgent and overdue cases marked on it.
 
-A city view colours its townships (county lines drawn over them); a county or township view
-colours its grids. Geometry (units.boundary, GeoJSON) is heavy and changes only on import:
-it is served once as a cacheable JSON document; refreshes carry values only.
+The province colours its counties (city lines and names over them); a city its townships
+(county lines and names); a county its grids (township lines and names); a township its
+grids (village lines and names). Geometry (units.boundary, GeoJSON) is heavy and changes
+only on import: it is served once as a cacheable JSON document; refreshes carry values only.
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from collections import Counter
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from data_access.counters import Counters
-from data_access.geography import boundary_geojson
-from data_access.indicators import OPEN, overdue_at
+from data_access.geography import admin_areas, boundary_geojson
+from data_access.indicators import DUE, OPEN, minute_of, overdue_at
 from data_access.models import Case, Unit
 from data_access.vocabulary import CODE_LENGTH
 from data_access.wall_scope import Scope
@@ -24,11 +28,25 @@ from data_access.wall_scope import Scope
 MEASURES = ("patrol", "online", "open", "overdue")
 
 
+# More markers than this say nothing more on a map (and would weigh on every refresh): the
+# longest overdue are kept, and the urgent ones soonest due (a province has over a thousand
+# overdue cases: urgent ones keep their own share).
+MAX_MARKERS = {"overdue": 450, "urgent": 150}
+_LEVELS = {"province": ("county", "city"), "city": ("township", "county"),
+           "county": ("grid", "township"), "township": ("grid", "village")}
+# Territory a view outlines that the shipped real boundaries cover.
+REAL_LEVELS = ("city", "county")
+
+
 def map_levels(scope: Scope) -> tuple[str, str]:
-    """(level coloured, level outlined) for a view."""
-    if scope.level in ("province", "city"):
-        return "township", "county"
-    return "grid", ("township" if scope.level == "township" else "county")
+    """(level coloured, level outlined and named) for a view."""
+    return _LEVELS[scope.level]
+
+
+def _real_codes(scope: Scope, level: str) -> list[str]:
+    if level == "city":
+        return sorted({c[:4] + "00" for c in scope.counties})
+    return [scope.township[:6]] if scope.township else list(scope.counties)
 
 
 def _units_under(scope: Scope, level: str):
@@ -46,9 +64,9 @@ def unit_codes(session: Session, scope: Scope, level: str) -> list[str]:
 def geometry(session: Session, scope: Scope, level: str) -> dict:
     """A FeatureCollection (feature id = unit code) of the units of `level` in the view.
 
-    Counties fall back to the shipped real boundaries when the database has none."""
-    if level == "county":
-        codes = [scope.township[:6]] if scope.township else list(scope.counties)
+    Cities and counties fall back to the shipped real boundaries when the database has none."""
+    if level in REAL_LEVELS:
+        codes = _real_codes(scope, level)
         stored = dict(session.execute(select(Unit.code, Unit.boundary).where(
             Unit.code.in_(codes), Unit.boundary.is_not(None))).all())
         shapes = [(c, json.loads(stored[c]) if c in stored else _shipped_boundary(c))
@@ -82,7 +100,7 @@ def measure_values(session: Session, counters: Counters, scope: Scope, measure: 
         raise ValueError(f"unknown map measure {measure!r}")
     level, _ = map_levels(scope)
     width = CODE_LENGTH[level]
-    codes = unit_codes(session, scope, level)
+    codes = unit_codes(session, scope, level) if level != "county" else list(scope.counties)
     if measure in ("patrol", "online"):
         grids = codes if level == "grid" else unit_codes(session, scope, "grid")
         if measure == "patrol":
@@ -97,9 +115,58 @@ def measure_values(session: Session, counters: Counters, scope: Scope, measure: 
                     online[grid[:width]] += n
             values = {c: float(online[c]) for c in codes}
     else:
-        column = Case.grid_code if level == "grid" else Case.township_code
+        column = {"grid": Case.grid_code, "township": Case.township_code,
+                  "county": Case.county_code}[level]
         where = [overdue_at(now) if measure == "overdue" else OPEN, scope.case_filter()]
         found = dict(session.execute(select(column, func.count()).where(*where)
                                      .group_by(column)).all())
         values = {c: float(found.get(c, 0)) for c in codes}
     return pd.DataFrame({"code": list(values), "value": list(values.values())})
+
+
+def map_labels(session: Session, scope: Scope) -> pd.DataFrame:
+    """The names written on the map: the outlined units (see map_levels), each at a point
+    inside it (code, name, lon, lat, area in km²: the map names the largest first). Real
+    areas missing from the database take their name and shipped boundary."""
+    _, level = map_levels(scope)
+    codes = _real_codes(scope, level) if level in REAL_LEVELS else \
+        unit_codes(session, scope, level)
+    stored = {row.code: row for row in session.execute(
+        select(Unit.code, Unit.name, Unit.lon, Unit.lat, Unit.area_km2, Unit.boundary)
+        .where(Unit.code.in_(codes))).all()}
+    rows = []
+    areas = admin_areas()
+    for code in codes:
+        row = stored.get(code)
+        name = row.name if row else (areas[code].name if code in areas else None)
+        lon, lat, area = (row.lon, row.lat, row.area_km2) if row else (None, None, None)
+        if lon is None or lat is None:
+            # A point inside its boundary: the stored one, else the shipped real one.
+            outline = json.loads(row.boundary) if row and row.boundary else \
+                _shipped_boundary(code)
+            if outline is None or name is None:
+                continue
+            outline = shape(outline)
+            point = shapely.point_on_surface(outline)
+            lon, lat = point.x, point.y
+            area = area or outline.area * 1e4  # deg² → about km² at Jiangsu's latitude
+        rows.append((code, name, lon, lat, float(area or 0.0)))
+    return pd.DataFrame(rows, columns=["code", "name", "lon", "lat", "area"])
+
+
+def map_markers(session: Session, scope: Scope, now: datetime) -> pd.DataFrame:
+    """Open cases that are overdue or urgent, where they are (the case's own position, else
+    its grid's): lon, lat, kind ("overdue" | "urgent"; an urgent overdue case is overdue).
+    Longest overdue first, then urgent by deadline; at most MAX_MARKERS of each kind."""
+    grid = aliased(Unit)
+    late = DUE < minute_of(now)
+    rows = []
+    for kind, which in (("overdue", late), ("urgent", and_(Case.priority == "urgent",
+                                                          or_(DUE.is_(None), ~late)))):
+        rows += [(lon, lat, kind) for lon, lat in session.execute(
+            select(func.coalesce(Case.lon, grid.lon), func.coalesce(Case.lat, grid.lat))
+            .join(grid, grid.code == Case.grid_code)
+            .where(OPEN, scope.case_filter(), which)
+            .order_by(DUE, Case.id).limit(MAX_MARKERS[kind])).all()]
+    frame = pd.DataFrame(rows, columns=["lon", "lat", "kind"])
+    return frame.dropna(subset=["lon", "lat"]).reset_index(drop=True)

@@ -78,7 +78,8 @@ def _inputs() -> dict[str, WallInput]:
                   counted=True),
         WallInput("queue", 10, lambda a: queue.latest_cases(a.session, a.scope, a.now,
                                                             limit=QUEUE_CASES)),
-        WallInput("alerts", 5, lambda a: alerts.alert_board(a.session, a.scope, a.now, a.zone)),
+        WallInput("alerts", 5, lambda a: alerts.alert_board(a.session, a.counters, a.scope, a.now,
+                                                                  a.zone)),
         WallInput("mix", 15, lambda a: mix.today_mix(a.session, a.counters, a.scope, a.now,
                                                      a.zone), counted=True),
         WallInput("disputes", 60, lambda a: disputes.dispute_summary(a.session, a.scope, a.now,
@@ -87,10 +88,13 @@ def _inputs() -> dict[str, WallInput]:
                     lambda a, m=m: coverage.measure_values(a.session, a.counters, a.scope, m,
                                                            a.now),
                     counted=m == "patrol") for m in coverage.MEASURES],
+        WallInput("map-markers", 15,
+                  lambda a: coverage.map_markers(a.session, a.scope, a.now)),
         WallInput("kpi-db", 15, lambda a: kpis.db_figures(a.session, a.scope, a.now, a.zone)),
         # Stored warnings only: detection runs elsewhere (data_access/warnings/detect.py).
         WallInput("warnings", 10, lambda a: warning_board(a.session, a.scope.covers, a.now)),
         WallInput("kpi-rates", 300, lambda a: kpis.rates(a.session, a.scope, a.now, a.zone)),
+        WallInput("kpi-hourly", 60, lambda a: kpis.hourly(a.session, a.scope, a.now, a.zone)),
     ]
     return {i.name: i for i in listed}
 

@@ -1,4 +1,4 @@
-"""Overdue alerts and the red/yellow ranking per county."""
+"""Overdue alerts, paged, and the red/yellow ranking one level down."""
 from __future__ import annotations
 
 from dash import Dash, Output
@@ -12,28 +12,51 @@ from callbacks.wall.common import (
     tile_answer,
 )
 from data_access import alerts
+from data_access.wall_scope import Scope
 from layouts.wall import ids
-from layouts.wall.alerts import alert_board, county_cases, red_ids
+from layouts.wall.alerts import alert_board, page_count, red_ids, unit_cases
 
 INPUTS = ("alerts",)
+# The tile asks every REFRESH_SECONDS["alerts"] (5 s); a page stays for this many answers.
+ANSWERS_PER_PAGE = 2
 
 
-def build(board: alerts.AlertBoard, view: str, lang: str, rows: int) -> tuple:
-    """The built body and the red ids: shared by every screen of a language and shape. A
-    county's row opens exactly the red and yellow cases it counts in the view."""
-    body = alert_board(board.rows, board.by_county, board.red_total, board.yellow_total, lang,
-                       now(), case_href,
-                       lambda county: filter_href(**county_cases(county, view)),
-                       max_rows=rows - 2)  # an alert row is taller than a queue row
+def turn(request: dict | None) -> int:
+    """How many pages this screen has turned: its requests count up, so every screen pages
+    on its own, without a timer of its own, and the server sends one page at a time."""
+    seq = (request or {}).get("seq", 0)
+    seq = seq if isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0 else 0
+    return seq // ANSWERS_PER_PAGE
+
+
+def page_of(request: dict | None, board: alerts.AlertBoard, per_page: int) -> int:
+    return turn(request) % page_count(board.rows, per_page)
+
+
+def per_page(rows: int) -> int:
+    return max(1, rows - 2)  # an alert row is taller than a queue row
+
+
+def build(board: alerts.AlertBoard, scope: Scope, lang: str, rows: int, page: int) -> tuple:
+    """One page of the body and the newly overdue ids: shared by every screen of a language,
+    shape and page. A ranking row opens exactly the red and yellow cases it counts."""
+    body = alert_board(board.rows, board.by_unit, alerts.CHILD_LEVEL[scope.level],
+                       board.red_total, board.yellow_total, lang, now(), case_href,
+                       lambda unit: filter_href(**unit_cases(unit)), per_page(rows), page)
     return body, red_ids(board.rows)
 
 
 def refresh_alerts(request, unit: str | None, config: dict, state: dict | None):
     lang, rows = config["lang"], config["rows"]
-    return tile_answer("alerts", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
-                       built("alerts", scope, snaps,
-                             lambda: build(snaps[0].value, scope.unit, lang, rows),
-                             lang=lang, rows=rows))
+
+    def content(scope, snaps):
+        page = page_of(request, snaps[0].value, per_page(rows))
+        return built("alerts", scope, snaps,
+                     lambda: build(snaps[0].value, scope, lang, rows, page),
+                     lang=lang, rows=rows, page=page)
+
+    return tile_answer("alerts", INPUTS, unit, request, state, config, 2, content,
+                       variant=str(turn(request)))
 
 
 def register(app: Dash) -> None:

@@ -153,17 +153,19 @@ def checked_config(config: Any) -> dict:
 
 def tile_answer(panel: str, names: Sequence[str], unit: str | None, request: dict | None,
                 state: dict | None, config: dict, n_content: int,
-                content: Callable[[Scope, list[Snapshot]], tuple]) -> tuple:
+                content: Callable[[Scope, list[Snapshot]], tuple], variant: str = "") -> tuple:
     """A tile's whole answer: `content(scope, snaps)` and the status trio; no_update content
     while waiting or stale, and when the screen already shows these very snapshots (the
-    answer is then a few hundred bytes)."""
+    answer is then a few hundred bytes). `variant` names what else the content depends on
+    (the alert tile's page)."""
     lang = config["lang"]
     try:
         scope = view(unit)
         snaps = snapshots(scope, names, config.get("units", ()))
         if snaps is None:
             return (*[no_update] * n_content, *waiting(panel, state, request, lang))
-        shown = "|".join([scope.unit, lang, *names, *(f"{s.asof:.3f}" for s in snaps)])
+        shown = "|".join([scope.unit, lang, *names, *(f"{s.asof:.3f}" for s in snaps),
+                          variant])
         same = (state or {}).get("shown") == shown
         body = [no_update] * n_content if same else content(scope, snaps)
         return (*body, *answer(panel, names, snaps, request, lang, shown))

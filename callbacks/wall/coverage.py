@@ -1,6 +1,7 @@
-"""The grid map. The geometry travels once, as a cacheable JSON route the figure points to;
-each refresh sends only the values (a Patch of the z array, and of the colour scale and
-title when the measure rotates) unless the view changed."""
+"""The grid map. The geometry travels once, as a cacheable JSON route the figure points to,
+and the names written on it with the first figure of a view; each refresh sends only the
+values (a Patch of the classes, and of the colour scale and title when the measure rotates)
+and the markers' positions, unless the view changed."""
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from layouts.wall.coverage import caption, geometry_url
 from layouts.wall.figures import coverage_map, coverage_patch
 
 GEOMETRY_SECONDS = 3600
-LEVELS = ("county", "township", "grid")
+LEVELS = ("city", "county", "township", "village", "grid")
 
 
 def refresh_map(request, unit: str | None, measure: str | None, config: dict,
@@ -27,30 +28,34 @@ def refresh_map(request, unit: str | None, measure: str | None, config: dict,
     measure = measure if measure in coverage.MEASURES else config["measure"]
 
     def content(scope: Scope, snaps: list[Snapshot]) -> tuple:
-        values = snaps[0].value
+        values, markers = snaps[0].value, snaps[1].value
         title = caption(measure, lang, recounting=snaps[0].recounting)
         # What the figure on screen was drawn for: the same units send values only, even
         # when the measure changed (its colours, range and title travel in the Patch).
         key = f"{scope.unit}|{lang}|{len(values)}"
         if key == shown_key:
-            return coverage_patch(values, measure, lang), no_update, title
+            return coverage_patch(values, measure, lang, markers), no_update, title
         # A screen's first frame (or a new view): the whole figure, built once for every
         # screen of that language and scale.
         figure = built("coverage", scope, snaps,
-                       lambda: build(scope, values, measure, lang, config["unit_px"]),
+                       lambda: build(scope, values, markers, measure, lang, config["unit_px"]),
                        measure=measure, lang=lang, scale=config["unit_px"])
         return figure, key, title
 
-    return tile_answer("coverage", (f"coverage-{measure}",), unit, request, state, config, 3,
-                       content)
+    return tile_answer("coverage", (f"coverage-{measure}", "map-markers"), unit, request, state,
+                       config, 3, content)
 
 
-def build(scope: Scope, values: pd.DataFrame, measure: str, lang: str, unit_px: float) -> dict:
+def build(scope: Scope, values: pd.DataFrame, markers: pd.DataFrame, measure: str, lang: str,
+          unit_px: float) -> dict:
     # A plain dict: it is cached, and a pickled go.Figure re-validates on load.
     fill, outline = coverage.map_levels(scope)
-    outline_codes = [scope.township] if outline == "township" else list(scope.counties)
+    # The outlined units are the named ones; like the geometry, read once per view an hour.
+    labels = load("map-labels", scope, GEOMETRY_SECONDS,
+                  lambda s: coverage.map_labels(s, scope)).value
     return coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
-                        outline_codes, measure, lang, unit_px).to_dict()
+                        labels["code"].tolist(), measure, lang, unit_px, labels=labels,
+                        markers=markers).to_dict()
 
 
 def geometry_json(unit: str, level: str) -> Response:

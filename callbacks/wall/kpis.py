@@ -10,7 +10,7 @@ from data_access.wall_scope import Scope
 from layouts.wall import ids
 from layouts.wall.kpis import hrefs_for, kpi_items
 
-INPUTS = ("kpi-live", "kpi-db", "kpi-rates")
+INPUTS = ("kpi-live", "kpi-db", "kpi-rates", "kpi-hourly")
 # The counts with a figure for the same time yesterday (see kpis.DbFigures: not workers
 # online; rates have their own 30-day window).
 YESTERDAY = ("reported", "registered", "closed", "in_progress", "overdue",
@@ -18,10 +18,11 @@ YESTERDAY = ("reported", "registered", "closed", "in_progress", "overdue",
 
 
 def build(scope: Scope, snaps: list[Snapshot], lang: str) -> list[dict]:
-    live, db, rates = values(snaps)
+    live, db, rates, hourly = values(snaps)
     yesterday = {key: getattr(db, f"{key}_yesterday") for key in YESTERDAY}
     return kpi_items({**live.__dict__, **db.__dict__, **rates.__dict__}, yesterday,
-                     hrefs_for(scope.unit, filter_href), lang, recounting=snaps[0].recounting)
+                     hrefs_for(scope.unit, filter_href), lang, recounting=snaps[0].recounting,
+                     hourly={k: (hourly.today[k], hourly.yesterday[k]) for k in hourly.today})
 
 
 def refresh_kpis(_request, unit: str | None, config: dict, state: dict | None):

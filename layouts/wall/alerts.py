@@ -1,5 +1,7 @@
-"""Overdue (red) and approaching (yellow) cases, longest overdue first, and a ranking of
-red/yellow per county. Unacknowledged red rows flash; acknowledged ones say who signed."""
+"""Overdue (red) and approaching (yellow) cases, longest overdue first, paged through like
+the queue, and a ranking of red/yellow per unit one level down. Only a newly overdue,
+unacknowledged row flashes, for its first minute (data_access.alerts.NEWLY_OVERDUE), and it
+leads every page meanwhile; acknowledged rows say who signed."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,10 +14,10 @@ from layouts.i18n import label, t
 from layouts.wall import ids
 from layouts.wall.tile import tile
 
-# Rows the ranking has room for, the "+ k more" line included: every county of the largest
-# city (Nanjing, 11) fits; the province (95 counties) shows its top ones and says how many
-# more there are, rather than dropping counties silently.
-RANKED_ROWS = 12
+# Rows the ranking has room for, the "+ k more" line included: the province's 13 cities and
+# every county of the largest city (Nanjing, 11) fit; a county with more townships (铜山, 34)
+# shows its top ones and says how many more there are, rather than dropping any silently.
+RANKED_ROWS = 13
 RED_STATES = ("overdue", "long_overdue")
 ALERT_STATES = ("approaching", *RED_STATES)
 
@@ -38,7 +40,7 @@ def span_text(delta: timedelta, lang: str) -> str:
 def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> html.A:
     red = case.state in RED_STATES
     acknowledged = bool(case.acknowledged_by) and not pd.isna(case.acknowledged_at)
-    flash = red and not acknowledged
+    flash = bool(case.newly_overdue) and not acknowledged
     when = (t("wall.alerts.overdue_by", lang) if red else t("wall.alerts.due_in", lang)) \
         .format(time=span_text(case.due - now, lang))
     supervision = int(case.supervision_level or 0)
@@ -56,27 +58,26 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> ht
     ])
 
 
-def county_cases(county: str, view: str) -> dict:
-    """The CaseFilter fields of the cases a county's row counts: its red and yellow ones in
-    the view (a township view ranks its one county by the township's cases), the longest
-    overdue first."""
-    return {"unit": view if len(view) > len(county) else county, "deadline": ALERT_STATES,
-            "sort": "overdue"}
+def unit_cases(unit: str) -> dict:
+    """The CaseFilter fields of the cases a ranking row counts: the unit's red and yellow
+    ones (a unit one level below the view lies inside it), the longest overdue first. This is
+    what a duty officer acts on, so a row opens /ops with them rather than another wall view."""
+    return {"unit": unit, "deadline": ALERT_STATES, "sort": "overdue"}
 
 
-def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str],
-                   max_rows: int = RANKED_ROWS) -> html.Div:
-    """Small bars: red and yellow per county; each row links to the cases it counts
-    (`href(county)`, the URL of county_cases in the view).
+def unit_ranking(by_unit: pd.DataFrame, lang: str, href: Callable[[str], str],
+                 max_rows: int = RANKED_ROWS, level: str = "county") -> html.Div:
+    """Small bars: red and yellow per unit one level down; each row links to the cases it
+    counts (`href(unit)`, the URL of unit_cases).
 
-    Every county when they fit in `max_rows`; else the top ones and a "+ k more" line with
+    Every unit when they fit in `max_rows`; else the top ones and a "+ k more" line with
     the red and yellow of the rest."""
-    fits = len(by_county) <= max_rows
-    top = by_county if fits else by_county.head(max_rows - 1)
-    rest = by_county.iloc[len(top):]
+    fits = len(by_unit) <= max_rows
+    top = by_unit if fits else by_unit.head(max_rows - 1)
+    rest = by_unit.iloc[len(top):]
     peak = max(1, int((top["red"] + top["yellow"]).max()) if len(top) else 1)
-    rows = [html.A(className="rank-row", href=href(row.county_code), children=[
-        html.Span(row.county_name, className="rank-name"),
+    rows = [html.A(className="rank-row", href=href(row.unit_code), children=[
+        html.Span(row.unit_name, className="rank-name"),
         html.Span(className="rank-bars", children=[
             html.Span(className="bar red", style={"width": f"{100 * row.red / peak:.0f}%"}),
             html.Span(className="bar yellow",
@@ -90,14 +91,32 @@ def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str
             n=len(rest), red=int(rest["red"].sum()), yellow=int(rest["yellow"].sum())),
             className="rank-more"))
     return html.Div(className="rank", children=[
-        html.Div(t("wall.alerts.by_county", lang), className="sub-title"), *rows])
+        html.Div(t(f"wall.alerts.by_{level}", lang), className="sub-title"), *rows])
 
 
-def alert_board(rows: pd.DataFrame, by_county: pd.DataFrame, red_total: int,
+def order_for_board(rows: pd.DataFrame) -> pd.DataFrame:
+    """Newly overdue rows first (they must not wait for their page), then as given: red
+    longest overdue first, then yellow soonest due first."""
+    newly = rows["newly_overdue"].astype(bool)
+    return pd.concat([rows[newly], rows[~newly]])
+
+
+def page_count(rows: pd.DataFrame, per_page: int) -> int:
+    return max(1, -(-len(rows) // per_page))
+
+
+def alert_board(rows: pd.DataFrame, by_unit: pd.DataFrame, level: str, red_total: int,
                 yellow_total: int, lang: str, now: datetime, case_href: Callable[[str], str],
-                county_href: Callable[[str], str], max_rows: int) -> html.Div:
-    listing = [_alert_row(c, lang, now, case_href)
-               for c in rows.head(max_rows).itertuples(index=False)]
+                unit_href: Callable[[str], str], per_page: int, page: int = 0) -> html.Div:
+    """Page `page` (modulo the pages there are) of every red and yellow case, and the
+    ranking of the view's units of `level` (one below the view)."""
+    pages = page_count(rows, per_page)
+    page %= pages
+    shown = order_for_board(rows).iloc[page * per_page:(page + 1) * per_page]
+    listing = [_alert_row(c, lang, now, case_href) for c in shown.itertuples(index=False)]
+    if pages > 1:
+        listing.append(html.Div(t("wall.queue.page", lang).format(page=page + 1, pages=pages),
+                                className="queue-page-no alert-page-no"))
     return html.Div(className="alerts", children=[
         html.Div(className="alert-list", children=[
             html.Div(className="alert-totals", children=[
@@ -108,10 +127,12 @@ def alert_board(rows: pd.DataFrame, by_county: pd.DataFrame, red_total: int,
             ]),
             *(listing or [html.Div(t("wall.alerts.none", lang), className="no-data calm")]),
         ]),
-        county_ranking(by_county, lang, county_href),
+        unit_ranking(by_unit, lang, unit_href, level=level),
     ])
 
 
 def red_ids(rows: pd.DataFrame) -> list[int]:
-    """Ids of the red alerts shown, so the page can signal a new one."""
-    return [int(i) for i in rows.loc[rows["state"].isin(RED_STATES), "id"]]
+    """Ids of the newly overdue alerts, so the page can signal a new one (and the answer
+    stays small however many cases are red)."""
+    newly = rows["newly_overdue"].astype(bool) & rows["state"].isin(RED_STATES)
+    return [int(i) for i in rows.loc[newly, "id"]]

@@ -105,48 +105,152 @@ def share_bar(frame: pd.DataFrame, code_column: str, kind: str, lang: str,
     return fig
 
 
+# Classes of the map's colour scale: a zero class when there are zeros, then up to this
+# many quantile classes of the values above zero.
+MAP_CLASSES = 5
+# The bottom strip of the map tile that the legend and colour bar take (the geography above).
+MAP_LEGEND_SHARE = 0.12
+
+
+def value_classes(values: list[float], share: bool, k: int = MAP_CLASSES
+                  ) -> tuple[list[tuple[int, int]], list[int]]:
+    """Quantile classes that separate the values however skewed they are: ([(low, high)]
+    inclusive bounds, in whole counts or whole percent), and each value's class index.
+
+    Zero is a class of its own (most grids have no open case at a time: the rest must not
+    share one colour with them); the values above zero are split at their quantiles, so each
+    class holds about as many units."""
+    whole = [round(v * 100) if share else round(v) for v in values]
+    positive = sorted(v for v in whole if v > 0)
+    bounds: list[tuple[int, int]] = [(0, 0)] if (not positive or min(whole) <= 0) else []
+    if positive:
+        edges = sorted({positive[min(len(positive) - 1, math.ceil(len(positive) * q / k) - 1)]
+                        for q in range(1, k + 1)})
+        low = 1
+        for edge in edges:
+            if edge >= low:
+                bounds.append((low, edge))
+                low = edge + 1
+    index = [next(i for i, (lo, hi) in enumerate(bounds) if v <= hi or i == len(bounds) - 1)
+             for v in whole]
+    return bounds, index
+
+
+def class_label(bounds: tuple[int, int], share: bool) -> str:
+    low, high = bounds
+    unit = "%" if share else ""
+    return f"{low:,}{unit}" if low == high else f"{low:,}–{high:,}{unit}"
+
+
 def measure_style(values: pd.DataFrame, measure: str, lang: str) -> dict:
-    """What of the map's fill trace changes with the measure and its values: the z values,
-    their range and scale, and the colour bar's title and ticks (never the geometry)."""
-    is_share = measure == "patrol"
-    zmax = 1.0 if is_share else max(1.0, float(values["value"].max() or 0))
+    """What of the map's fill trace changes with the measure and its values: each unit's
+    class, the classes' colours, and the colour bar's title and class bounds (never the
+    geometry)."""
+    share = measure == "patrol"
+    bounds, index = value_classes(values["value"].tolist(), share)
+    palette = theme.MAP_ALERT_CLASSES if measure == "overdue" else theme.MAP_CLASSES
+    zero = bounds[0] == (0, 0)
+    colours = [theme.MAP_ZERO] * zero + list(palette[:len(bounds) - zero])
+    n = len(colours)
+    # Steps: class i is one flat colour over [i, i + 1) of the normalized range.
+    scale = [[edge / n, colour] for i, colour in enumerate(colours) for edge in (i, i + 1)]
+    # customdata: each unit's own value (the class only bounds it), for whoever reads the
+    # figure (a click's count in /ops is the unit's value, not its class).
     return {
-        "z": values["value"].tolist(), "zmax": zmax,
-        "colorscale": theme.MAP_ALERT_SCALE if measure == "overdue" else theme.MAP_SCALE,
+        "z": index, "customdata": values["value"].tolist(), "zmin": -0.5, "zmax": n - 0.5,
+        "colorscale": scale,
         "colorbar": {"title": {"text": t(f"wall.measure.{measure}", lang)},
-                     "tickformat": ".0%" if is_share else "d",
-                     # Whole steps for counts, or a small range repeats labels ("2, 2, 3, 3").
-                     "dtick": 0.2 if is_share else max(1, math.ceil(zmax / 5))},
+                     "tickvals": list(range(n)),
+                     "ticktext": [class_label(b, share) for b in bounds]},
     }
 
 
-def coverage_patch(values: pd.DataFrame, measure: str, lang: str) -> Patch:
+def coverage_patch(values: pd.DataFrame, measure: str, lang: str,
+                   markers: pd.DataFrame | None = None) -> Patch:
     """A map already on screen, brought to new values or another measure: only what
-    measure_style names travels."""
+    measure_style names travels, and the markers' positions."""
     style = measure_style(values, measure, lang)
     patch = Patch()
     fill = patch["data"][0]
-    for key in ("z", "zmax", "colorscale"):
+    for key in ("z", "customdata", "zmin", "zmax", "colorscale"):
         fill[key] = style[key]
     fill["colorbar"]["title"]["text"] = style["colorbar"]["title"]["text"]
-    fill["colorbar"]["tickformat"] = style["colorbar"]["tickformat"]
-    fill["colorbar"]["dtick"] = style["colorbar"]["dtick"]
+    fill["colorbar"]["tickvals"] = style["colorbar"]["tickvals"]
+    fill["colorbar"]["ticktext"] = style["colorbar"]["ticktext"]
+    if markers is not None:
+        for i, kind in enumerate(MARKER_KINDS):
+            rows = markers[markers["kind"] == kind]
+            patch["data"][MARKER_TRACE + i]["lon"] = [round(x, 5) for x in rows["lon"]]
+            patch["data"][MARKER_TRACE + i]["lat"] = [round(y, 5) for y in rows["lat"]]
     return patch
+
+
+MARKER_KINDS = ("overdue", "urgent")
+MARKER_TRACE = 2  # fill, outlines, one trace per marker kind, then the names
+
+
+def label_size(count: int, unit: float) -> int:
+    """Names of a few units large; of many (a county's 30-odd townships) smaller, never
+    under the wall's minimum."""
+    return theme.px(20 if count <= 16 else 16, unit)
+
+
+# The map's drawing area at 1920×1080 that names are spaced for (design px; the tile can
+# only be larger on other arrangements, which spaces them more).
+MAP_DESIGN_PX = (600, 560)
+# Mercator stretches latitude by 1/cos(lat); Jiangsu lies about 31–35°N.
+LAT_STRETCH = 1 / math.cos(math.radians(33))
+
+
+def spaced_labels(labels: pd.DataFrame, font_px: float) -> pd.DataFrame:
+    """The names that fit without touching another: the largest units (`area` when given,
+    else in order) are placed first, and a name whose box would overlap one placed is left
+    out (its unit stays outlined and coloured). Boxes are estimated in the map's design
+    pixels from the names' spread: a CJK character is about one font size wide."""
+    if len(labels) < 2:
+        return labels
+    order = labels.sort_values("area", ascending=False, kind="stable") \
+        if "area" in labels else labels
+    lon, lat = order["lon"], order["lat"] * LAT_STRETCH
+    # The names sit inside the units; the drawn area reaches beyond them by about a unit.
+    span_x = (lon.max() - lon.min()) * 1.3 or 1.0
+    span_y = (lat.max() - lat.min()) * 1.3 or 1.0
+    scale = min(MAP_DESIGN_PX[0] / span_x, MAP_DESIGN_PX[1] / span_y)  # px per degree
+    placed: list[tuple[float, float, float, float]] = []
+    keep = []
+    for index, name, x, y in zip(order.index, order["name"], lon * scale, lat * scale,
+                                 strict=True):
+        half_w, half_h = len(name) * font_px / 2 + 2, font_px * 0.65
+        box = (x - half_w, x + half_w, y - half_h, y + half_h)
+        if all(box[1] < b[0] or b[1] < box[0] or box[3] < b[2] or b[3] < box[2]
+               for b in placed):
+            placed.append(box)
+            keep.append(index)
+    return labels.loc[sorted(keep, key=list(labels.index).index)]
 
 
 def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_url: str,
                  outline_codes: list[str], measure: str, lang: str,
-                 unit: float = 1.0) -> go.Figure:
-    """Units coloured by a measure, drawn from the app's own GeoJSON (no tiles)."""
+                 unit: float = 1.0, labels: pd.DataFrame | None = None,
+                 markers: pd.DataFrame | None = None) -> go.Figure:
+    """Units coloured by a measure in classes, drawn from the app's own GeoJSON (no tiles),
+    the outlined units named, urgent and overdue cases marked where they are. The geography
+    fills the tile above a bottom strip for the colour bar and the markers' legend."""
+    labels = labels if labels is not None else pd.DataFrame(columns=["name", "lon", "lat"])
+    label_px = label_size(len(labels), unit)
+    labels = spaced_labels(labels, label_px / unit)
+    markers = markers if markers is not None else pd.DataFrame(columns=["lon", "lat", "kind"])
     fig = go.Figure()
     style = measure_style(values, measure, lang)
     colorbar = style.pop("colorbar")
-    colorbar["title"]["side"] = "right"
+    font = {"size": theme.px(theme.MIN_FONT_PX, unit), "color": theme.TEXT}
     fig.add_choropleth(
-        geojson=fill_geojson_url, locations=values["code"].tolist(), zmin=0, **style,
-        marker_line_color=theme.GRID_LINE, marker_line_width=0.4 * unit,
-        colorbar={**colorbar, "thickness": round(14 * unit), "len": 0.7, "x": 1.0,
-                  "outlinewidth": 0, "tickfont": {"size": theme.px(theme.MIN_FONT_PX, unit)}},
+        geojson=fill_geojson_url, locations=values["code"].tolist(), **style,
+        marker_line_color=theme.MAP_LINE, marker_line_width=0.4 * unit,
+        colorbar={**colorbar, "orientation": "h", "x": 0, "xanchor": "left", "y": 0,
+                  "yanchor": "bottom", "len": 0.6, "thickness": round(12 * unit),
+                  "outlinewidth": 0, "tickfont": font,
+                  "title": {**colorbar["title"], "side": "top", "font": font}},
     )
     fig.add_choropleth(
         geojson=outline_geojson_url, locations=outline_codes, z=[0] * len(outline_codes),
@@ -154,6 +258,30 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         marker_line_color=theme.ACCENT, marker_line_width=1.6 * unit,
         hoverinfo="skip",  # a click goes through the outlines to the area below
     )
+    for kind in MARKER_KINDS:
+        rows = markers[markers["kind"] == kind]
+        fig.add_scattergeo(
+            lon=[round(x, 5) for x in rows["lon"]], lat=[round(y, 5) for y in rows["lat"]],
+            mode="markers", hoverinfo="skip", name=t(f"wall.map.{kind}", lang),
+            marker={"size": round((7 if kind == "overdue" else 8) * unit),
+                    "color": theme.RED if kind == "overdue" else theme.URGENT,
+                    "symbol": "circle" if kind == "overdue" else "diamond",
+                    "line": {"width": max(1, round(unit)), "color": theme.TEXT}},
+        )
+    # The names last: drawn over the markers.
+    fig.add_scattergeo(
+        lon=labels["lon"].tolist(), lat=labels["lat"].tolist(), text=labels["name"].tolist(),
+        mode="text", hoverinfo="skip", showlegend=False,
+        textfont={"size": label_px, "color": theme.TEXT,
+                  "family": theme.FONT_FAMILY},
+    )
     fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
-                    bgcolor=TRANSPARENT, showframe=False)
-    return apply_theme(fig, unit)
+                    bgcolor=TRANSPARENT, showframe=False,
+                    domain={"x": [0, 1], "y": [MAP_LEGEND_SHARE, 1]})
+    apply_theme(fig, unit)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": round(4 * unit), "b": 0}, showlegend=True,
+                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 0,
+                              "yanchor": "bottom", "font": font,
+                              "bgcolor": TRANSPARENT, "itemclick": False,
+                              "itemdoubleclick": False})
+    return fig

@@ -1,4 +1,5 @@
-"""Headline indicators: a strip of numbers that roll from old to new (assets/wall.js)."""
+"""Headline indicators: a strip of numbers that roll from old to new (assets/wall.js); the
+counts of the day carry a sparkline behind them, today against yesterday by hour."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -22,6 +23,10 @@ ANSWERED = ("satisfied", "basically", "unsatisfied")
 # What the live Redis counters feed (data_access.kpis.LiveCounts; the last hour is counted
 # in the database, to the second).
 COUNTED_LIVE = ("reported", "registered", "closed")
+# Drawn by hour behind their number (data_access.kpis.HOURLY), in a SPARK_BOX viewBox that
+# the SVG stretches to whatever room the indicator has.
+SPARKED = ("reported", "registered", "closed")
+SPARK_BOX = (240, 40)
 
 
 def value_id(key: str) -> str:
@@ -36,8 +41,13 @@ def link_id(key: str) -> str:
     return f"wall-kpi-link-{key}"
 
 
+def spark_id(key: str) -> str:
+    return f"wall-kpi-spark-{key}"
+
+
 def _item(key: str, lang: str) -> html.A | html.Div:
-    children = [html.Span(t(f"wall.kpi.{key}", lang), className="kpi-label"),
+    spark = [html.Span(id=spark_id(key), className="kpi-spark")] if key in SPARKED else []
+    children = [*spark, html.Span(t(f"wall.kpi.{key}", lang), className="kpi-label"),
                 html.Span("—", id=value_id(key), className="kpi-value"),
                 html.Span("", id=delta_id(key), className="kpi-delta")]
     if key in UNLINKED:
@@ -47,8 +57,26 @@ def _item(key: str, lang: str) -> html.A | html.Div:
 
 def layout(lang: str) -> html.Section:
     items = [_item(key, lang) for key in KEYS]
+    legend = html.Div(className="kpi-spark-legend", children=[
+        html.Span(className="swatch today"), t("wall.kpi.spark_today", lang),
+        html.Span(className="swatch yesterday"), t("wall.kpi.spark_yesterday", lang)])
+    # In the tile's head row (positioned against the tile), not in the strip's room.
     return tile("kpis", lang, html.Div(items, className="kpi-strip"),
-                extra=[dcc.Store(id=ids.KPI_DATA)])
+                extra=[dcc.Store(id=ids.KPI_DATA), legend])
+
+
+def spark_points(today: list[int], yesterday: list[int]) -> dict[str, str]:
+    """SVG polyline points of the two days' hourly counts on one scale (the larger day's
+    busiest hour at the top): x by hour 0–23, y up with the count."""
+    width, height = SPARK_BOX
+    peak = max([1, *today, *yesterday])
+
+    def points(series: list[int]) -> str:
+        xy = [(round(h * width / 23, 1), round(height - 2 - (height - 4) * n / peak, 1))
+              for h, n in enumerate(series)]
+        return " ".join(f"{x:g},{y:g}" for x, y in xy)
+
+    return {"today": points(today), "yesterday": points(yesterday)}
 
 
 def format_value(key: str, value: float | None) -> str:
@@ -58,13 +86,15 @@ def format_value(key: str, value: float | None) -> str:
 
 
 def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
-              hrefs: Mapping[str, str], lang: str, recounting: bool = False) -> list[dict]:
+              hrefs: Mapping[str, str], lang: str, recounting: bool = False,
+              hourly: Mapping[str, tuple[list[int], list[int]]] | None = None) -> list[dict]:
     """What the strip shows, as plain data for the clientside roll animation.
 
     `yesterday` holds the counts at the same local time yesterday; `hrefs` the drill-down
     link of each linked indicator (CaseFilter URLs, built by the caller; see hrefs_for).
     While today's counters are being rebuilt (`recounting`), the counts they feed say so
-    instead of a number."""
+    instead of a number. `hourly` holds, per SPARKED key, (today, yesterday) counts by hour.
+    """
     items = []
     for key in KEYS:
         value = values.get(key)
@@ -84,6 +114,7 @@ def kpi_items(values: Mapping[str, float | None], yesterday: Mapping[str, int],
             f"{t('wall.kpi.vs_yesterday', lang)} {'+' if delta > 0 else ''}{delta:,}",
             "tone": "red" if key == "overdue" and (value or 0) > 0 else "",
             "href": hrefs.get(key),
+            **({"spark": spark_points(*hourly[key])} if hourly and key in hourly else {}),
         })
     return items
 

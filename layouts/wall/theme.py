@@ -20,9 +20,14 @@ STATE_COLOURS = {"long_overdue": RED, "overdue": RED, "approaching": YELLOW, "no
 # Categorical series (disputes by type, sources): distinct on a dark ground.
 SERIES = ("#38bdf8", "#f59e0b", "#a78bfa", "#34d399", "#f472b6", "#60a5fa", "#fb923c",
           "#94a3b8")
-# Sequential scale of the map measures, dark to bright.
-MAP_SCALE = [[0.0, "#0f2747"], [0.5, "#1e88e5"], [1.0, "#7dd3fc"]]
-MAP_ALERT_SCALE = [[0.0, "#0f2747"], [0.4, "#b45309"], [1.0, RED]]
+URGENT = "#ff9f1a"
+# The map's classes (layouts/wall/figures.py value_classes): zero is a muted slate that still
+# reads as land on the panel; the classes above it are viridis steps (distinct also for
+# red-green colour blindness), for overdue yellow to red.
+MAP_ZERO = "#24405f"
+MAP_CLASSES = ("#3b528b", "#21918c", "#5ec962", "#b5de2b", "#fde725")
+MAP_ALERT_CLASSES = ("#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+MAP_LINE = "#0b1a30"
 
 FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
                "sans-serif")

@@ -284,9 +284,10 @@ def test_an_area_on_the_map_opens_ops_with_the_same_count(live_wall, browser, me
     its colour counts (the URL CaseFilter.href() makes), and /ops shows the same number."""
     page = _signed_in(live_wall, browser, f"/wall?measure={measure}")
     graph = f"#{MAP_GRAPH}"
-    fill = _first_trace(page, graph, ("locations", "z"))
-    value = max(fill["z"])
-    n = fill["z"].index(value)
+    # The colour is a class; the unit's own count travels beside it (customdata).
+    fill = _first_trace(page, graph, ("locations", "customdata"))
+    value = max(fill["customdata"])
+    n = fill["customdata"].index(value)
     assert value > 0  # the seeded region has open and overdue cases
     # the areas come from a GeoJSON URL: wait until they are drawn
     page.wait_for_function(f"() => {{ const p = document.querySelector('{graph} .trace.choropleth"

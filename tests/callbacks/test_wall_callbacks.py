@@ -275,3 +275,31 @@ def test_a_change_said_by_a_writer_makes_the_queue_due_at_once(wall_app):
     assert recomputed > computed
     # The change is taken in: from now on only the queue's age makes it due again.
     assert refresher.store.changed_at()["queue"] <= recomputed
+
+
+def _alert_hrefs(body) -> list[str]:
+    rows = body.children[0].children
+    return [r.href for r in rows if (r.className or "").startswith("alert-row")]
+
+
+def test_the_alert_tile_pages_through_every_alert_one_page_per_answer(wall_app):
+    from callbacks.wall.alerts import ANSWERS_PER_PAGE, refresh_alerts
+
+    _warm(wall_app, "320300")
+    config = {**CONFIG, "rows": 3}  # one alert row a page: the three alerts on three pages
+    shown, state = [], None
+    for seq in range(0, 4 * ANSWERS_PER_PAGE, ANSWERS_PER_PAGE):
+        body, red, _status, _cls, state = refresh_alerts({"seq": seq}, "320300", config, None)
+        shown.append(_alert_hrefs(body))
+        assert body.children[0].children[-1].children == \
+            f"第 {seq // ANSWERS_PER_PAGE % 3 + 1}/3 页"
+        assert red == []  # nothing newly overdue at FIXED_NOW
+    assert [h[0].split("%3A")[-1].split("=")[-1] for h in shown] == \
+        [*WALL_EXPECTED["alerts_order"], WALL_EXPECTED["alerts_order"][0]]
+    # The next request on the same page, with the same data: the content is not sent again.
+    again = refresh_alerts({"seq": 3 * ANSWERS_PER_PAGE + 1}, "320300", config, state)
+    assert again[0] is no_update and again[1] is no_update
+    # The ranking one level down: Xuzhou's counties, the first with the most red.
+    ranking = body.children[1].children
+    assert ranking[0].children == "各县区红黄预警"
+    assert [r.children[0].children for r in ranking[1:3]] == ["云龙区", "鼓楼区"]

@@ -22,7 +22,7 @@ from data_access.models import Case, Unit
 from data_access.stats import collect_stats
 from data_access.wall_scope import scope_for
 from layouts.wall import kpis as kpi_layout
-from layouts.wall.alerts import ALERT_STATES, county_cases
+from layouts.wall.alerts import ALERT_STATES, unit_cases
 from layouts.wall.figures import dispute_trend
 from simulation.bootstrap import ensure_territory
 from simulation.seed import seed_history
@@ -99,9 +99,9 @@ def check_view(session, counters, unit: str, now: datetime) -> int:
     same(found["closure_rate"].part, hrefs["closure_rate"], "closed", "closed, closure rate")
 
     # The alert ranking: a county's red and yellow, and the cases its row opens.
-    board = alerts.alert_board(session, scope, now, ZONE)
-    for row in board.by_county.itertuples():
-        href = filter_href(**county_cases(row.county_code, unit))
+    board = alerts.alert_board(session, counters, scope, now, ZONE)
+    for row in board.by_unit.itertuples():
+        href = filter_href(**unit_cases(row.unit_code))
         got = ops_counts(session, href, now)
         assert (row.red, row.yellow) == (got["overdue"] + got["long_overdue"],
                                          got["approaching"]), (unit, href)
@@ -190,7 +190,7 @@ def test_overdue_drill_downs_open_the_longest_overdue_first():
     hrefs = kpi_layout.hrefs_for("320303", filter_href)
     assert hrefs["overdue"] == \
         "/ops?unit=320303&deadline=overdue%2Clong_overdue&open=1&sort=overdue"
-    assert filter_href(**county_cases("320303", "320300")) == \
+    assert filter_href(**unit_cases("320303")) == \
         "/ops?unit=320303&deadline=approaching%2Coverdue%2Clong_overdue&sort=overdue"
     assert "sort" not in CaseFilter.from_query(dict(parse_qsl(
         hrefs["in_progress"].partition("?")[2]))).to_query()

@@ -115,14 +115,15 @@ def test_township_view_counts_only_its_township(region):
 
 def test_alert_board_order_states_and_county_counts(region):
     for _backend, session in _each(region):
-        board = alerts.alert_board(session, XUZHOU, FIXED_NOW, ZONE)
+        board = alerts.alert_board(session, _backend.counters, XUZHOU, FIXED_NOW, ZONE)
         assert list(board.rows["external_id"]) == WALL_EXPECTED["alerts_order"]
         assert list(board.rows["state"]) == WALL_EXPECTED["alerts_states"]
         assert (board.red_total, board.yellow_total) == (2, 1)
-        counts = {r.county_code: (r.red, r.yellow) for r in board.by_county.itertuples()
+        counts = {r.unit_code: (r.red, r.yellow) for r in board.by_unit.itertuples()
                   if r.red or r.yellow}
         assert counts == WALL_EXPECTED["by_county"]
-        assert board.by_county.iloc[0]["county_code"] == "320303"
+        assert board.by_unit.iloc[0]["unit_code"] == "320303"
+        assert list(board.rows["newly_overdue"]) == [False, False, False]
         d = board.rows.iloc[0]
         assert (d["supervision_level"], d["acknowledged_by"]) == (3, "王值班")
         assert d["place"] == "鼓楼区·牌楼街道·第3网格"
@@ -190,3 +191,115 @@ def test_map_measures_per_township_and_per_grid(region):
                                                          "320303001"]
         counties = [f["id"] for f in coverage.geometry(session, XUZHOU, "county")["features"]]
         assert {"320302", "320303"} <= set(counties) <= set(XUZHOU.counties)
+
+
+def test_alert_ranking_is_one_level_below_every_view(region):
+    for backend, session in _each(region):
+        ranked = {}
+        for unit in ("320000", "320300", "320302", "320303", "320303001"):
+            board = alerts.alert_board(session, backend.counters, scope_for(unit), FIXED_NOW,
+                                       ZONE)
+            ranked[unit] = [(r.unit_code, r.unit_name, r.red, r.yellow)
+                            for r in board.by_unit.itertuples()]
+        # The province: its 13 cities (Nanjing has J, overdue), most red first.
+        assert len(ranked["320000"]) == 13
+        assert ranked["320000"][:2] == [("320300", "徐州市", 2, 1), ("320100", "南京市", 1, 0)]
+        assert {c for c, *_ in ranked["320000"]} == {f"32{i:02d}00" for i in range(1, 14)}
+        # A city: its 10 counties.
+        assert len(ranked["320300"]) == 10
+        assert ranked["320300"][:3] == [("320303", "云龙区", 1, 1), ("320302", "鼓楼区", 1, 0),
+                                        ("320305", "贾汪区", 0, 0)]
+        # A county: its townships, those without alerts too.
+        assert ranked["320302"] == [("320302002", "牌楼街道", 1, 0),
+                                    ("320302001", "丰财街道", 0, 0)]
+        assert ranked["320303"] == [("320303001", "彭城街道", 1, 1)]
+        # A township: its villages and communities.
+        assert ranked["320303001"] == [("320303001001", "彭城社区", 1, 1)]
+
+
+def test_a_case_is_newly_overdue_for_a_minute_after_the_wall_first_sees_it_red(region):
+    due_e = FIXED_NOW + timedelta(hours=3)  # case E's deadline, on a minute
+    for backend, session in _each(region):
+        counters = backend.counters
+        counters.redis.delete(counters.red_seen_key())
+
+        def newly(at, session=session, counters=counters):
+            board = alerts.alert_board(session, counters, XUZHOU, at, ZONE)
+            rows = board.rows.set_index("external_id")
+            return {e: rows.loc[e, "state"] for e in rows.index if rows.loc[e, "newly_overdue"]}
+
+        # The wall's first look: C and D are red already, but not new (a start, or a lost
+        # Redis, never makes every red case flash).
+        assert newly(FIXED_NOW) == {}
+        # E turns red (judged at the minute: from 17:01); first seen at 17:01:30, it is new
+        # for a minute from then, and then never again.
+        first = due_e + timedelta(seconds=90)
+        assert newly(due_e + timedelta(seconds=30)) == {}  # 17:00:30: still approaching
+        assert newly(first) == {"T-E": "overdue"}
+        assert newly(first + timedelta(seconds=59)) == {"T-E": "overdue"}
+        assert newly(first + timedelta(seconds=61)) == {}
+        assert newly(first + timedelta(hours=1)) == {}
+        # A week on, the wall has forgotten E (first seen 7 days ago) and sees it again: it is
+        # long overdue by then, never new again.
+        assert newly(first + timedelta(days=7, seconds=1)) == {}
+        counters.redis.delete(counters.red_seen_key())
+
+
+def test_map_levels_names_and_markers_of_every_view(region):
+    for backend, session in _each(region):
+        assert [coverage.map_levels(scope_for(u)) for u in
+                ("320000", "320300", "320302", "320302001")] == \
+            [("county", "city"), ("township", "county"), ("grid", "township"),
+             ("grid", "village")]
+        # The province colours its counties: open cases per county (J is Nanjing's).
+        frame = coverage.measure_values(session, backend.counters, scope_for("320000"), "open",
+                                        FIXED_NOW)
+        got = dict(zip(frame["code"], frame["value"], strict=True))
+        assert (got["320302"], got["320303"], got["320102"], got["320105"]) == (2, 3, 1, 0)
+        assert len(got) == len(scope_for("320000").counties)
+
+        def names(unit, session=session):
+            return list(coverage.map_labels(session, scope_for(unit))["name"])
+
+        assert names("320000")[:3] == ["南京市", "无锡市", "徐州市"] and len(names("320000")) == 13
+        assert "云龙区" in names("320300") and len(names("320300")) == 10
+        assert names("320302") == ["丰财街道", "牌楼街道"]
+        # The fixture's villages have neither a boundary nor a position: nothing to name.
+        assert names("320302001") == []
+        labels = coverage.map_labels(session, scope_for("320302"))
+        assert labels["lon"].between(117.1, 117.2).all()
+
+        markers = coverage.map_markers(session, XUZHOU, FIXED_NOW)
+        # D (12 days overdue), C (2 hours), then A (urgent, due in 10 days), at their grids.
+        assert list(markers["kind"]) == ["overdue", "overdue", "urgent"]
+        assert list(markers["lon"]) == [117.1625, 117.2125, 117.1125]
+        assert list(markers["lat"]) == [34.2125] * 3
+        township = coverage.map_markers(session, scope_for("320302001"), FIXED_NOW)
+        assert list(township["kind"]) == ["urgent"]
+
+
+def test_hourly_counts_today_against_yesterday(region):
+    def hours(pairs, n):
+        out = [0] * n
+        for hour, count in pairs:
+            out[hour] = count
+        return out
+
+    for _backend, session in _each(region):
+        got = kpis.hourly(session, XUZHOU, FIXED_NOW, ZONE)
+        # Today up to 14:00 local (hour 14 has just begun): G 08:00, B 10:00, I 11:00 (then
+        # rejected: reported, never registered for good), A 13:30; yesterday F 11:00.
+        assert got.today["reported"] == hours([(8, 1), (10, 1), (11, 1), (13, 1)], 15)
+        assert got.today["registered"] == hours([(8, 1), (10, 1), (13, 1)], 15)
+        assert got.today["closed"] == hours([(12, 1)], 15)  # B at 12:00
+        assert got.yesterday["reported"] == hours([(11, 1)], 24)
+        assert got.yesterday["registered"] == hours([(11, 1)], 24)
+        assert got.yesterday["closed"] == hours([(13, 1)], 24)  # F at 13:00
+        # The day's totals are the headline counts (Redis counters).
+        live = WALL_EXPECTED["live"]
+        assert [sum(got.today[k]) for k in ("reported", "registered", "closed")] == \
+            [live["reported"], live["registered"], live["closed"]]
+        # A township: only its own cases (丰财街道: A, B, I, and F yesterday).
+        township = kpis.hourly(session, scope_for("320302001"), FIXED_NOW, ZONE)
+        assert township.today["reported"] == hours([(10, 1), (11, 1), (13, 1)], 15)
+        assert township.yesterday["reported"] == hours([(11, 1)], 24)

@@ -45,6 +45,20 @@ def test_kpi_items_values_deltas_tone_and_labels():
     assert english["reported"]["delta_text"] == "vs. yesterday +2"
 
 
+def test_sparklines_draw_today_against_yesterday_on_one_scale():
+    points = kpis.spark_points([0, 5, 10], [10, 0, 0, 2])
+    # x: hour h at h × 240/23; y: 38 for 0 up to 2 for the busiest hour of either day (10).
+    assert points == {"today": "0,38 10.4,20 20.9,2", "yesterday": "0,2 10.4,38 20.9,38 31.3,30.8"}
+    assert kpis.spark_points([], [0] * 24)["yesterday"].split()[-1] == "240,38"
+    items = {i["key"]: i for i in kpis.kpi_items(
+        {"reported": 15}, {}, {}, "zh", hourly={"reported": ([0, 5, 10], [10, 0, 0, 2])})}
+    assert items["reported"]["spark"] == points and "spark" not in items["closed"]
+    strip = kpis.layout("en")
+    assert "Today by hour" in _texts(strip) and "Yesterday" in _texts(strip)
+    assert [kpis.spark_id(k) for k in kpis.SPARKED] == \
+        ["wall-kpi-spark-reported", "wall-kpi-spark-registered", "wall-kpi-spark-closed"]
+
+
 def test_kpi_links_are_case_filters():
     hrefs = kpis.hrefs_for("320303", lambda **f: "|".join(f"{k}={v}" for k, v in f.items()))
     assert hrefs["overdue"] == \
@@ -56,36 +70,94 @@ def _alert_frame() -> pd.DataFrame:
         {"id": 1, "external_id": "X1", "title": "<b>油烟</b>", "state": "long_overdue",
          "due": NOW - timedelta(days=2, hours=3), "county_code": "320302", "place": "鼓楼区·甲·乙",
          "supervision_level": 3, "acknowledged_at": NOW, "acknowledged_by": "王值班",
-         "priority": "normal"},
+         "priority": "normal", "newly_overdue": False},
         {"id": 2, "external_id": "X2", "title": "井盖", "state": "overdue",
          "due": NOW - timedelta(hours=2), "county_code": "320303", "place": "云龙区·丙·丁",
          "supervision_level": 0, "acknowledged_at": None, "acknowledged_by": None,
-         "priority": "normal"},
+         "priority": "normal", "newly_overdue": False},
         {"id": 3, "external_id": "X3", "title": "噪声", "state": "approaching",
          "due": NOW + timedelta(hours=3, minutes=5), "county_code": "320303",
          "place": "云龙区·丙·丁", "supervision_level": 0, "acknowledged_at": None,
-         "acknowledged_by": None, "priority": "normal"},
+         "acknowledged_by": None, "priority": "normal", "newly_overdue": False},
     ])
 
 
+BY_COUNTY = pd.DataFrame({"unit_code": ["320303", "320302"], "unit_name": ["云龙区", "鼓楼区"],
+                          "red": [1, 1], "yellow": [1, 0]})
+
+
 def test_alert_rows_colour_flash_acknowledgement_and_text():
-    by_county = pd.DataFrame({"county_code": ["320303", "320302"],
-                              "county_name": ["云龙区", "鼓楼区"], "red": [1, 1], "yellow": [1, 0]})
-    board = alerts.alert_board(_alert_frame(), by_county, 2, 1, "zh", NOW,
-                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", max_rows=6)
+    board = alerts.alert_board(_alert_frame(), BY_COUNTY, "county", 2, 1, "zh", NOW,
+                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", per_page=6)
     rows = board.children[0].children[1:]
-    assert [r.className for r in rows] == ["alert-row red", "alert-row red flash",
+    # Nothing newly overdue: nothing flashes, however long overdue and unacknowledged.
+    assert [r.className for r in rows] == ["alert-row red", "alert-row red",
                                            "alert-row yellow"]
     texts = _texts(rows[0])
     assert "<b>油烟</b>" in texts and "严重超期" in texts and "挂牌督办" in texts
     assert "已签收·王值班" in texts and "超 2天3时" in texts
     assert "剩 3时5分" in _texts(rows[2])
     assert rows[1].href == "/ops?q=X2"
-    ranking = board.children[1].children[1:]
-    assert ranking[0].href == "/ops?unit=320303" and _texts(ranking[0])[0] == "云龙区"
-    english = alerts.alert_board(_alert_frame(), by_county, 2, 1, "en", NOW, str, str, 6)
+    ranking = board.children[1].children
+    assert ranking[0].children == "各县区红黄预警"
+    assert ranking[1].href == "/ops?unit=320303" and _texts(ranking[1])[0] == "云龙区"
+    english = alerts.alert_board(_alert_frame(), BY_COUNTY, "city", 2, 1, "en", NOW, str, str,
+                                 6)
     assert "Acknowledged · 王值班" in _texts(english.children[0].children[1])
-    assert alerts.red_ids(_alert_frame()) == [1, 2]
+    assert english.children[1].children[0].children == "Red / yellow by city"
+    assert alerts.red_ids(_alert_frame()) == []
+
+
+def _many_alerts(red: int, yellow: int, newly: tuple[int, ...] = ()) -> pd.DataFrame:
+    """`red` overdue cases (X0 the longest overdue), then `yellow` approaching ones."""
+    rows = []
+    for i in range(red + yellow):
+        is_red = i < red
+        rows.append({"id": i, "external_id": f"X{i}", "title": f"事件{i}",
+                     "state": "overdue" if is_red else "approaching",
+                     "due": NOW + (timedelta(hours=i - red) if is_red else timedelta(hours=i)),
+                     "county_code": "320303", "place": "云龙区", "supervision_level": 0,
+                     "acknowledged_at": None, "acknowledged_by": None, "priority": "normal",
+                     "newly_overdue": i in newly})
+    return pd.DataFrame(rows)
+
+
+def _shown(board) -> list[str]:
+    return [r.href for r in board.children[0].children if r.className.startswith("alert-row")]
+
+
+def test_alert_board_pages_through_every_red_and_yellow_case():
+    frame = _many_alerts(red=8, yellow=3)
+    assert alerts.page_count(frame, 5) == 3
+    seen = []
+    for n in range(3):
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                   per_page=5, page=n)
+        seen += _shown(board)
+        assert board.children[0].children[-1].children == f"第 {n + 1}/3 页"
+    assert seen == [f"X{i}" for i in range(11)]  # every case once, longest overdue first
+    # Pages wrap around: the fourth turn shows the first page again.
+    assert _shown(alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                     per_page=5, page=3)) == seen[:5]
+    one_page = alerts.alert_board(frame.head(4), BY_COUNTY, "county", 4, 0, "zh", NOW, str,
+                                  str, per_page=5)
+    assert len(_shown(one_page)) == 4 and "alert-page-no" not in str(one_page)
+
+
+def test_only_newly_overdue_unacknowledged_rows_flash_and_lead_every_page():
+    frame = _many_alerts(red=8, yellow=3, newly=(6, 7))
+    frame.loc[frame["id"] == 7, ["acknowledged_at", "acknowledged_by"]] = [NOW, "李值班"]
+    for n in range(3):
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+                                   per_page=5, page=n)
+        rows = [r for r in board.children[0].children if r.className.startswith("alert-row")]
+        if n == 0:
+            assert [r.href for r in rows[:2]] == ["X6", "X7"]
+            assert [("flash" in r.className) for r in rows] == [True, False, False, False,
+                                                               False]
+        else:
+            assert not any("flash" in r.className for r in rows)
+    assert alerts.red_ids(frame) == [6, 7]
     assert theme.STATE_COLOURS["overdue"] == theme.RED == "#ff4d4f"
     assert theme.STATE_COLOURS["approaching"] == theme.YELLOW
 
@@ -142,8 +214,10 @@ def test_figures_carry_values_and_theme():
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.5, 1.0]})
     fig = figures.coverage_map(values, "/g/fill.json", "/g/outline.json", ["c"], "patrol",
                                "zh", unit=2.0)
-    assert list(fig.data[0].z) == [0.5, 1.0] and fig.data[0].geojson == "/g/fill.json"
-    assert fig.data[0].colorbar.tickformat == ".0%"
+    # Two shares, two classes: 1–50 % and 51–100 %.
+    assert list(fig.data[0].z) == [0, 1] and fig.data[0].geojson == "/g/fill.json"
+    assert list(fig.data[0].colorbar.ticktext) == ["1–50%", "51–100%"]
+    assert list(fig.data[0].customdata) == [0.5, 1.0]  # the values themselves
     # clicks need hover: none shown, the fill clickable, the outlines transparent to it
     assert (fig.layout.hovermode, fig.data[0].hoverinfo, fig.data[1].hoverinfo) == \
         ("closest", "none", "skip")
@@ -164,36 +238,93 @@ def test_page_config_parses_canvas_rotation_and_falls_back():
     assert page.config(None, None, None, None, None, None, "2")["measure_every"] == 5
 
 
-def test_coverage_patch_carries_values_scale_and_title_never_geometry():
+def test_coverage_patch_carries_classes_scale_title_and_markers_never_geometry():
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 7.0]})
+    markers = pd.DataFrame({"lon": [117.123456, 117.2, 117.3], "lat": [34.1, 34.2, 34.3],
+                            "kind": ["overdue", "urgent", "overdue"]})
+    patch = figures.coverage_patch(values, "overdue", "zh", markers)
     ops = {tuple(op["location"]): op["params"]["value"]
-           for op in figures.coverage_patch(values, "overdue", "zh").to_plotly_json()["operations"]}
+           for op in patch.to_plotly_json()["operations"]}
+    zero, first = theme.MAP_ZERO, theme.MAP_ALERT_CLASSES[0]
     assert ops == {
-        ("data", 0, "z"): [0.0, 7.0], ("data", 0, "zmax"): 7.0,
-        ("data", 0, "colorscale"): theme.MAP_ALERT_SCALE,
+        ("data", 0, "z"): [0, 1], ("data", 0, "customdata"): [0.0, 7.0],
+        ("data", 0, "zmin"): -0.5, ("data", 0, "zmax"): 1.5,
+        ("data", 0, "colorscale"): [[0.0, zero], [0.5, zero], [0.5, first], [1.0, first]],
         ("data", 0, "colorbar", "title", "text"): "超期事件数",
-        ("data", 0, "colorbar", "tickformat"): "d", ("data", 0, "colorbar", "dtick"): 2,
+        ("data", 0, "colorbar", "tickvals"): [0, 1],
+        ("data", 0, "colorbar", "ticktext"): ["0", "1–7"],
+        ("data", 2, "lon"): [117.12346, 117.3], ("data", 2, "lat"): [34.1, 34.3],
+        ("data", 3, "lon"): [117.2], ("data", 3, "lat"): [34.2],
     }
 
 
+def test_value_classes_separate_skewed_counts_with_zero_apart():
+    # Most grids have nothing open; a few have a lot.
+    values = [0] * 50 + [1] * 20 + [2] * 10 + [3] * 5 + [5, 8, 9, 14, 40]
+    bounds, index = figures.value_classes(values, share=False)
+    # Quantiles of the 40 values above zero: a fifth each, so 1, 2 and 3 get classes of
+    # their own and the few large values share the top one.
+    assert bounds == [(0, 0), (1, 1), (2, 2), (3, 3), (4, 40)]
+    assert index[:50] == [0] * 50 and index[50] == 1 and index[-5:] == [4] * 5
+    assert [figures.class_label(b, False) for b in bounds] == ["0", "1", "2", "3", "4–40"]
+    # Shares in whole percent; no zero class when nothing is zero.
+    bounds, index = figures.value_classes([0.31, 0.35, 0.42, 0.48, 0.9], share=True)
+    assert bounds == [(1, 31), (32, 35), (36, 42), (43, 48), (49, 90)]
+    assert index == [0, 1, 2, 3, 4]
+    assert figures.value_classes([0.0, 0.0], share=True) == ([(0, 0)], [0, 0])
+    # A linear scale would give 40 the top colour and 1–8 nearly the bottom one; classes
+    # give each its own step, and zero a colour that still reads as land.
+    style = figures.measure_style(pd.DataFrame({"code": list("abcdef"),
+                                                "value": [0, 1, 2, 3, 8, 40]}), "open", "en")
+    assert style["z"] == [0, 1, 2, 3, 4, 5] and style["zmax"] == 5.5
+    assert style["colorscale"][0][1] == theme.MAP_ZERO != theme.PANEL
+    assert style["colorbar"]["ticktext"] == ["0", "1", "2", "3", "4–8", "9–40"]
+
+
+def test_map_names_its_units_spaced_and_marks_cases_with_a_legend():
+    values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 2.0]})
+    labels = pd.DataFrame({"code": ["c1", "c2", "c3"], "name": ["云龙区", "鼓楼区", "泉山区"],
+                           "lon": [117.2, 117.201, 117.5], "lat": [34.2, 34.2, 34.5],
+                           "area": [10.0, 50.0, 20.0]})
+    markers = pd.DataFrame({"lon": [117.21, 117.3], "lat": [34.21, 34.3],
+                            "kind": ["overdue", "urgent"]})
+    fig = figures.coverage_map(values, "/f", "/o", ["c1", "c2", "c3"], "open", "zh",
+                               labels=labels, markers=markers)
+    overdue, urgent, names = fig.data[2], fig.data[3], fig.data[4]
+    # 云龙区 and 鼓楼区 would overlap: the larger (鼓楼区, 50 km²) keeps its name.
+    assert list(names.text) == ["鼓楼区", "泉山区"] and names.mode == "text"
+    assert names.textfont.size == 20
+    assert (overdue.name, list(overdue.lon), overdue.marker.color) == \
+        ("超期事件", [117.21], theme.RED)
+    assert (urgent.name, list(urgent.lon)) == ("紧急事件", [117.3])
+    assert fig.layout.showlegend and fig.layout.legend.orientation == "h"
+    assert not names.showlegend
+    # The geography above the legend strip, the colour bar in that strip.
+    assert tuple(fig.layout.geo.domain.y) == (figures.MAP_LEGEND_SHARE, 1)
+    assert fig.data[0].colorbar.orientation == "h" and fig.data[0].colorbar.y == 0
+
+
 def _counties(n: int) -> pd.DataFrame:
-    return pd.DataFrame({"county_code": [f"32{i:04d}" for i in range(n)],
-                         "county_name": [f"县{i}" for i in range(n)],
+    return pd.DataFrame({"unit_code": [f"32{i:04d}" for i in range(n)],
+                         "unit_name": [f"县{i}" for i in range(n)],
                          "red": [n - i for i in range(n)], "yellow": [1] * n})
 
 
-def test_county_ranking_shows_every_county_of_a_city():
-    ranking = alerts.county_ranking(_counties(10), "zh", lambda c: f"/ops?unit={c}")
+def test_ranking_shows_every_county_of_a_city_and_every_city_of_the_province():
+    ranking = alerts.unit_ranking(_counties(13), "zh", lambda c: f"/ops?unit={c}")
+    rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
+    assert [r.href for r in rows] == [f"/ops?unit=32{i:04d}" for i in range(13)]
+    ranking = alerts.unit_ranking(_counties(10), "zh", lambda c: f"/ops?unit={c}")
     rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
     assert [r.href for r in rows] == [f"/ops?unit=32{i:04d}" for i in range(10)]
     assert not any("rank-more" in (c.className or "") for c in ranking.children)
 
 
-def test_county_ranking_of_the_province_says_how_many_more():
-    ranking = alerts.county_ranking(_counties(95), "en", lambda c: c)
+def test_ranking_of_a_county_with_many_townships_says_how_many_more():
+    ranking = alerts.unit_ranking(_counties(34), "en", lambda c: c, level="township")
     rows = [c for c in ranking.children if "rank-row" in (c.className or "")]
-    assert len(rows) == alerts.RANKED_ROWS - 1
+    assert len(rows) == alerts.RANKED_ROWS - 1 == 12
     more = ranking.children[-1]
-    # The rest: counties 11..94, red 84 + 83 + ... + 1, yellow 1 each.
+    # The rest: townships 12..33, red 22 + 21 + ... + 1, yellow 1 each.
     assert more.className == "rank-more"
-    assert more.children == f"+ 84 more · {sum(range(1, 85))} red / 84 yellow"
+    assert more.children == f"+ 22 more · {sum(range(1, 23))} red / 22 yellow"

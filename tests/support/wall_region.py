@@ -48,7 +48,8 @@ def _units() -> list[Unit]:
         lon = townships[code[:9]][1] + (0.025 if code.endswith("002") else 0)
         units.append(Unit(code=code, name=f"第{i + 1}网格", level="grid",
                           parent_code=code[:12], county_code=code[:6],
-                          boundary=_square(lon, 34.2, 0.025)))
+                          boundary=_square(lon, 34.2, 0.025),
+                          lon=round(lon + 0.0125, 4), lat=34.2125))
     return units
 
 
