@@ -13,27 +13,30 @@ from callbacks.wall.common import (
 )
 from data_access import alerts
 from layouts.wall import ids
-from layouts.wall.alerts import alert_board, county_cases, red_ids
+from layouts.wall.alerts import RANKED_ROWS, alert_board, county_cases, red_ids
 
 INPUTS = ("alerts",)
 
 
-def build(board: alerts.AlertBoard, view: str, lang: str, rows: int) -> tuple:
+def build(board: alerts.AlertBoard, view: str, lang: str, rows: int, ranked: int) -> tuple:
     """The built body and the red ids: shared by every screen of a language and shape. A
     county's row opens exactly the red and yellow cases it counts in the view."""
     body = alert_board(board.rows, board.by_county, board.red_total, board.yellow_total, lang,
                        now(), case_href,
                        lambda county: filter_href(**county_cases(county, view)),
-                       max_rows=rows - 2)  # an alert row is taller than a queue row
+                       max_rows=rows, ranked_rows=ranked)
     return body, red_ids(board.rows)
 
 
 def refresh_alerts(request, unit: str | None, config: dict, state: dict | None):
-    lang, rows = config["lang"], config["rows"]
+    # Rows fitted to the tile on this canvas (layouts/wall/arrangement.py); a config
+    # without them (an older page) gets the 1920×1080 counts.
+    lang = config["lang"]
+    rows, ranked = config.get("alert_rows", 4), config.get("ranked_rows", RANKED_ROWS)
     return tile_answer("alerts", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
                        built("alerts", scope, snaps,
-                             lambda: build(snaps[0].value, scope.unit, lang, rows),
-                             lang=lang, rows=rows))
+                             lambda: build(snaps[0].value, scope.unit, lang, rows, ranked),
+                             lang=lang, rows=rows, ranked=ranked))
 
 
 def register(app: Dash) -> None:

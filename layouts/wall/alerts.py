@@ -82,8 +82,8 @@ def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str
             html.Span(className="bar yellow",
                       style={"width": f"{100 * row.yellow / peak:.0f}%"}),
         ]),
-        html.Span([html.B(f"{row.red}", className="n-red"), "/",
-                   html.B(f"{row.yellow}", className="n-yellow")], className="rank-n"),
+        html.Span([html.B(f"{row.red:,}", className="n-red"), "/",
+                   html.B(f"{row.yellow:,}", className="n-yellow")], className="rank-n"),
     ]) for row in top.itertuples(index=False)]
     if len(rest):
         rows.append(html.Div(t("wall.alerts.more", lang).format(
@@ -95,20 +95,21 @@ def county_ranking(by_county: pd.DataFrame, lang: str, href: Callable[[str], str
 
 def alert_board(rows: pd.DataFrame, by_county: pd.DataFrame, red_total: int,
                 yellow_total: int, lang: str, now: datetime, case_href: Callable[[str], str],
-                county_href: Callable[[str], str], max_rows: int) -> html.Div:
+                county_href: Callable[[str], str], max_rows: int,
+                ranked_rows: int = RANKED_ROWS) -> html.Div:
     listing = [_alert_row(c, lang, now, case_href)
                for c in rows.head(max_rows).itertuples(index=False)]
     return html.Div(className="alerts", children=[
         html.Div(className="alert-list", children=[
             html.Div(className="alert-totals", children=[
-                html.Span([t("wall.alerts.red", lang), html.B(f" {red_total}")],
+                html.Span([t("wall.alerts.red", lang), html.B(f" {red_total:,}")],
                           className="total red"),
-                html.Span([t("wall.alerts.yellow", lang), html.B(f" {yellow_total}")],
+                html.Span([t("wall.alerts.yellow", lang), html.B(f" {yellow_total:,}")],
                           className="total yellow"),
             ]),
             *(listing or [html.Div(t("wall.alerts.none", lang), className="no-data calm")]),
         ]),
-        county_ranking(by_county, lang, county_href),
+        county_ranking(by_county, lang, county_href, ranked_rows),
     ])
 
 
