@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from layouts.wall import alerts, figures, kpis, page, queue, theme
+from layouts.wall import alerts, disputes, figures, kpis, page, queue, theme
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -137,7 +137,19 @@ def test_figures_carry_values_and_theme():
     levels = pd.DataFrame({"level": ["grid", "village", "township"], "count": [7, 2, 1]})
     share = figures.share_bar(levels, "level", "resolved", "zh")
     assert [round(b.x[0], 2) for b in share.data] == [0.7, 0.2, 0.1]
-    assert share.data[0].text == "网格 70%"
+    # No label squeezed into a thin segment: every segment is named with its share in the
+    # tile's legend, in the segment's colour.
+    assert share.data[0].text is None
+    keys = disputes.level_legend(levels, "zh")
+    assert [(k.children[0].style["background"], k.children[1], k.children[2].children)
+            for k in keys] == [(b.marker.color, b.name, f" {s}") for b, s in
+                               zip(share.data, ("70%", "20%", "10%"), strict=True)]
+    assert trend.layout.separators == ".," and trend.layout.yaxis.tickformat == ",d"
+    assert trend.layout.height is None and not trend.layout.showlegend
+    legend = disputes.trend_legend(figures.dispute_series(daily, "en"), "en")
+    assert [k.children[1] for k in legend[1:]] == ["Neighbours", "Labour & wages"]
+    assert [k.children[0].style["background"] for k in legend[1:]] == \
+        [bar.marker.color for bar in trend.data]
     assert figures.empty_figure("暂无数据").layout.annotations[0].text == "暂无数据"
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.5, 1.0]})
     fig = figures.coverage_map(values, "/g/fill.json", "/g/outline.json", ["c"], "patrol",
