@@ -69,7 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.disputes.levels": {"zh": "化解层级", "en": "Resolved at"},
     "wall.disputes.outcomes": {"zh": "调解结果", "en": "Mediation outcomes"},
     "wall.disputes.today": {"zh": "今日纠纷 {today} 件 · 上周同日同时 {last} 件",
-                            "en": "Today {today} disputes · same time last week {last}"},
+                            "en": "Disputes today {today} · same time last week {last}"},
     "wall.disputes.other": {"zh": "其他", "en": "Other"},
     # mix
     "wall.mix.source": {"zh": "按来源", "en": "By source"},

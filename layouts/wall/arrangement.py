@@ -54,7 +54,7 @@ class Shape:
 # Aspect ratio (W / H) from which each family applies, widest last.
 SHAPES: tuple[tuple[float, Shape], ...] = (
     (0.0, Shape("portrait", (1080, 1920), header=128, kpis=256, kpi_columns=5,
-                columns=(1, 1), rows=(23, 21, 28, 28),
+                columns=(0.9, 1.1), rows=(22, 19, 27, 32),
                 areas=("map map", "alerts alerts", "queue queue", "mix disputes"))),
     (1.05, Shape("standard", (1920, 1080), header=76, kpis=150, kpi_columns=10,
                  columns=(31, 38, 31), rows=(1, 1),

@@ -103,8 +103,16 @@ def dispute_trend(daily: pd.DataFrame, lang: str, unit: float = 1.0) -> go.Figur
     ticks = [day for i, day in enumerate(days) if (len(days) - 1 - i) % 7 == 0 and i >= 3]
     fig.update_xaxes(type="category", tickmode="array", tickvals=ticks or days[-1:],
                      ticklabelstandoff=round(4 * unit))
-    fig.update_yaxes(tickformat=",d", nticks=4, ticklabelstandoff=round(6 * unit))
+    # Whole, distinct steps (a small range would repeat labels: "1, 1, 0"), about three.
+    fig.update_yaxes(tickformat=",d", dtick=nice_step(float(pivot.sum(axis=1).max()) / 3),
+                     rangemode="tozero", ticklabelstandoff=round(6 * unit))
     return fig
+
+
+def nice_step(raw: float) -> int:
+    """The smallest 1, 2 or 5 × 10^k (at least 1) not under `raw`."""
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 1 else 1
+    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
 
 
 def share_bar(frame: pd.DataFrame, code_column: str, kind: str, lang: str,

@@ -209,3 +209,15 @@ def test_county_ranking_of_the_province_says_how_many_more():
     # The rest: counties 11..94, red 84 + 83 + ... + 1, yellow 1 each.
     assert more.className == "rank-more"
     assert more.children == f"+ 84 more · {sum(range(1, 85))} red / 84 yellow"
+
+
+def test_trend_ticks_are_whole_distinct_steps_and_clear_of_the_y_axis():
+    days = [NOW.date() - timedelta(days=29 - i) for i in range(30)]
+    daily = pd.DataFrame({"day": days, "dispute_type": ["labour"] * 30,
+                          "count": [1] * 29 + [0]})
+    trend = figures.dispute_trend(daily, "zh")
+    assert trend.layout.yaxis.dtick == 1  # peak 1: ticks 0, 1 — never "1, 1, 0"
+    # every 7th day back from the last, none of the first three (they would meet the y axis)
+    assert list(trend.layout.xaxis.tickvals) == [d.strftime("%m-%d") for d in days[8::7]]
+    assert [figures.nice_step(x) for x in (0.3, 1.2, 3, 12, 160, 4000)] == \
+        [1, 2, 5, 20, 200, 5000]
