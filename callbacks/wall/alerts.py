@@ -13,9 +13,12 @@ from callbacks.wall.common import (
 )
 from data_access import alerts
 from layouts.wall import ids
-from layouts.wall.alerts import RANKED_ROWS, alert_board, county_cases, red_ids
+from layouts.wall.alerts import alert_board, county_cases, red_ids
+from layouts.wall.arrangement import fitted_rows, shape_for
 
 INPUTS = ("alerts",)
+# For a config without fitted rows (a page from before they were sent): 1920×1080's.
+STANDARD_ROWS = fitted_rows(shape_for(1920, 1080), 1920, 1080)
 
 
 def build(board: alerts.AlertBoard, view: str, lang: str, rows: int, ranked: int) -> tuple:
@@ -29,10 +32,10 @@ def build(board: alerts.AlertBoard, view: str, lang: str, rows: int, ranked: int
 
 
 def refresh_alerts(request, unit: str | None, config: dict, state: dict | None):
-    # Rows fitted to the tile on this canvas (layouts/wall/arrangement.py); a config
-    # without them (an older page) gets the 1920×1080 counts.
+    # Rows fitted to the tile on this canvas (layouts/wall/arrangement.py).
     lang = config["lang"]
-    rows, ranked = config.get("alert_rows", 4), config.get("ranked_rows", RANKED_ROWS)
+    rows = config.get("alert_rows", STANDARD_ROWS["alerts"])
+    ranked = config.get("ranked_rows", STANDARD_ROWS["ranked"])
     return tile_answer("alerts", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
                        built("alerts", scope, snaps,
                              lambda: build(snaps[0].value, scope.unit, lang, rows, ranked),
