@@ -73,7 +73,9 @@
       var h = Math.floor((m % 1440) / 60), mm = m % 60;
       var text = d > 0 ? (lang === "zh" ? d + "天" + h + "时" : d + "d " + h + "h")
         : (lang === "zh" ? h + "时" + pad(mm) + "分" : h + "h " + pad(mm) + "m");
-      nodes[i].textContent = (over ? (lang === "zh" ? "超 " : "-") : "") + text;
+      // Every number with its label: time left (剩) or overdue by (超), as the alert rows say.
+      nodes[i].textContent = lang === "zh" ? (over ? "超 " : "剩 ") + text
+        : text + (over ? " over" : " left");
       nodes[i].className = "q-left countdown " + (over ? "over" : left < 4 * 3600000 ? "soon" : "");
     }
   }

@@ -141,6 +141,12 @@ def checked_config(config: Any) -> dict:
         problems.append("rows")
     if not isinstance(scale, int | float) or isinstance(scale, bool) or not 0.1 <= scale <= 20:
         problems.append("unit_px")
+    # The alert tile's fitted rows (layouts/wall/arrangement.py); a page without them gets
+    # the 1920×1080 counts.
+    for key in ("alert_rows", "ranked_rows", "warning_rows"):
+        value = config.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+            problems.append(key)
     if config.get("measure") not in MEASURES:
         problems.append("measure")
     units = config.get("units", [])

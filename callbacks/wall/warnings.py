@@ -7,6 +7,7 @@ from callbacks.context import current
 from callbacks.wall.common import built, register_tile, tile_answer
 from data_access.warnings.store import WarningBoard
 from layouts.wall import ids
+from layouts.wall.arrangement import fitted_rows, shape_for
 from layouts.wall.warnings import new_ids, warning_board
 
 INPUTS = ("warnings",)
@@ -16,19 +17,19 @@ def warning_href(warning_id: int) -> str:
     return f"/ops/warnings?id={int(warning_id)}"
 
 
-# Rows the tile has room for in the current arrangement (assets/wall.css: a fifth of the
-# height under the map), by the wall's shape: rows_per_page is 7 (standard) or 14 (wide).
-ROWS = {7: 3, 14: 4}
+# For a config without fitted rows (a page from before they were sent): 1920×1080's.
+STANDARD_ROWS = fitted_rows(shape_for(1920, 1080), 1920, 1080)["warnings"]
 
 
 def build(board: WarningBoard, lang: str, rows: int, zone) -> tuple:
     body = warning_board(board.rows, board.open_by_kind, board.total_open, lang, zone,
-                         warning_href, max_rows=ROWS.get(rows, 3))
+                         warning_href, max_rows=rows)
     return body, new_ids(board.rows)
 
 
 def refresh_warnings(request, unit: str | None, config: dict, state: dict | None):
-    lang, rows = config["lang"], config["rows"]
+    # Rows fitted to the tile on this canvas (layouts/wall/arrangement.py).
+    lang, rows = config["lang"], config.get("warning_rows", STANDARD_ROWS)
     zone = current().runtime.settings.zone
     return tile_answer("warnings", INPUTS, unit, request, state, config, 2, lambda scope, snaps:
                        built("warnings", scope, snaps,

@@ -14,6 +14,7 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.waiting": {"zh": "正在获取数据…", "en": "Fetching data…"},
     "wall.recounting": {"zh": "重新统计中", "en": "Recounting"},
     "wall.no_data": {"zh": "暂无数据", "en": "No data"},
+    "wall.loading": {"zh": "加载中…", "en": "Loading…"},
     "wall.bad_unit": {"zh": "无法显示该区域：{unit}", "en": "Cannot show unit {unit}"},
     "wall.new_red": {"zh": "新增超期告警", "en": "New overdue alert"},
     # panels
@@ -33,7 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.warnings.kind.escalated": {"zh": "越级反映", "en": "Went over our head"},
     "wall.panel.coverage": {"zh": "网格态势", "en": "Grid coverage"},
     "wall.panel.disputes": {"zh": "矛盾纠纷", "en": "Disputes"},
-    "wall.panel.mix": {"zh": "今日来源与类别", "en": "Today by source and category"},
+    "wall.panel.mix": {"zh": "今日来源与类别", "en": "Today's sources & types"},
     # indicators
     "wall.kpi.reported": {"zh": "今日上报", "en": "Reported"},
     "wall.kpi.registered": {"zh": "今日立案", "en": "Registered"},
@@ -82,11 +83,11 @@ TEXT: dict[str, dict[str, str]] = {
     "wall.map.urgent": {"zh": "紧急事件", "en": "Urgent case"},
     "wall.map.no_geometry": {"zh": "该区域尚无网格边界", "en": "No grid boundaries for this area"},
     # disputes
-    "wall.disputes.trend": {"zh": "近30天纠纷类型", "en": "Last 30 days by type"},
+    "wall.disputes.trend": {"zh": "近30天每日件数", "en": "Per day, last 30 days"},
     "wall.disputes.levels": {"zh": "化解层级", "en": "Resolved at"},
     "wall.disputes.outcomes": {"zh": "调解结果", "en": "Mediation outcomes"},
     "wall.disputes.today": {"zh": "今日纠纷 {today} 件 · 上周同日同时 {last} 件",
-                            "en": "Today {today} · same time last week {last}"},
+                            "en": "Disputes today {today} · same time last week {last}"},
     "wall.disputes.other": {"zh": "其他", "en": "Other"},
     # mix
     "wall.mix.source": {"zh": "按来源", "en": "By source"},

@@ -83,8 +83,8 @@ def unit_ranking(by_unit: pd.DataFrame, lang: str, href: Callable[[str], str],
             html.Span(className="bar yellow",
                       style={"width": f"{100 * row.yellow / peak:.0f}%"}),
         ]),
-        html.Span([html.B(f"{row.red}", className="n-red"), "/",
-                   html.B(f"{row.yellow}", className="n-yellow")], className="rank-n"),
+        html.Span([html.B(f"{row.red:,}", className="n-red"), "/",
+                   html.B(f"{row.yellow:,}", className="n-yellow")], className="rank-n"),
     ]) for row in top.itertuples(index=False)]
     if len(rest):
         rows.append(html.Div(t("wall.alerts.more", lang).format(
@@ -107,7 +107,8 @@ def page_count(rows: pd.DataFrame, per_page: int) -> int:
 
 def alert_board(rows: pd.DataFrame, by_unit: pd.DataFrame, level: str, red_total: int,
                 yellow_total: int, lang: str, now: datetime, case_href: Callable[[str], str],
-                unit_href: Callable[[str], str], per_page: int, page: int = 0) -> html.Div:
+                unit_href: Callable[[str], str], per_page: int, page: int = 0,
+                ranked_rows: int = RANKED_ROWS) -> html.Div:
     """Page `page` (modulo the pages there are) of every red and yellow case, and the
     ranking of the view's units of `level` (one below the view)."""
     pages = page_count(rows, per_page)
@@ -120,14 +121,14 @@ def alert_board(rows: pd.DataFrame, by_unit: pd.DataFrame, level: str, red_total
     return html.Div(className="alerts", children=[
         html.Div(className="alert-list", children=[
             html.Div(className="alert-totals", children=[
-                html.Span([t("wall.alerts.red", lang), html.B(f" {red_total}")],
+                html.Span([t("wall.alerts.red", lang), html.B(f" {red_total:,}")],
                           className="total red"),
-                html.Span([t("wall.alerts.yellow", lang), html.B(f" {yellow_total}")],
+                html.Span([t("wall.alerts.yellow", lang), html.B(f" {yellow_total:,}")],
                           className="total yellow"),
             ]),
             *(listing or [html.Div(t("wall.alerts.none", lang), className="no-data calm")]),
         ]),
-        unit_ranking(by_unit, lang, unit_href, level=level),
+        unit_ranking(by_unit, lang, unit_href, ranked_rows, level=level),
     ])
 
 

@@ -5,16 +5,18 @@ from dash import dcc, html
 
 from layouts.i18n import t
 from layouts.wall import ids
+from layouts.wall.figures import loading_figure
 from layouts.wall.tile import tile
 
 MEASURES = ("patrol", "online", "open", "overdue")
 
 
-def layout(lang: str, measures: list[str], seconds: int) -> html.Section:
-    """The map; with several measures it steps through them every `seconds`."""
+def layout(lang: str, measures: list[str], seconds: int, unit: float = 1.0) -> html.Section:
+    """The map; with several measures it steps through them every `seconds`. Until its
+    first data, a themed 加载中… figure (never plotly's white default)."""
     return tile("coverage", lang, html.Div(className="map", children=[
         html.Div(caption(measures[0], lang), id=ids.MAP_CAPTION, className="map-caption"),
-        dcc.Graph(id=ids.MAP_GRAPH, className="graph-map",
+        dcc.Graph(id=ids.MAP_GRAPH, className="graph-map", figure=loading_figure(lang, unit),
                   config={"displayModeBar": False, "responsive": True, "scrollZoom": False,
                           # An empty base map served locally: plotly would fetch its world
                           # map from a CDN, and the wall draws only its own boundaries.

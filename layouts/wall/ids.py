@@ -24,6 +24,7 @@ MAP_CAPTION = "wall-coverage-caption"
 MEASURE = "wall-coverage-measure"  # store: the map's measure now (rotation changes it)
 MEASURE_TICK = "wall-coverage-measure-tick"
 DISPUTES_TREND = "wall-disputes-trend"
+DISPUTES_LEGEND = "wall-disputes-legend"
 DISPUTES_LEVELS = "wall-disputes-levels"
 DISPUTES_OUTCOMES = "wall-disputes-outcomes"
 DISPUTES_TODAY = "wall-disputes-today"

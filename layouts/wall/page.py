@@ -11,7 +11,17 @@ import re
 from dash import dcc, html
 
 from layouts.i18n import normalize_lang, t
-from layouts.wall import alerts, coverage, disputes, ids, kpis, mix, queue, warnings
+from layouts.wall import (
+    alerts,
+    arrangement,
+    coverage,
+    disputes,
+    ids,
+    kpis,
+    mix,
+    queue,
+    warnings,
+)
 
 DEFAULT_CANVAS = (1920, 1080)
 _CANVAS = re.compile(r"^(\d{3,5})x(\d{3,5})$")
@@ -22,7 +32,6 @@ REFRESH_SECONDS = {"kpis": 3, "queue": 5, "alerts": 5, "coverage": 15, "disputes
                    "mix": 10, "warnings": 5}
 DEFAULT_ROTATE_SECONDS = 30
 DEFAULT_MEASURE_SECONDS = 20
-WIDE_ASPECT = 2.2
 
 
 def parse_canvas(value: str | None) -> tuple[int, int]:
@@ -31,14 +40,6 @@ def parse_canvas(value: str | None) -> tuple[int, int]:
         return DEFAULT_CANVAS
     width, height = (min(max(int(x), 480), 15360) for x in match.groups())
     return width, height
-
-
-def shape_of(width: int, height: int) -> str:
-    return "wide" if width / height > WIDE_ASPECT else "standard"
-
-
-def rows_per_page(shape: str) -> int:
-    return 14 if shape == "wide" else 7
 
 
 def parse_units(rotate: str | None, unit: str | None) -> list[str | None]:
@@ -58,9 +59,15 @@ def config(canvas: str | None, lang: str | None, unit: str | None, rotate: str |
     # At night today's patrol coverage is truly 0 % and would leave the map dark: unless
     # one is pinned, the map shows each measure in turn.
     measures = [measure] if measure in coverage.MEASURES else list(coverage.MEASURES)
-    shape = shape_of(width, height)
-    return {"width": width, "height": height, "unit_px": height / 1080, "shape": shape,
-            "rows": rows_per_page(shape), "lang": normalize_lang(lang),
+    shape = arrangement.shape_for(width, height)
+    fitted = arrangement.fitted_rows(shape, width, height)
+    # rows: the queue's rows per page; alert_rows and ranked_rows: the alert tile's list and
+    # ranking (layouts/wall/arrangement.py fits them to the tile's height on this canvas).
+    return {"width": width, "height": height,
+            "unit_px": arrangement.unit_for(shape, width, height), "shape": shape.name,
+            "rows": fitted["queue"], "alert_rows": fitted["alerts"],
+            "ranked_rows": fitted["ranked"], "warning_rows": fitted["warnings"],
+            "lang": normalize_lang(lang),
             "units": parse_units(rotate, unit),
             "every": _seconds(every, DEFAULT_ROTATE_SECONDS),
             "measures": measures, "measure": measures[0],
@@ -84,7 +91,10 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
         *requests,
         html.Div(id=ids.CANVAS, className=f"wall-canvas shape-{cfg['shape']}", lang=lang,
                  style={"width": f"{cfg['width']}px", "height": f"{cfg['height']}px",
-                        "--u": f"{cfg['unit_px']}px"}, children=[
+                        "--u": f"{cfg['unit_px']}px", "--queue-rows": str(cfg["rows"]),
+                        "--alert-rows": str(cfg["alert_rows"]),
+                        **arrangement.shape_for(cfg["width"], cfg["height"]).css()},
+                 children=[
             html.Header(className="wall-header", children=[
                 html.Div(className="brand", children=[
                     html.H1("", id=ids.VIEW_NAME),
@@ -99,8 +109,8 @@ def layout(canvas: str | None = None, lang: str | None = None, unit: str | None 
             kpis.layout(lang),
             html.Main(className="wall-grid", children=[
                 queue.layout(lang),
-                coverage.layout(lang, cfg["measures"], cfg["measure_every"]),
-                alerts.layout(lang), mix.layout(lang), disputes.layout(lang),
+                coverage.layout(lang, cfg["measures"], cfg["measure_every"], cfg["unit_px"]),
+                alerts.layout(lang), mix.layout(lang), disputes.layout(lang, cfg["unit_px"]),
                 warnings.layout(lang),
             ]),
         ]),

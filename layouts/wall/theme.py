@@ -1,7 +1,8 @@
 """The wall's colours (dark command-center palette) and type scale.
 
-Sizes are design pixels at 1920×1080; a canvas of another height multiplies them by
-`unit = height / 1080` so text stays the same share of the screen.
+Sizes are design pixels: a canvas multiplies them by its unit (layouts/wall/arrangement.py:
+1 at 1920×1080, 2 at 3840×2160 or 5760×2160, 1 at 1080×1920), so text keeps its share of
+the screen. Nothing on the wall is smaller than MIN_FONT_PX design pixels.
 """
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ YELLOW = "#fadb14"
 NORMAL = "#52c41a"
 STATE_COLOURS = {"long_overdue": RED, "overdue": RED, "approaching": YELLOW, "normal": NORMAL}
 
-# Categorical series (disputes by type, sources): distinct on a dark ground.
-SERIES = ("#38bdf8", "#f59e0b", "#a78bfa", "#34d399", "#f472b6", "#60a5fa", "#fb923c",
-          "#94a3b8")
+# Categorical series (disputes by type, resolution levels, sources): the Okabe–Ito palette,
+# which stays distinct for red-green colour blindness (tests/layouts/test_wall_palette.py
+# checks every pair under simulated deuteranopia); OTHER (light grey) is "the rest".
+SERIES = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2")
+OTHER = "#BBBBBB"
 URGENT = "#ff9f1a"
 # The map's classes (layouts/wall/figures.py value_classes): zero is a muted slate that still
 # reads as land on the panel; the classes above it are viridis steps (distinct also for
@@ -31,9 +34,9 @@ MAP_LINE = "#0b1a30"
 
 FONT_FAMILY = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
                "sans-serif")
-MIN_FONT_PX = 14  # nothing smaller at 1920×1080
-BODY_FONT_PX = 16
-FIGURE_FONT_PX = 15
+MIN_FONT_PX = 18  # labels: nothing smaller at 1920×1080 (README "Readable from across the room")
+BODY_FONT_PX = 20
+FIGURE_FONT_PX = 18
 
 
 def px(design_px: float, unit: float) -> int:

@@ -38,20 +38,26 @@ SMALLEST_TEXT_JS = """() => {
 
 
 # A point on screen inside the n-th area of the map's fill trace (areas are drawn in the
-# order of the trace's locations).
+# order of the trace's locations): of the inside points of a 20×20 sampling, the one nearest
+# the box's centre — plotly hit-tests whole-pixel mouse offsets, so a point near the edge
+# of a small area may fall just outside it.
 INSIDE_AREA = """([graph, n]) => {
     const path = document.querySelector(graph + ' .trace.choropleth')
         .querySelectorAll('.choroplethlocation')[n];
     const box = path.getBBox(), matrix = path.getScreenCTM();
-    for (let i = 1; i < 400; i++) {
-        const p = new DOMPoint(box.x + box.width * ((i % 20) + 0.5) / 20,
-                               box.y + box.height * (Math.floor(i / 20) + 0.5) / 20);
-        if (path.isPointInFill(p)) {
-            const s = p.matrixTransform(matrix);
-            return [s.x, s.y];
+    let best = null, bestDistance = Infinity;
+    for (let i = 0; i < 400; i++) {
+        const fx = ((i % 20) + 0.5) / 20, fy = (Math.floor(i / 20) + 0.5) / 20;
+        const p = new DOMPoint(box.x + box.width * fx, box.y + box.height * fy);
+        const distance = (fx - 0.5) ** 2 + (fy - 0.5) ** 2;
+        if (distance < bestDistance && path.isPointInFill(p)) {
+            best = p;
+            bestDistance = distance;
         }
     }
-    throw new Error('no point inside area ' + n);
+    if (!best) throw new Error('no point inside area ' + n);
+    const s = best.matrixTransform(matrix);
+    return [s.x, s.y];
 }"""
 
 

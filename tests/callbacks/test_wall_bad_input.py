@@ -45,6 +45,8 @@ def queue_request(config, unit="320300", request=None) -> dict:
     ({k: v for k, v in GOOD.items() if k != "unit_px"}, "320300", None, "unit_px"),
     ({**GOOD, "lang": "fr"}, "320300", None, "lang"),
     ({**GOOD, "rows": "x"}, "320300", None, "rows"),
+    ({**GOOD, "alert_rows": "x"}, "320300", None, "alert_rows"),
+    ({**GOOD, "ranked_rows": 10 ** 9}, "320300", None, "ranked_rows"),
     ("a string", "320300", None, "wall-config"),
     (GOOD, ["320300"], None, "wall-unit"),
     (GOOD, "320300", "seq", "wall-queue-request"),

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from layouts.wall import alerts, figures, kpis, page, queue, theme
+from layouts.wall import alerts, disputes, figures, kpis, page, queue, theme
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -209,7 +209,19 @@ def test_figures_carry_values_and_theme():
     levels = pd.DataFrame({"level": ["grid", "village", "township"], "count": [7, 2, 1]})
     share = figures.share_bar(levels, "level", "resolved", "zh")
     assert [round(b.x[0], 2) for b in share.data] == [0.7, 0.2, 0.1]
-    assert share.data[0].text == "网格 70%"
+    # No label squeezed into a thin segment: every segment is named with its share in the
+    # tile's legend, in the segment's colour.
+    assert share.data[0].text is None
+    keys = disputes.level_legend(levels, "zh")
+    assert [(k.children[0].style["background"], k.children[1], k.children[2].children)
+            for k in keys] == [(b.marker.color, b.name, f" {s}") for b, s in
+                               zip(share.data, ("70%", "20%", "10%"), strict=True)]
+    assert trend.layout.separators == ".," and trend.layout.yaxis.tickformat == ",d"
+    assert trend.layout.height is None and not trend.layout.showlegend
+    legend = disputes.trend_legend(figures.dispute_series(daily, "en"), "en")
+    assert [k.children[1] for k in legend[1:]] == ["Neighbours", "Labour & wages"]
+    assert [k.children[0].style["background"] for k in legend[1:]] == \
+        [bar.marker.color for bar in trend.data]
     assert figures.empty_figure("暂无数据").layout.annotations[0].text == "暂无数据"
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.5, 1.0]})
     fig = figures.coverage_map(values, "/g/fill.json", "/g/outline.json", ["c"], "patrol",
@@ -328,3 +340,15 @@ def test_ranking_of_a_county_with_many_townships_says_how_many_more():
     # The rest: townships 12..33, red 22 + 21 + ... + 1, yellow 1 each.
     assert more.className == "rank-more"
     assert more.children == f"+ 22 more · {sum(range(1, 23))} red / 22 yellow"
+
+
+def test_trend_ticks_are_whole_distinct_steps_and_clear_of_the_y_axis():
+    days = [NOW.date() - timedelta(days=29 - i) for i in range(30)]
+    daily = pd.DataFrame({"day": days, "dispute_type": ["labour"] * 30,
+                          "count": [1] * 29 + [0]})
+    trend = figures.dispute_trend(daily, "zh")
+    assert trend.layout.yaxis.dtick == 1  # peak 1: ticks 0, 1 — never "1, 1, 0"
+    # every 7th day back from the last, none of the first three (they would meet the y axis)
+    assert list(trend.layout.xaxis.tickvals) == [d.strftime("%m-%d") for d in days[8::7]]
+    assert [figures.nice_step(x) for x in (0.3, 1.2, 3, 12, 160, 4000)] == \
+        [1, 2, 5, 20, 200, 5000]
