@@ -286,7 +286,8 @@ def test_the_alert_tile_pages_through_every_alert_one_page_per_answer(wall_app):
     from callbacks.wall.alerts import ANSWERS_PER_PAGE, refresh_alerts
 
     _warm(wall_app, "320300")
-    config = {**CONFIG, "rows": 3}  # one alert row a page: the three alerts on three pages
+    # Two fitted rows: one alert a page and the page number, so the three alerts on three pages.
+    config = {**CONFIG, "alert_rows": 2}
     shown, state = [], None
     for seq in range(0, 4 * ANSWERS_PER_PAGE, ANSWERS_PER_PAGE):
         body, red, _status, _cls, state = refresh_alerts({"seq": seq}, "320300", config, None)

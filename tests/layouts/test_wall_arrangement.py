@@ -55,7 +55,9 @@ def test_full_lists_fill_their_tiles(canvas):
     for rows, pitch, fixed, tile in (
             (fitted["queue"], arrangement.QUEUE_ROW, arrangement.QUEUE_FOOT, "queue"),
             (fitted["alerts"], arrangement.ALERT_ROW, arrangement.ALERT_TOTALS, "alerts"),
-            (fitted["ranked"], arrangement.RANK_ROW, arrangement.RANK_TITLE, "alerts")):
+            (fitted["ranked"], arrangement.RANK_ROW, arrangement.RANK_TITLE, "alerts"),
+            (fitted["warnings"], arrangement.WARNING_ROW, arrangement.WARNING_TOTALS,
+             "warnings")):
         used = rows * pitch + fixed
         assert 0.8 * body[tile] <= used <= body[tile], (canvas, tile, rows, used, body[tile])
 
@@ -65,7 +67,9 @@ def test_tile_heights_add_up_to_the_canvas():
     heights = arrangement.tile_heights(shape, 1080)
     chrome = (arrangement.CANVAS_PAD_TOP + arrangement.CANVAS_PAD_BOTTOM + shape.header
               + shape.kpis + 2 * arrangement.GAP)
-    assert heights["coverage"] == pytest.approx(1080 - chrome)  # the map spans both rows
+    # The map and the 预警 tile under it fill the middle column; queue and mix the left one.
+    assert heights["coverage"] + heights["warnings"] + arrangement.GAP == \
+        pytest.approx(1080 - chrome)
     assert heights["queue"] + heights["mix"] + arrangement.GAP == pytest.approx(1080 - chrome)
 
 
