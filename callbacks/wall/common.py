@@ -147,6 +147,11 @@ def checked_config(config: Any) -> dict:
         value = config.get(key, 1)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
             problems.append(key)
+    map_px = config.get("map_px", [600, 560])
+    if not isinstance(map_px, list) or len(map_px) != 2 or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 50 <= v <= 20000
+            for v in map_px):
+        problems.append("map_px")
     if config.get("measure") not in MEASURES:
         problems.append("measure")
     units = config.get("units", [])

@@ -16,7 +16,7 @@ from data_access.snapshots import Snapshot
 from data_access.wall_scope import Scope, ScopeError
 from layouts.wall import ids
 from layouts.wall.coverage import caption, geometry_url
-from layouts.wall.figures import coverage_map, coverage_patch
+from layouts.wall.figures import MAP_DESIGN_PX, coverage_map, coverage_patch
 
 GEOMETRY_SECONDS = 3600
 LEVELS = ("city", "county", "township", "village", "grid")
@@ -26,6 +26,9 @@ def refresh_map(request, unit: str | None, measure: str | None, config: dict,
                 state: dict | None, shown_key: str | None):
     lang = config["lang"]
     measure = measure if measure in coverage.MEASURES else config["measure"]
+    # The map's drawing area on this canvas (layouts/wall/arrangement.py), which its names are
+    # spaced for; a page from before it was sent: 1920×1080's.
+    area_px = tuple(config.get("map_px", MAP_DESIGN_PX))
 
     def content(scope: Scope, snaps: list[Snapshot]) -> tuple:
         values, markers = snaps[0].value, snaps[1].value
@@ -38,8 +41,9 @@ def refresh_map(request, unit: str | None, measure: str | None, config: dict,
         # A screen's first frame (or a new view): the whole figure, built once for every
         # screen of that language and scale.
         figure = built("coverage", scope, snaps,
-                       lambda: build(scope, values, markers, measure, lang, config["unit_px"]),
-                       measure=measure, lang=lang, scale=config["unit_px"])
+                       lambda: build(scope, values, markers, measure, lang, config["unit_px"],
+                                     area_px),
+                       measure=measure, lang=lang, scale=config["unit_px"], area=area_px)
         return figure, key, title
 
     return tile_answer("coverage", (f"coverage-{measure}", "map-markers"), unit, request, state,
@@ -47,7 +51,7 @@ def refresh_map(request, unit: str | None, measure: str | None, config: dict,
 
 
 def build(scope: Scope, values: pd.DataFrame, markers: pd.DataFrame, measure: str, lang: str,
-          unit_px: float) -> dict:
+          unit_px: float, area_px: tuple[float, float] = MAP_DESIGN_PX) -> dict:
     # A plain dict: it is cached, and a pickled go.Figure re-validates on load.
     fill, outline = coverage.map_levels(scope)
     # The outlined units are the named ones; like the geometry, read once per view an hour.
@@ -55,7 +59,7 @@ def build(scope: Scope, values: pd.DataFrame, markers: pd.DataFrame, measure: st
                   lambda s: coverage.map_labels(s, scope)).value
     return coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
                         labels["code"].tolist(), measure, lang, unit_px, labels=labels,
-                        markers=markers).to_dict()
+                        markers=markers, area_px=area_px).to_dict()
 
 
 def geometry_json(unit: str, level: str) -> Response:

@@ -27,6 +27,7 @@ QUEUE_FOOT = 28  # the page number line
 ALERT_ROW = 84  # three lines of 18/19 px type, padding; plus its gap
 ALERT_TOTALS = 36
 RANK_ROW = 30
+MAP_LEGEND_SHARE = 0.12  # the strip under the map for its colour bar and markers' legend
 RANK_TITLE = 32
 WARNING_ROW = 32  # one line of 18 px type, padding; plus its gap
 WARNING_TOTALS = 32
@@ -57,7 +58,7 @@ class Shape:
 SHAPES: tuple[tuple[float, Shape], ...] = (
     (0.0, Shape("portrait", (1080, 1920), header=128, kpis=256, kpi_columns=5,
                 columns=(0.9, 1.1), rows=(22, 19, 27, 32),
-                areas=("map warnings", "alerts alerts", "queue queue", "mix disputes"))),
+                areas=("map map", "alerts alerts", "queue warnings", "mix disputes"))),
     (1.05, Shape("standard", (1920, 1080), header=76, kpis=150, kpi_columns=10,
                  columns=(31, 38, 31), rows=(50, 25, 25),
                  areas=("queue map alerts", "mix map disputes", "mix warnings disputes"))),
@@ -96,6 +97,20 @@ def tile_heights(shape: Shape, height_u: float) -> dict[str, float]:
         spanned = [i for i, row in enumerate(shape.areas) if area in row.split()]
         heights[area] = sum(track[i] for i in spanned) + GAP * (len(spanned) - 1)
     return {tile: heights[area] for tile, area in TILE_AREAS.items() if area in heights}
+
+
+def map_area(shape: Shape, width: int, height: int) -> tuple[int, int]:
+    """The map's drawing area in design px (its tile less padding and the legend strip under
+    the geography): what the map's names are spaced for."""
+    unit = unit_for(shape, width, height)
+    main_w = width / unit - 2 * CANVAS_PAD_SIDE
+    columns = [(main_w - GAP * (len(shape.columns) - 1)) * c / sum(shape.columns)
+               for c in shape.columns]
+    area = TILE_AREAS["coverage"]
+    spanned = {i for row in shape.areas for i, a in enumerate(row.split()) if a == area}
+    tile_w = sum(columns[i] for i in spanned) + GAP * (len(spanned) - 1)
+    tile_h = tile_heights(shape, height / unit)["coverage"]
+    return round(tile_w - 2 * TILE_PAD), round((tile_h - 2 * TILE_PAD) * (1 - MAP_LEGEND_SHARE))
 
 
 def fitted_rows(shape: Shape, width: int, height: int) -> dict[str, int]:

@@ -227,14 +227,16 @@ def label_size(count: int, unit: float) -> int:
     return theme.px(20 if count <= 16 else 16, unit)
 
 
-# The map's drawing area at 1920×1080 that names are spaced for (design px; the tile can
-# only be larger on other arrangements, which spaces them more).
+# The map's drawing area that names are spaced for (design px) when the page does not say
+# (layouts/wall/arrangement.py map_area gives each canvas's).
 MAP_DESIGN_PX = (600, 560)
 # Mercator stretches latitude by 1/cos(lat); Jiangsu lies about 31–35°N.
 LAT_STRETCH = 1 / math.cos(math.radians(33))
+LABEL_MARGIN = 0.8
 
 
-def spaced_labels(labels: pd.DataFrame, font_px: float) -> pd.DataFrame:
+def spaced_labels(labels: pd.DataFrame, font_px: float,
+                  area_px: tuple[float, float] = MAP_DESIGN_PX) -> pd.DataFrame:
     """The names that fit without touching another: the largest units (`area` when given,
     else in order) are placed first, and a name whose box would overlap one placed is left
     out (its unit stays outlined and coloured). Boxes are estimated in the map's design
@@ -247,7 +249,12 @@ def spaced_labels(labels: pd.DataFrame, font_px: float) -> pd.DataFrame:
     # The names sit inside the units; the drawn area reaches beyond them by about a unit.
     span_x = (lon.max() - lon.min()) * 1.3 or 1.0
     span_y = (lat.max() - lat.min()) * 1.3 or 1.0
-    scale = min(MAP_DESIGN_PX[0] / span_x, MAP_DESIGN_PX[1] / span_y)  # px per degree
+    # px per degree, with a margin: plotly's fit of the geography into the area is not
+    # exactly this estimate (a name must never touch another; one left out is only less).
+    # Plotly draws the geography in a frame no wider than the area is high (seen on
+    # portrait and wide canvases), so the shorter side bounds the scale.
+    side = min(area_px)
+    scale = LABEL_MARGIN * min(side / span_x, side / span_y)
     placed: list[tuple[float, float, float, float]] = []
     keep = []
     for index, name, x, y in zip(order.index, order["name"], lon * scale, lat * scale,
@@ -264,13 +271,14 @@ def spaced_labels(labels: pd.DataFrame, font_px: float) -> pd.DataFrame:
 def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_url: str,
                  outline_codes: list[str], measure: str, lang: str,
                  unit: float = 1.0, labels: pd.DataFrame | None = None,
-                 markers: pd.DataFrame | None = None) -> go.Figure:
+                 markers: pd.DataFrame | None = None,
+                 area_px: tuple[float, float] = MAP_DESIGN_PX) -> go.Figure:
     """Units coloured by a measure in classes, drawn from the app's own GeoJSON (no tiles),
     the outlined units named, urgent and overdue cases marked where they are. The geography
     fills the tile above a bottom strip for the colour bar and the markers' legend."""
     labels = labels if labels is not None else pd.DataFrame(columns=["name", "lon", "lat"])
     label_px = label_size(len(labels), unit)
-    labels = spaced_labels(labels, label_px / unit)
+    labels = spaced_labels(labels, label_px / unit, area_px)
     markers = markers if markers is not None else pd.DataFrame(columns=["lon", "lat", "kind"])
     fig = go.Figure()
     style = measure_style(values, measure, lang)

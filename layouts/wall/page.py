@@ -67,6 +67,7 @@ def config(canvas: str | None, lang: str | None, unit: str | None, rotate: str |
             "unit_px": arrangement.unit_for(shape, width, height), "shape": shape.name,
             "rows": fitted["queue"], "alert_rows": fitted["alerts"],
             "ranked_rows": fitted["ranked"], "warning_rows": fitted["warnings"],
+            "map_px": list(arrangement.map_area(shape, width, height)),
             "lang": normalize_lang(lang),
             "units": parse_units(rotate, unit),
             "every": _seconds(every, DEFAULT_ROTATE_SECONDS),

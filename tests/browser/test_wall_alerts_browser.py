@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from data_access.models import Case, CaseTransition
+from layouts.wall.arrangement import fitted_rows, shape_for
 from tests.browser.conftest import ARTIFACTS
 from tests.support.wall_region import GRIDS
 
@@ -56,24 +57,28 @@ def test_alerts_page_through_every_case_and_only_a_new_one_flashes_for_a_while(l
     clock.advance(65)
     page.wait_for_function(no_flash, timeout=30_000)
     _add_overdue(live_wall, {"T-NEW": timedelta(minutes=30)})
-    # 3 of the fixture (D, C red; E yellow) + 8 = 11 alerts: 3 pages of 5 at 1920×1080.
+    # 3 of the fixture (D, C red; E yellow) + 8 = 11 alerts, on pages of the rows fitted to
+    # the tile at 1920×1080 less the page number's line.
+    per_page = fitted_rows(shape_for(1920, 1080), 1920, 1080)["alerts"] - 1
+    pages = -(-11 // per_page)
+    assert pages >= 3
     page.wait_for_function(f"""() => {red_total} === '10' && document.querySelector('{PAGE_NO}')
-        ?.textContent === '第 1/3 页'""", timeout=30_000)
+        ?.textContent === '第 1/{pages} 页'""", timeout=30_000)
     first = _rows(page)
-    assert len(first) == 5
+    assert len(first) == per_page
     # The newly overdue case leads the page and is the only one flashing; the animation
     # itself ends (a finite count), even if the row were never redrawn.
     assert "T-NEW" in first[0]["href"] and first[0]["flash"]
     assert first[0]["iterations"] == "50"
-    assert [r["flash"] for r in first[1:]] == [False] * 4
+    assert [r["flash"] for r in first[1:]] == [False] * (per_page - 1)
     page.screenshot(path=str(ARTIFACTS / "wall-alerts-flash.png"))
     seen = {1: [r["href"] for r in first]}
-    for number in (2, 3, 1):
+    for number in (*range(2, pages + 1), 1):
         page.wait_for_function(
-            f"document.querySelector('{PAGE_NO}')?.textContent === '第 {number}/3 页'",
+            f"document.querySelector('{PAGE_NO}')?.textContent === '第 {number}/{pages} 页'",
             timeout=30_000)
         seen.setdefault(number, [r["href"] for r in _rows(page)])
-    shown = [href.split("q=")[-1] for n in (1, 2, 3) for href in seen[n]]
+    shown = [href.split("q=")[-1] for n in range(1, pages + 1) for href in seen[n]]
     # Every red and yellow case once: the new one first, then longest overdue first
     # (D 12 days, T-L7 … T-L3, C 2 hours before the fixture's start, T-L2 2 hours before
     # the test's later start, T-L1), then the yellow one (E).

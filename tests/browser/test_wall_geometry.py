@@ -40,6 +40,7 @@ MAX_EMPTY = 0.20
 GROW_PX = 6
 CUTTABLE = ("q-title", "q-place", "a-title", "a-place", "w-place")
 BLOCKS = (".tile-head, .kpi, .queue-page, .alert-totals, .alert-list, .rank, .mix-col > *, "
+          ".warnings, "
           ".disputes-today, .legend > *, .level-keys > *, .outcome-chips > *, .levels > *, "
           ".mix-row > *, "
           ".map-caption, .no-data, .nsewdrag, .graph-map")
