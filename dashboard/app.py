@@ -101,7 +101,9 @@ def warning_detector(runtime: Runtime):
     settings = runtime.settings
     every = settings.warning_every_minutes * 60
     config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
-    return DetectorThread(lambda first: run_if_due(
+    # Not forced at a process's start: every worker of `serve` would run the whole detection
+    # (a minute of CPU on a city) in turn; `seed --replace` forgets the last run instead.
+    return DetectorThread(lambda _first: run_if_due(
         runtime.sessions, runtime.redis, settings.redis_namespace, settings.region,
-        settings.zone, runtime.clock(), settings.caller_secret, every, config, force=first),
+        settings.zone, runtime.clock(), settings.caller_secret, every, config),
         every=min(every, 60))

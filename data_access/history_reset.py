@@ -50,4 +50,10 @@ def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> di
     today = counters.local_day(now)
     for back in range(DAY_TTL // 86_400 + 1):
         counters.clear_day(today - timedelta(days=back))
+    # The detectors' last run described the history just removed: the next serve/demo
+    # detects at once (data_access/warnings/detect.py last_run_key).
+    stale_runs = list(counters.redis.scan_iter(
+        match=f"{counters.namespace}:v1:warnings:*:last-run", count=1000))
+    if stale_runs:
+        counters.redis.delete(*stale_runs)
     return removed

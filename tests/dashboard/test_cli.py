@@ -19,6 +19,7 @@ from dashboard.cli import build_parser, main
 from data_access.accounts import create_kiosk_token, create_user
 from data_access.counter_sync import events_for_day
 from data_access.counters import CountedEvent
+from data_access.warnings.detect import last_run_key
 from tests.support.backends import Backend
 
 GOVWALL = Path(sys.executable).parent / "govwall"
@@ -261,6 +262,9 @@ def test_seed_replace_keeps_territory_and_accounts_and_forgets_old_counters(seed
     counters.apply([CountedEvent(10**12, datetime.now(UTC) - timedelta(days=2), "320302",
                                  "320302001", "reported", "urban", "hotline")])
     assert counters.day_counts(two_days_ago)
+    # The early-warning detectors' last run, of the history about to go.
+    last_run = last_run_key(counters.namespace, "320302")
+    counters.redis.set(last_run, '{"ran_at": 1}')
     before = _rows(seed_env)
 
     second = _seed(seed_env, capsys, "--days", "1", "--seed", "9", "--replace")
@@ -270,6 +274,7 @@ def test_seed_replace_keeps_territory_and_accounts_and_forgets_old_counters(seed
         (second["cases"], second["transitions"], second["checkins"])
     assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
     assert counters.day_counts(two_days_ago) == []
+    assert counters.redis.get(last_run) is None  # the next serve/demo detects at once
     today = counters.local_day(datetime.now(UTC))
     with seed_env.sessions() as session:  # today's counters are the new history's
         assert counters.redis.scard(counters.applied_key(today)) == \
