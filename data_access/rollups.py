@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from data_access.models import Case, CaseDaily, CaseDailyBuilt
 from data_access.reports import rollup as township_daily
+from data_access.timeutil import day_chunks
 
 KEY = ("county_code", "major_class", "source", "dispute_type", "resolved_level",
        "mediation_outcome")
@@ -108,12 +109,8 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
             now: datetime | None = None) -> int:
     """Recompute the local days first..last from the case table and mark them built; returns
     the rows written. Runs in the caller's transaction, a month at a time."""
-    written = 0
-    day = first
-    while day <= last:
-        end = min(last, day + timedelta(days=REBUILD_CHUNK_DAYS - 1))
-        written += _rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
-        day = end + timedelta(days=1)
+    written = sum(_rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
+                  for day, end in day_chunks(first, last, REBUILD_CHUNK_DAYS))
     # The leaders' rollup is rebuilt with it, so that every caller keeps both.
     township_daily.rebuild(session, zone, first, last, now)
     return written

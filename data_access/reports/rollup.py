@@ -37,7 +37,7 @@ from data_access.models import (
     TownshipDaily,
     TownshipDailyBuilt,
 )
-from data_access.timeutil import as_utc, local_day_bounds
+from data_access.timeutil import as_utc, day_chunks, local_day_bounds
 
 MEASURES = ("reported", "registered", "closed", "accepted", "closed_of_reported", "answered",
             "satisfied", "rework", "resolved", "resolved_low", "dispatched", "ack_in_time",
@@ -149,13 +149,8 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
             now: datetime | None = None) -> int:
     """Recompute the local days first..last from the case table and mark them built; returns
     the rows written. Runs in the caller's transaction, a month at a time."""
-    written = 0
-    day = first
-    while day <= last:
-        end = min(last, day + timedelta(days=CHUNK_DAYS - 1))
-        written += _rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
-        day = end + timedelta(days=1)
-    return written
+    return sum(_rebuild_chunk(session, zone, day, end, now or datetime.now(UTC))
+               for day, end in day_chunks(first, last, CHUNK_DAYS))
 
 
 def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
