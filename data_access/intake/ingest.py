@@ -104,11 +104,7 @@ class Intake:
         now = self.clock()
         outcomes: list[Outcome] = []
         with cs.case_change(self.sessions, self.counters) as session:
-            ids = [i.source_case_id for i in items]
-            known = dict(session.execute(
-                select(IntakeRecord.source_case_id, IntakeRecord.case_id)
-                .where(IntakeRecord.source_id == source.id,
-                       IntakeRecord.source_case_id.in_(ids))).all())
+            known = _case_ids(session, source, [i.source_case_id for i in items])
             placer = self._placer_for(session)
             for item in items:
                 sid = item.source_case_id
@@ -187,11 +183,7 @@ class Intake:
         now = self.clock()
         outcomes: list[Outcome] = []
         with cs.case_change(self.sessions, self.counters) as session:
-            ids = [e.source_case_id for e in events]
-            cases = dict(session.execute(
-                select(IntakeRecord.source_case_id, IntakeRecord.case_id)
-                .where(IntakeRecord.source_id == source.id,
-                       IntakeRecord.source_case_id.in_(ids))).all())
+            cases = _case_ids(session, source, [e.source_case_id for e in events])
             for event in events:
                 sid = event.source_case_id
                 if sid not in cases:
@@ -267,3 +259,11 @@ class Intake:
                 {"source_id": source.id, "at": at, "channel": channel,
                  "source_case_id": (sid or "")[:64] or None, "reason": reason[:300]}
                 for sid, reason in rows])
+
+
+def _case_ids(session: Session, source: SourceRef, source_case_ids: list[str]) -> dict[str, int]:
+    """govwall's case id of each of these source case ids the source has sent before."""
+    return dict(session.execute(
+        select(IntakeRecord.source_case_id, IntakeRecord.case_id)
+        .where(IntakeRecord.source_id == source.id,
+               IntakeRecord.source_case_id.in_(source_case_ids))).all())
