@@ -77,8 +77,10 @@ def _end_sessions(settings: Settings, command: str, *, user_id: int | None = Non
 
 
 def _change_user(settings: Settings, args: argparse.Namespace, command: str,
-                 change: Callable, done: str, region: str = "") -> int:
-    """Apply `change(session, at, actor)` to the user, record it, end their sessions."""
+                 change: Callable, done: str, region: str = "", *,
+                 end_sessions: bool = True) -> int:
+    """Apply `change(session, at, actor)` to the user, record it, end their sessions (unless
+    the change cannot have given a session more than it had: enabling needs no Redis)."""
     from data_access.accounts import AccountError
 
     try:
@@ -88,6 +90,8 @@ def _change_user(settings: Settings, args: argparse.Namespace, command: str,
         print(f"govwall user {command}: {exc}", file=sys.stderr)
         return 1
     print(done.format(user=user, area=user.area or f"{region} (the whole region)"))
+    if not end_sessions:
+        return 0
     return 0 if _end_sessions(settings, f"user {command}", user_id=user.id) else 1
 
 
@@ -135,16 +139,11 @@ def cmd_user_disable(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_user_enable(settings: Settings, args: argparse.Namespace) -> int:
-    from data_access.accounts import AccountError, set_active
+    from data_access.accounts import set_active
 
-    try:
-        with _sessions(settings).begin() as session:
-            user = set_active(session, args.username, True, datetime.now(UTC), _actor(args))
-    except AccountError as exc:
-        print(f"govwall user enable: {exc}", file=sys.stderr)
-        return 1
-    print(f"user {user.username} enabled")
-    return 0
+    return _change_user(settings, args, "enable",
+                        lambda s, at, by: set_active(s, args.username, True, at, by),
+                        "user {user.username} enabled", end_sessions=False)
 
 
 def cmd_user_set_password(settings: Settings, args: argparse.Namespace) -> int:
