@@ -49,6 +49,7 @@ from data_access.db import make_engine, session_factory  # noqa: E402
 from data_access.intake.sources import add_source  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import Unit  # noqa: E402
+from data_access.snapshots import asof_key  # noqa: E402
 from simulation.bootstrap import ensure_territory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +142,7 @@ def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
 
 def wall_phase(base: str, token: str, grids: list[str], client: redis.Redis, namespace: str,
                region: str, samples: int) -> None:
-    key = f"{namespace}:v1:wall:{region}:asof:{region}"
+    key = asof_key(namespace, region, region)
     waits = []
     for i in range(samples):
         status, _, _ = post(f"{base}/api/v1/cases", token, case(f"W-{i}", grids, i))

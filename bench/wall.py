@@ -62,6 +62,7 @@ from bench.wall_http.host import (  # noqa: E402
     cpu_seconds,
     govwall,
 )
+from data_access.snapshots import asof_key  # noqa: E402
 from data_access.wall_refresher import INPUTS  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/govwall_wall_bench"
@@ -323,7 +324,7 @@ class Bench:
     def cold(self) -> None:
         region = self.args.region
         wall = f"{self.namespace}:v1:wall:{region}"
-        asof = f"{wall}:asof:{region}"
+        asof = asof_key(self.namespace, region, region)
         full, filled, failed = [], [], 0
         per_input: dict[str, list[float]] = {name: [] for name in INPUTS}
         for _ in range(self.args.cold_runs):

@@ -9,7 +9,9 @@ doing. Views are "in use" while some screen asked for them in the last IN_USE_SE
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import redis
@@ -18,6 +20,31 @@ IN_USE_SECONDS = 120
 TOUCH_SECONDS = 10
 # A snapshot outlives any outage a wall should ride through with its last good frame.
 KEEP_SECONDS = 24 * 3600
+
+
+def _code_fingerprint() -> str:
+    """A digest of the code that shapes snapshot values (every module of data_access).
+
+    Snapshots outlive the processes that wrote them (KEEP_SECONDS, in Redis). After an
+    upgrade a new worker would unpickle a value of the old shape and fail on it (seen: 500s
+    on every tile until each input's maximum age passed). Keying snapshots and their
+    instants by this digest makes new code start from its own, empty snapshots, which the
+    refresher fills on its next pass; old ones expire by themselves. Deriving it from the
+    source means nobody has to remember to bump a version."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
+def asof_key(namespace: str, region: str, unit: str) -> str:
+    """The hash of when each input of `unit` was last computed, by input name."""
+    return f"{namespace}:v1:wall:{region}:asof:{CODE_FINGERPRINT}:{unit}"
 
 
 class CacheBackend(Protocol):
@@ -38,11 +65,12 @@ class Snapshot:
 class SnapshotStore:
     def __init__(self, cache: CacheBackend, client: redis.Redis, namespace: str, region: str):
         self.cache, self.redis = cache, client
+        self.namespace, self.region = namespace, region
         self.prefix = f"{namespace}:v1:wall:{region}"
         self._touched: dict[str, float] = {}  # unit -> when this process last said so
 
     def _key(self, name: str, unit: str) -> str:
-        return f"snap:{name}:{unit}"
+        return f"snap:{name}:{unit}:{CODE_FINGERPRINT}"
 
     def get(self, name: str, unit: str) -> Snapshot | None:
         return self.cache.get(self._key(name, unit))
@@ -50,14 +78,15 @@ class SnapshotStore:
     def put(self, name: str, unit: str, snapshot: Snapshot) -> None:
         self.cache.set(self._key(name, unit), snapshot, timeout=KEEP_SECONDS)
         # The instants alone, for the refresher's walk and /healthz (no unpickling).
-        ages = f"{self.prefix}:asof:{unit}"
+        ages = asof_key(self.namespace, self.region, unit)
         self.redis.hset(ages, name, snapshot.asof)
         self.redis.expire(ages, KEEP_SECONDS)
 
     def computed_at(self, unit: str) -> dict[str, float]:
         """When each input of `unit` was last computed (epoch seconds), by name."""
         return {name: float(at)
-                for name, at in self.redis.hgetall(f"{self.prefix}:asof:{unit}").items()}
+                for name, at in self.redis.hgetall(
+                    asof_key(self.namespace, self.region, unit)).items()}
 
     def changed_at(self) -> dict[str, float]:
         """When a writer last said an input's data changed (mark_changed), by name."""

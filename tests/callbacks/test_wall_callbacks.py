@@ -304,3 +304,25 @@ def test_the_alert_tile_pages_through_every_alert_one_page_per_answer(wall_app):
     ranking = body.children[1].children
     assert ranking[0].children == "各县区红黄预警"
     assert [r.children[0].children for r in ranking[1:3]] == ["云龙区", "鼓楼区"]
+
+
+def test_after_an_upgrade_old_snapshots_are_neither_shown_nor_trusted(wall_app, monkeypatch):
+    """Snapshots outlive the code that wrote them: a new version must not unpickle an old
+    value of another shape, nor skip recomputing because the old instants look fresh."""
+    import data_access.snapshots as snapshots
+    from callbacks.wall.queue import refresh_queue
+
+    wall_app.refresher.run_pass()
+    store = wall_app.refresher.store
+    assert store.get("queue", "320300") is not None
+    # Old code left a value of another shape under today's key, freshly computed.
+    store.cache.set(store._key("queue", "320300"), {"old": "shape"})
+    monkeypatch.setattr(snapshots, "CODE_FINGERPRINT", "next-version")
+    assert store.get("queue", "320300") is None and store.computed_at("320300") == {}
+    from data_access.wall_refresher import INPUTS
+    assert {spec.name for spec in wall_app.refresher.due("320300")} == set(INPUTS)
+    waiting = refresh_queue({"seq": 1}, "320300", CONFIG, None)
+    assert waiting[1] == "正在获取数据…" and waiting[3]["ok"] is None
+    wall_app.refresher.run_pass()
+    shown = refresh_queue({"seq": 2}, "320300", CONFIG, None)
+    assert shown[3]["ok"] is True and "external_id" in store.get("queue", "320300").value
