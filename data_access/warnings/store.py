@@ -257,6 +257,14 @@ def unlink_case(session: Session, warning_id: int, case_id: int, actor: str,
     _recount(session, row, at)
 
 
+def change_link(session: Session, warning_id: int, action: str, number: str, actor: str,
+                at: datetime) -> int:
+    """/ops: link or unlink the case of that number; returns its id."""
+    case_id = case_by_number(session, number)
+    (link_case if action == "link" else unlink_case)(session, warning_id, case_id, actor, at)
+    return case_id
+
+
 def case_events(session: Session, warning_id: int) -> list[tuple[str, int, str, datetime]]:
     """(action, case id, who, when) of the officers' links and unlinks, oldest first."""
     return [(a, c, who, as_utc(when)) for a, c, who, when in session.execute(
