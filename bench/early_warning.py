@@ -240,6 +240,45 @@ def cluster_bench(args, config: clusters.ClusterConfig, shingle: int) -> None:
           f"{seconds:.2f} s")
 
 
+def cluster_speed_bench(args) -> None:
+    """The repeat-complaint step as the hourly detector runs it on a seeded city: a first
+    run signs the window's cases (once), then each hourly run signs and places only the
+    hour's new reports. The signatures are removed at the end (the database stays as
+    seeded)."""
+    from sqlalchemy import func, select
+
+    from data_access.db import make_engine, session_factory
+    from data_access.models import Case, CaseSignature
+    from data_access.timeutil import local_day_bounds
+    from data_access.wall_scope import scope_for
+    from data_access.warnings.detect import cluster_findings
+
+    engine = make_engine(args.database_url)
+    sessions = session_factory(engine)
+    zone = ZoneInfo("Asia/Shanghai")
+    counties = scope_for(args.region).counties
+    config = clusters.ClusterConfig()
+    with sessions() as session:
+        last = session.scalar(select(func.max(Case.reported_at)))
+        total = session.scalar(select(func.count()).select_from(Case))
+    end = last.replace(minute=0, second=0, microsecond=0)
+    print(f"repeat-complaint step on region {args.region} ({engine.dialect.name}, {total:,} "
+          f"cases; last report {last:%Y-%m-%d %H:%M} UTC)")
+    for k, until in enumerate(end - timedelta(hours=h) for h in range(args.hours, -1, -1)):
+        day_start, _ = local_day_bounds(until.astimezone(zone).date(), zone)
+        with sessions() as session:
+            started = time.perf_counter()
+            findings, facts = cluster_findings(session, counties, until, config, day_start)
+            seconds = time.perf_counter() - started
+        print(f"  {'first run (signs the window)' if k == 0 else 'hourly run'} up to "
+              f"{until:%Y-%m-%d %H:%M} UTC: {seconds:.2f} s; {facts['signed']:,} cases signed, "
+              f"{facts['neighbours_read']:,} stored signatures read, "
+              f"{facts['growing_clusters']} growing clusters, {len(findings)} warnings")
+    with engine.begin() as conn:
+        conn.execute(CaseSignature.__table__.delete())
+    engine.dispose()
+
+
 def speed_bench(args) -> None:
     from data_access.db import make_engine, session_factory
     from data_access.warnings.detect import detect_once
@@ -274,7 +313,9 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=40)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
-    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters")
+    parser.add_argument("--hours", type=int, default=3,
+                        help="hourly repeat-complaint runs after the first (with --database-url)")
+    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters,detect")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
@@ -290,7 +331,9 @@ def main() -> None:
                           shingle)
     if "surges" not in skip:
         surge_bench(args)
-    if args.database_url:
+    if args.database_url and "clusters" not in skip:
+        cluster_speed_bench(args)
+    if args.database_url and "detect" not in skip:
         speed_bench(args)
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

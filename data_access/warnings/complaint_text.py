@@ -35,7 +35,7 @@ BOILERPLATE = (
     "此前已多次反映", "至今未解决",
     # how callers introduce themselves and their place
     "我是附近居民", "我是这里的居民", "我家附近", "我要反映一下", "您好", "你好", "我们小区",
-    "小区里",
+    "小区里", "小区",
 )
 _BOILERPLATE = re.compile("|".join(re.escape(p) for p in sorted(BOILERPLATE, key=len,
                                                                  reverse=True)))
@@ -78,7 +78,7 @@ def place_names(names: Iterable[str]) -> tuple[str, ...]:
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
                 found.add(name[:-len(suffix)])
                 break
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(found, key=lambda n: (-len(n), n)))
 
 
 def _arabic_spots(text: str) -> str:

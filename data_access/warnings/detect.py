@@ -124,7 +124,7 @@ def _within_budget(session: Session, kind: str, findings: list[Finding], day_sta
     return kept
 
 
-def _cluster_findings(session: Session, counties: tuple[str, ...], until: datetime,
+def cluster_findings(session: Session, counties: tuple[str, ...], until: datetime,
                       config: clusters.ClusterConfig, day_start: datetime
                       ) -> tuple[list[Finding], dict]:
     """Sign and place the window's new cases (stored at once, in their own transaction:
@@ -193,7 +193,7 @@ def detect_once(sessions: sessionmaker[Session], region: str, zone: ZoneInfo, no
         for name, step in (
                 ("surges", lambda: _surge_findings(session, counties, today, until, zone,
                                                    config.surge)),
-                ("clusters", lambda: _cluster_findings(session, counties, until,
+                ("clusters", lambda: cluster_findings(session, counties, until,
                                                        config.cluster, day_start)),
                 ("callers", lambda: _caller_findings(session, counties, until, config.caller,
                                                      secret))):
