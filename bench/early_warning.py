@@ -233,7 +233,8 @@ def cluster_bench(args, config: clusters.ClusterConfig, shingle: int) -> None:
           f"spot is shared)")
     print(f"  similar pairs: precision {pair_p:.3f}, recall {pair_r:.3f}; hard negatives "
           f"called similar: {len(hard & {(a, b) for a, b, _s in pairs})}")
-    print(f"  clusters ≥ {config.min_size} (pairs put together): precision {cl_p:.3f}, recall {cl_r:.3f}; "
+    print(f"  clusters ≥ {config.min_size} (pairs put together): precision {cl_p:.3f}, "
+          f"recall {cl_r:.3f}; "
           f"clusters ≥ {config.min_size}: {len(groups)}, of which {mixed} mix problems; "
           f"problems warned (≥ {config.min_size} of its reports in one cluster): "
           f"{warned / args.problems:.0%}, found whole: {whole / args.problems:.0%}; "
@@ -261,7 +262,8 @@ def cluster_speed_bench(args) -> None:
     with sessions() as session:
         last = session.scalar(select(func.max(Case.reported_at)))
         total = session.scalar(select(func.count()).select_from(Case))
-    end = last.replace(minute=0, second=0, microsecond=0)
+    end = datetime.fromisoformat(args.end).replace(tzinfo=UTC) if args.end else \
+        last.replace(minute=0, second=0, microsecond=0)
     print(f"repeat-complaint step on region {args.region} ({engine.dialect.name}, {total:,} "
           f"cases; last report {last:%Y-%m-%d %H:%M} UTC)")
     for k, until in enumerate(end - timedelta(hours=h) for h in range(args.hours, -1, -1)):
@@ -274,8 +276,9 @@ def cluster_speed_bench(args) -> None:
               f"{until:%Y-%m-%d %H:%M} UTC: {seconds:.2f} s; {facts['signed']:,} cases signed, "
               f"{facts['neighbours_read']:,} stored signatures read, "
               f"{facts['growing_clusters']} growing clusters, {len(findings)} warnings")
-    with engine.begin() as conn:
-        conn.execute(CaseSignature.__table__.delete())
+    if not args.keep_signatures:
+        with engine.begin() as conn:
+            conn.execute(CaseSignature.__table__.delete())
     engine.dispose()
 
 
@@ -313,15 +316,24 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=40)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
+    parser.add_argument("--end", default=None,
+                        help="UTC hour the hourly runs end at, e.g. 2026-12-02T06:00 (14:00 "
+                             "in Shanghai; default: the hour of the last report)")
     parser.add_argument("--hours", type=int, default=3,
                         help="hourly repeat-complaint runs after the first (with --database-url)")
-    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters,detect")
+    parser.add_argument("--keep-signatures", action="store_true",
+                        help="leave the repeat-complaint signatures in the database")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: quality (repeat complaints' precision and "
+                             "recall), "
+                             "surges, clusters (the repeat-complaint step's hourly runs), "
+                             "detect (one whole run)")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
           f"CPUs; load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     skip = set(args.skip.split(","))
-    if "clusters" not in skip:
+    if "quality" not in skip:
         default = clusters.ClusterConfig()
         for shingle, threshold, spot_threshold in ((3, 0.3, 0.3), (2, 0.3, 0.3),
                                                    (2, 0.3, default.spot_threshold),

@@ -89,7 +89,8 @@ def _chinese(n: int) -> str:
     tens, ones = divmod(n, 10)
     if not tens:
         return _CN_NUMERALS[ones]
-    return ("" if tens == 1 else _CN_NUMERALS[tens]) + "十" + (_CN_NUMERALS[ones] if ones else "")
+    return ("" if tens == 1 else _CN_NUMERALS[tens]) + "十" + \
+        (_CN_NUMERALS[ones] if ones else "")
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,8 @@ def draw_problem(rng: np.random.Generator, community: str, subclass: str | None 
 
 def paraphrase(rng: np.random.Generator, problem: Problem) -> str:
     """One report of the problem in a caller's own words: other synonyms, another order,
-    the building written 5号楼 / 五号楼 / 5栋 or not said, the place named or not, the detail said in
-    one of its wordings or left out — never a copy."""
+    the building written 5号楼 / 五号楼 / 5栋 or not said, the place named or not, the
+    detail said in one of its wordings or left out — never a copy."""
     _major, _title, slots, details = PROBLEMS[problem.subclass]
     words = {k: options[int(rng.integers(len(options)))] for k, options in slots.items()}
 
@@ -172,7 +173,8 @@ def inject(sessions: sessionmaker[Session], counters: Counters, region: str,
         problem = draw_problem(rng, grids.village[i])
         ids = [_report(sessions, counters, now - timedelta(hours=1 + 20 * k), _draft(
             rng, "C", grids.codes[i], float(grids.lon[i]), float(grids.lat[i]),
-            problem.subclass, paraphrase(rng, problem), source=("citizen_app", "hotline_12345")[k % 2],
+            problem.subclass, paraphrase(rng, problem),
+            source=("citizen_app", "hotline_12345")[k % 2],
             phone=f"139{int(rng.integers(10**8)):08d}"))
             for k in range(cluster_size)]
         truth["cluster"] = {"grid": grids.codes[i], "subclass": problem.subclass, "cases": ids}

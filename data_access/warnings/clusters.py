@@ -71,8 +71,9 @@ def signatures(cases: Sequence[TextCase], num_perm: int = NUM_PERM,
                k: int = complaint_text.SHINGLE) -> list[Signature]:
     grams = ([s.encode("utf-8") for s in complaint_text.shingles(c.text, c.places, k)]
              for c in cases)
+    hashed = MinHash.generator(grams, num_perm=num_perm, scheme=SCHEME)
     return [Signature(m.hashvalues.astype(np.uint32), complaint_text.spots(c.text))
-            for m, c in zip(MinHash.generator(grams, num_perm=num_perm, scheme=SCHEME), cases, strict=True)]
+            for m, c in zip(hashed, cases, strict=True)]
 
 
 def _near(a: TextCase, b: TextCase, near_km: float) -> bool:
@@ -83,17 +84,6 @@ def _near(a: TextCase, b: TextCase, near_km: float) -> bool:
     dy = (a.lat - b.lat) * 111.2
     dx = (a.lon - b.lon) * 111.2 * math.cos(math.radians((a.lat + b.lat) / 2))
     return dx * dx + dy * dy <= near_km * near_km
-
-
-def alike(a: TextCase, b: TextCase, sa: Signature, sb: Signature,
-          config: ClusterConfig) -> float | None:
-    """The estimated Jaccard of two cases about the same problem, else None."""
-    if a.category != b.category or abs(a.at - b.at) > config.window_days * 86_400 \
-            or not _near(a, b, config.near_km) \
-            or not complaint_text.spots_agree(sa.spots, sb.spots):
-        return None
-    similarity = sa.jaccard(sb)
-    return similarity if similarity >= config.threshold else None
 
 
 def cell(lon: float | None, lat: float | None) -> str:

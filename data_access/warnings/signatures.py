@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from data_access.models import Case, CaseSignature, EarlyWarning, WarningCase
@@ -27,7 +27,7 @@ VERSION = 1
 # Above this many new cases, the neighbourhoods are read by window, not by village and cell
 # (a first run: the whole window is new).
 MANY = 2_000
-CHUNK = 500
+CHUNK = 500  # rows a statement inserts, cluster ids a statement asks for
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,13 @@ def _neighbours(session: Session, new: Sequence[clusters.TextCase], start: datet
     if len(new) > MANY:
         queries = [base]
     else:
-        villages = sorted({(c.category, c.grid_code[:12]) for c in new})
-        cells = sorted({(c.category, code) for c in new
-                        for code in clusters.cells_around(c.lon, c.lat)})
-        keys = [and_(CaseSignature.category == cat, CaseSignature.village_code == v)
-                for cat, v in villages] + \
-               [and_(CaseSignature.category == cat, CaseSignature.cell == code)
-                for cat, code in cells]
-        queries = [base.where(or_(*keys[i:i + CHUNK])) for i in range(0, len(keys), CHUNK)]
+        # One statement: the category list and the two key lists (a category's other
+        # villages and cells come along and are left to `alike`, a few rows).
+        villages = sorted({c.grid_code[:12] for c in new})
+        cells = sorted({code for c in new for code in clusters.cells_around(c.lon, c.lat)})
+        queries = [base.where(CaseSignature.category.in_(sorted({c.category for c in new})),
+                              or_(CaseSignature.village_code.in_(villages),
+                                  CaseSignature.cell.in_(cells)))]
     seen: set[int] = set()
     for query in queries:
         for row in session.execute(query.order_by(CaseSignature.case_id)):

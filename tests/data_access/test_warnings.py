@@ -267,10 +267,10 @@ def test_each_run_signs_only_the_new_cases_and_tells_two_buildings_apart(fresh_b
 
     maker = CaseMaker(fresh_backend.sessions)
     base = {"grid": GRIDS[0], "subclass": "manhole", "title": "井盖缺失"}
-    twelve = ["和平路12号楼下井盖缺失，晚上行人容易踩空", "十二号楼楼下的窨井盖不见了，夜里走路很危险",
-              "12栋楼下井盖丢了好几天，请尽快处理"]
-    fifteen = ["和平路15号楼下井盖缺失，晚上行人容易踩空", "十五号楼楼下的窨井盖不见了，夜里走路很危险",
-               "15栋楼下井盖丢了好几天，请尽快处理"]
+    twelve = ["和平路12号楼下井盖缺失，晚上行人容易踩空",
+              "十二号楼楼下的窨井盖不见了，夜里走路很危险", "12栋楼下井盖丢了好几天，请尽快处理"]
+    fifteen = ["和平路15号楼下井盖缺失，晚上行人容易踩空",
+               "十五号楼楼下的窨井盖不见了，夜里走路很危险", "15栋楼下井盖丢了好几天，请尽快处理"]
     first = maker.add([{**base, "reported": NOW - timedelta(days=2, hours=i),
                         "description": text} for i, text in enumerate(twelve[:2] + fifteen[:2])])
     earlier = NOW - timedelta(hours=6)
