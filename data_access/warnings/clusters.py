@@ -72,7 +72,7 @@ def signatures(cases: Sequence[TextCase], num_perm: int = NUM_PERM,
     grams = ([s.encode("utf-8") for s in complaint_text.shingles(c.text, c.places, k)]
              for c in cases)
     hashed = MinHash.generator(grams, num_perm=num_perm, scheme=SCHEME)
-    return [Signature(m.hashvalues.astype(np.uint32), complaint_text.spots(c.text))
+    return [Signature(m.hashvalues.astype(np.uint32), complaint_text.spots(c.text, c.places))
             for m, c in zip(hashed, cases, strict=True)]
 
 

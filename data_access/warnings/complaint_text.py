@@ -46,6 +46,9 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 # A number and what it numbers; the kinds a caller uses for the same thing are one kind.
 _SPOT = re.compile(r"([0-9]+|[零〇一二两三四五六七八九十百]+)\s*(号楼|栋|幢|号院|单元|组|号)")
+# A house number on a road is that road's: 和平路44号 and 复兴路44号 are two places.
+_ROAD_HOUSE = re.compile(r"([\u4e00-\u9fff]{2})(大道|路|街|巷)"
+                         r"([0-9]+|[零〇一二两三四五六七八九十百]+)\s*号(?!楼|院)")
 _SPOT_KIND = {"号楼": "building", "栋": "building", "幢": "building",
               "号院": "yard", "单元": "unit", "组": "group", "号": "house"}
 
@@ -88,11 +91,21 @@ def _arabic_spots(text: str) -> str:
     return _SPOT.sub(arabic, text.translate(_FULL_WIDTH_DIGITS))
 
 
-def spots(text: str) -> frozenset[str]:
-    """The numbered spots a text names, as kind:number (building:5, house:57)."""
-    return frozenset(f"{_SPOT_KIND[kind]}:{chinese_number(number)}"
-                     for number, kind in _SPOT.findall(text.translate(_FULL_WIDTH_DIGITS))
-                     if chinese_number(number) is not None)
+def spots(text: str, places: Iterable[str] = ()) -> frozenset[str]:
+    """The numbered spots a text names, as kind:number (building:5, house:和平路57), read
+    after the place names (五号井社区 names no house 5)."""
+    plain = (text or "").translate(_FULL_WIDTH_DIGITS)
+    for name in places:
+        plain = plain.replace(name, " ")
+    found = set()
+    for road, suffix, number in _ROAD_HOUSE.findall(plain):
+        if (value := chinese_number(number)) is not None:
+            found.add(f"house:{road}{suffix}{value}")
+    plain = _ROAD_HOUSE.sub(" ", plain)
+    for number, kind in _SPOT.findall(plain):
+        if (value := chinese_number(number)) is not None:
+            found.add(f"{_SPOT_KIND[kind]}:{value}")
+    return frozenset(found)
 
 
 def spots_agree(a: frozenset[str], b: frozenset[str]) -> bool:

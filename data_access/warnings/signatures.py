@@ -23,7 +23,7 @@ from data_access.unit_names import unit_names
 from data_access.warnings import clusters, complaint_text
 
 # Bump when the content, shingles or permutations change: older signatures are then redone.
-VERSION = 1
+VERSION = 2
 # Above this many new cases, the neighbourhoods are read by window, not by village and cell
 # (a first run: the whole window is new).
 MANY = 2_000

@@ -20,6 +20,10 @@ def test_spots_are_read_whatever_the_writing():
     assert ct.spots("十二号楼楼下") == {"building:12"}
     assert ct.spots("１２栋三单元门口") == {"building:12", "unit:3"}
     assert ct.spots("王庄村二组15号") == {"group:2", "house:15"}
+    assert ct.spots("文化路44号") == {"house:文化路44"}
+    assert not ct.spots_agree(ct.spots("文化路44号"), ct.spots("复兴路44号"))
+    village = ct.place_names(("五号井社区",))
+    assert ct.spots("五号井社区光明路233号", village) == {"house:光明路233"}
     assert ct.spots("小区东门路灯不亮") == frozenset()
 
 
