@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from data_access.sla import DEFAULT_CALENDAR
-from data_access.warnings import clusters, surges
-from simulation.inject import PROBLEMS, paraphrase
+from data_access.warnings import clusters, complaint_text, surges
+from simulation import inject
 
 CATEGORIES = ("urban", "environment", "safety", "order", "dispute", "service")
 CATEGORY_SHARE = (0.45, 0.12, 0.10, 0.08, 0.12, 0.13)
@@ -148,51 +148,138 @@ def surge_bench(args) -> None:
     print(f"  one run (all series, both levels): median {statistics.median(seconds):.1f} s")
 
 
-def cluster_bench(args, threshold: float) -> None:
-    """Problems spread over `--villages` villages 2.7 km apart (a grid each): the reports of
-    other problems of the same kind in the same village, within the window, are the hard
-    negatives."""
+COMMUNITY_CHARS = "和平幸福光明振兴朝阳育才团结胜利文化民主建设人民新华友谊长安繁荣"
+
+
+def _community(v: int) -> str:
+    a, b = divmod(v * 7 + 3, len(COMMUNITY_CHARS))
+    return f"{COMMUNITY_CHARS[a % len(COMMUNITY_CHARS)]}{COMMUNITY_CHARS[b]}社区"
+
+
+def paraphrase_corpus(rng: np.random.Generator, problems: int, reports: int, villages: int
+                      ) -> tuple[list[clusters.TextCase], dict[int, int]]:
+    """`problems` problems, `reports` paraphrased reports each, in `villages` villages (a
+    grid each, 2.7 km apart), arriving mixed over 14 days. Every second problem is the twin
+    of the one before it: the same subclass in the same community, at another building,
+    spot and detail — the hardest negative (same category, same grid, same kind, other
+    problem); the other problems of the village's category are negatives too."""
+    specs = []
+    for p in range(problems):
+        if p % 2 and specs:
+            village, first = specs[-1]
+            while True:
+                twin = inject.draw_problem(rng, _community(village), first.subclass)
+                if twin.building != first.building and twin.spot != first.spot \
+                        and twin.detail != first.detail:
+                    break
+            specs.append((village, twin))
+        else:
+            village = int(rng.integers(villages))
+            specs.append((village, inject.draw_problem(rng, _community(village))))
+    drafts = []
+    for p, (village, problem) in enumerate(specs):
+        major = inject.PROBLEMS[problem.subclass][0]
+        start = float(rng.uniform(0, 10 * 86_400))
+        for _r in range(reports):
+            at = start + float(rng.uniform(0, 4 * 86_400))
+            drafts.append((at, p, clusters.TextCase(
+                0, major, f"320303001{village:03d}001", 117 + village * 0.03, 34.2,
+                1_000_000 + at, f"{inject.PROBLEMS[problem.subclass][1]}·"
+                f"{_community(village)}。{inject.paraphrase(rng, problem)}",
+                complaint_text.place_names(("云龙区", "彭城街道", _community(village))))))
+    drafts.sort(key=lambda d: d[0])  # ids in arrival order, as in the database
+    cases = [clusters.TextCase(i + 1, *(c.category, c.grid_code, c.lon, c.lat, c.at, c.text,
+                                        c.places)) for i, (_at, _p, c) in enumerate(drafts)]
+    return cases, {i + 1: p for i, (_at, p, _c) in enumerate(drafts)}
+
+
+def _precision_recall(said: set[tuple[int, int]], truth: set[tuple[int, int]]
+                      ) -> tuple[float, float]:
+    hit = len(said & truth)
+    return hit / max(len(said), 1), hit / max(len(truth), 1)
+
+
+def cluster_bench(args, config: clusters.ClusterConfig, shingle: int) -> None:
     rng = np.random.default_rng(args.seed + 1)
-    config = clusters.ClusterConfig(threshold=threshold)
-    cases, problem_of = [], {}
-    n = 0
-    subclasses = list(PROBLEMS)
-    for p in range(args.problems):
-        subclass = subclasses[int(rng.integers(len(subclasses)))]
-        village = int(rng.integers(args.villages))
-        place = f"第{village + 1}社区{int(rng.integers(1, 60))}号楼"
-        for _r in range(args.reports):
-            n += 1
-            cases.append(clusters.TextCase(n, PROBLEMS[subclass][0],
-                                           f"320303001{village:03d}001", 117 + village * 0.03,
-                                           34.2, 1_000_000 + n * 600,
-                                           f"{PROBLEMS[subclass][1]}。"
-                                           f"{paraphrase(rng, subclass, place)}"))
-            problem_of[n] = p
-    order = rng.permutation(len(cases))  # reports of a problem arrive among the others'
-    cases = [clusters.TextCase(i + 1, c.category, c.grid_code, c.lon, c.lat, c.at, c.text)
-             for i, c in enumerate(cases[k] for k in order)]
-    problem_of = {i + 1: problem_of[int(k) + 1] for i, k in enumerate(order)}
+    cases, problem_of = paraphrase_corpus(rng, args.problems, args.reports, args.villages)
     started = time.perf_counter()
-    pairs = clusters.similar_pairs(cases, config)
+    sigs = clusters.signatures(cases, k=shingle)
+    pairs = clusters.similar_pairs(cases, config, sigs)
+    placed = clusters.assign(list(zip(cases, sigs, strict=True)), clusters.Neighbourhood(),
+                             config)
     seconds = time.perf_counter() - started
-    said = {(a, b) for a, b, _s in pairs}
+    by_cluster: dict[int, list[int]] = {}
+    for member, _similarity in placed:
+        by_cluster.setdefault(member.cluster_id, []).append(member.case.id)
+    groups = [g for g in by_cluster.values() if len(g) >= config.min_size]
     truth = {(a.id, b.id) for i, a in enumerate(cases) for b in cases[i + 1:]
              if problem_of[a.id] == problem_of[b.id]}
-    tp = len(said & truth)
-    groups = clusters.clusters([c.id for c in cases], pairs, config.min_size)
-    whole = sum(1 for p in range(args.problems)
-                if any({i for i in g} == {c.id for c in cases if problem_of[c.id] == p}
-                       for g in groups))
+    hard = {(a.id, b.id) for i, a in enumerate(cases) for b in cases[i + 1:]
+            if problem_of[a.id] // 2 == problem_of[b.id] // 2
+            and problem_of[a.id] != problem_of[b.id]}
+    pair_p, pair_r = _precision_recall({(a, b) for a, b, _s in pairs}, truth)
+    together = {(a, b) for g in groups for i, a in enumerate(g) for b in g[i + 1:]}
+    cl_p, cl_r = _precision_recall(together, truth)
+    members = {p: {c.id for c in cases if problem_of[c.id] == p} for p in range(args.problems)}
+    whole = sum(1 for p in range(args.problems) if any(set(g) == members[p] for g in groups))
+    warned = sum(1 for p in range(args.problems)
+                 if any(len(set(g) & members[p]) >= config.min_size for g in groups))
     mixed = sum(1 for g in groups if len({problem_of[i] for i in g}) > 1)
     print(f"repeat complaints: {args.problems} problems × {args.reports} paraphrased reports "
-          f"over {args.villages} villages ({len(truth)} same-problem pairs), MinHash "
-          f"{clusters.NUM_PERM} permutations over character 3-grams, threshold "
-          f"{config.threshold}")
-    print(f"  pairs: precision {tp / max(len(said), 1):.2f}, recall {tp / len(truth):.2f}; "
+          f"over {args.villages} villages ({len(truth)} same-problem pairs; {len(hard)} "
+          f"hard-negative pairs: a twin problem of the same subclass in the same community), "
+          f"MinHash {clusters.NUM_PERM} permutations over character {shingle}-grams of the "
+          f"content, threshold {config.threshold} ({config.spot_threshold} when a numbered "
+          f"spot is shared)")
+    print(f"  similar pairs: precision {pair_p:.3f}, recall {pair_r:.3f}; hard negatives "
+          f"called similar: {len(hard & {(a, b) for a, b, _s in pairs})}")
+    print(f"  clusters ≥ {config.min_size} (pairs put together): precision {cl_p:.3f}, "
+          f"recall {cl_r:.3f}; "
           f"clusters ≥ {config.min_size}: {len(groups)}, of which {mixed} mix problems; "
-          f"problems found whole as one cluster: {whole / args.problems:.0%}; "
+          f"problems warned (≥ {config.min_size} of its reports in one cluster): "
+          f"{warned / args.problems:.0%}, found whole: {whole / args.problems:.0%}; "
           f"{seconds:.2f} s")
+
+
+def cluster_speed_bench(args) -> None:
+    """The repeat-complaint step as the hourly detector runs it on a seeded city: a first
+    run signs the window's cases (once), then each hourly run signs and places only the
+    hour's new reports. The signatures are removed at the end (the database stays as
+    seeded)."""
+    from sqlalchemy import func, select
+
+    from data_access.db import make_engine, session_factory
+    from data_access.models import Case, CaseSignature
+    from data_access.timeutil import local_day_bounds
+    from data_access.wall_scope import scope_for
+    from data_access.warnings.detect import cluster_findings
+
+    engine = make_engine(args.database_url)
+    sessions = session_factory(engine)
+    zone = ZoneInfo("Asia/Shanghai")
+    counties = scope_for(args.region).counties
+    config = clusters.ClusterConfig()
+    with sessions() as session:
+        last = session.scalar(select(func.max(Case.reported_at)))
+        total = session.scalar(select(func.count()).select_from(Case))
+    end = datetime.fromisoformat(args.end).replace(tzinfo=UTC) if args.end else \
+        last.replace(minute=0, second=0, microsecond=0)
+    print(f"repeat-complaint step on region {args.region} ({engine.dialect.name}, {total:,} "
+          f"cases; last report {last:%Y-%m-%d %H:%M} UTC)")
+    for k, until in enumerate(end - timedelta(hours=h) for h in range(args.hours, -1, -1)):
+        day_start, _ = local_day_bounds(until.astimezone(zone).date(), zone)
+        with sessions() as session:
+            started = time.perf_counter()
+            findings, facts = cluster_findings(session, counties, until, config, day_start)
+            seconds = time.perf_counter() - started
+        print(f"  {'first run (signs the window)' if k == 0 else 'hourly run'} up to "
+              f"{until:%Y-%m-%d %H:%M} UTC: {seconds:.2f} s; {facts['signed']:,} cases signed, "
+              f"{facts['neighbours_read']:,} stored signatures read, "
+              f"{facts['growing_clusters']} growing clusters, {len(findings)} warnings")
+    if not args.keep_signatures:
+        with engine.begin() as conn:
+            conn.execute(CaseSignature.__table__.delete())
+    engine.dispose()
 
 
 def speed_bench(args) -> None:
@@ -229,18 +316,36 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=40)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
-    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters")
+    parser.add_argument("--end", default=None,
+                        help="UTC hour the hourly runs end at, e.g. 2026-12-02T06:00 (14:00 "
+                             "in Shanghai; default: the hour of the last report)")
+    parser.add_argument("--hours", type=int, default=3,
+                        help="hourly repeat-complaint runs after the first (with --database-url)")
+    parser.add_argument("--keep-signatures", action="store_true",
+                        help="leave the repeat-complaint signatures in the database")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: quality (repeat complaints' precision and "
+                             "recall), "
+                             "surges, clusters (the repeat-complaint step's hourly runs), "
+                             "detect (one whole run)")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
           f"CPUs; load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     skip = set(args.skip.split(","))
-    if "clusters" not in skip:
-        for threshold in (0.2, 0.3, 0.4):
-            cluster_bench(args, threshold)
+    if "quality" not in skip:
+        default = clusters.ClusterConfig()
+        for shingle, threshold, spot_threshold in ((3, 0.3, 0.3), (2, 0.3, 0.3),
+                                                   (2, 0.3, default.spot_threshold),
+                                                   (2, 0.2, default.spot_threshold)):
+            cluster_bench(args, clusters.ClusterConfig(threshold=threshold,
+                                                       spot_threshold=spot_threshold),
+                          shingle)
     if "surges" not in skip:
         surge_bench(args)
-    if args.database_url:
+    if args.database_url and "clusters" not in skip:
+        cluster_speed_bench(args)
+    if args.database_url and "detect" not in skip:
         speed_bench(args)
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

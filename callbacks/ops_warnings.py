@@ -36,7 +36,7 @@ def warning_list(_tick, _version, picked, lang: str):
                               lambda external: CaseFilter(q=external).href())
 
 
-def act(_a, _d, _s, picked, reason, level, version, lang: str):
+def act(_a, _d, _s, _l, _u, picked, reason, level, number, version, lang: str):
     """The pressed action on the picked warning; the role is checked again here."""
     action, person, warning_id = ctx.triggered_id.removeprefix("ops-action-warning-"), \
         current_identity(), _id(picked)
@@ -57,11 +57,15 @@ def act(_a, _d, _s, picked, reason, level, version, lang: str):
             with rt.sessions.begin() as session:
                 if action == "acknowledge":
                     store.acknowledge(session, warning_id, person.display_name, at)
-                else:
+                elif action == "dismiss":
                     store.dismiss(session, warning_id, person.display_name, at, reason or "")
+                else:
+                    store.change_link(session, warning_id, action, number or "",
+                                      person.display_name, at)
     except ActionRefused as exc:
         return ops_detail.result_line(refusal_text(exc.code, lang), ok=False), no_update
-    done = t(f"ops.warnings.done.{action}", lang).format(id=warning_id, n=n)
+    done = t(f"ops.warnings.done.{action}", lang).format(id=warning_id, n=n,
+                                                         case=(number or "").strip())
     return ops_detail.result_line(done), (version or 0) + 1
 
 
@@ -72,5 +76,6 @@ def register(app: Dash) -> None:
     app.callback(Output(page.RESULT_ID, "children"), Output(page.VERSION_ID, "data"),
                  *(Input(page.button_id(b), "n_clicks") for b in page.BUTTONS),
                  State(page.PICK_ID, "value"), State(page.REASON_ID, "value"),
-                 State(page.LEVEL_ID, "value"), State(page.VERSION_ID, "data"),
+                 State(page.LEVEL_ID, "value"), State(page.CASE_NUMBER_ID, "value"),
+                 State(page.VERSION_ID, "data"),
                  State(page.LANG_ID, "data"), prevent_initial_call=True)(act)

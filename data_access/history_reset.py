@@ -1,6 +1,7 @@
 """Removing the case history (`govwall seed --replace`): cases, their transitions, their
 intake records and rejections, patrol check-ins, the rollups (case_daily, and the leaders'
-township_daily and topic_daily), the warnings found in them and Redis's day counters. The
+township_daily and topic_daily), the warnings found in them (and the cases' text
+signatures) and Redis's day counters. The
 territory, grid workers, people, kiosk tokens and intake sources stay."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from data_access.models import (
     Case,
     CaseDaily,
     CaseDailyBuilt,
+    CaseSignature,
     CaseTransition,
     EarlyWarning,
     IntakeRecord,
@@ -22,11 +24,13 @@ from data_access.models import (
     TownshipDaily,
     TownshipDailyBuilt,
     WarningCase,
+    WarningEvent,
 )
 
 # Children before the cases they reference (DELETE order on SQLite). The intake's records
 # of which source case each case was go with the cases; its sources and tokens stay.
-HISTORY_TABLES = (WarningCase.__table__, EarlyWarning.__table__,
+HISTORY_TABLES = (WarningEvent.__table__, WarningCase.__table__, EarlyWarning.__table__,
+                  CaseSignature.__table__,
                   CaseTransition.__table__, IntakeRecord.__table__, IntakeRejection.__table__,
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,

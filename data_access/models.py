@@ -16,7 +16,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     text,
@@ -406,3 +408,48 @@ class WarningCase(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UtcTime)
 
     __table_args__ = (Index("ix_warning_cases_case_id", "case_id"),)
+
+
+class CaseSignature(Base):
+    """A case's text signature for repeat complaints (data_access/warnings/signatures.py),
+    computed once when a detection run first sees the case, with what a later run needs to
+    find its neighbours without reading the case: category, village, a ~1 km cell of its
+    point, the time of report. `cluster_id` is the first case of the cluster it joined (its
+    own id when it started one); `similarity` is to the member it joined through."""
+
+    __tablename__ = "case_signatures"
+
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(SmallInteger)
+    category: Mapped[str] = mapped_column(String(16))
+    village_code: Mapped[str] = mapped_column(String(12))
+    cell: Mapped[str] = mapped_column(String(16))
+    grid_code: Mapped[str] = mapped_column(String(15))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    reported_at: Mapped[datetime] = mapped_column(UtcTime)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    spots: Mapped[str] = mapped_column(String(200), default="")
+    cluster_id: Mapped[int] = mapped_column(BigId)
+    similarity: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_case_signatures_village", "category", "village_code", "reported_at"),
+        Index("ix_case_signatures_cell", "category", "cell", "reported_at"),
+        Index("ix_case_signatures_cluster", "cluster_id"),
+        Index("ix_case_signatures_reported_at", "reported_at"),
+    )
+
+
+class WarningEvent(Base):
+    """Append-only record of what officers did to a warning's cases (link, unlink): who
+    and when, like a case's transitions. Never updated."""
+
+    __tablename__ = "warning_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    warning_id: Mapped[int] = mapped_column(BigId, ForeignKey("warnings.id"), index=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcTime)

@@ -1,5 +1,6 @@
 """/ops/warnings: the early warnings, newest first, and the officer's actions on one of them
-(签收 acknowledge, 排除 dismiss with a reason, 督办 turn into a supervision order)."""
+(签收 acknowledge, 排除 dismiss with a reason, 督办 turn into a supervision order; on a
+repeat complaint or a caller's warning, link a case by its number or unlink one)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,7 +20,8 @@ RESULT_ID = "ops-action-warning-result"
 VERSION_ID = "ops-action-warning-version"
 LANG_ID = "ops-warnings-lang"
 TICK_ID = "ops-warnings-tick"
-BUTTONS = ("acknowledge", "dismiss", "supervise")
+CASE_NUMBER_ID = "ops-warnings-case-number"
+BUTTONS = ("acknowledge", "dismiss", "supervise", "link", "unlink")
 SHOWN_CASES = 6
 
 
@@ -52,6 +54,14 @@ def layout(lang: str | None = None, id: str | None = None, **_query) -> html.Div
                          value=1, clearable=False, style={"width": "9em"}),
             dbc.Button(t("ops.warnings.supervise", lang), id=button_id("supervise"),
                        color="danger", size="sm"),
+        ]),
+        html.Div(className="d-flex flex-wrap align-items-end gap-2 mb-2", children=[
+            dcc.Input(id=CASE_NUMBER_ID, type="text", maxLength=64, style={"width": "16em"},
+                      placeholder=t("ops.warnings.case_number", lang)),
+            dbc.Button(t("ops.warnings.link", lang), id=button_id("link"),
+                       color="secondary", size="sm"),
+            dbc.Button(t("ops.warnings.unlink", lang), id=button_id("unlink"),
+                       color="secondary", size="sm", outline=True),
             html.Span(id=RESULT_ID, className="ms-2"),
         ]),
         html.Div(id=LIST_ID, children=html.P(t("wall.waiting", lang))),

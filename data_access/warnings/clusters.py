@@ -2,30 +2,40 @@
 
 Two cases are about the same problem when they share a category, lie in the same grid, the
 same village or within `near_km` of each other (the grids' adjacency is not stored; a case's
-point and its village stand in for it), were reported within `window_days`, and their texts
-are near-duplicates: Jaccard similarity of their character 3-gram sets at least `threshold`,
-estimated with MinHash (datasketch) and found through its LSH index, so the cost grows with
-the cases, not with their pairs. A case joins the cluster of the earlier report it is most
-alike (`clusters`); `min_size` cases make a warning.
+point and its village stand in for it), were reported within `window_days`, name no
+different numbered spot (5号楼 against 12号楼: `complaint_text.spots_agree`), and their texts
+are near-duplicates: Jaccard similarity of the character bigrams of their content (without
+place names and channel boilerplate: `complaint_text`) at least `threshold`, estimated with
+MinHash (datasketch). A case's signature is computed once (`signature`) and kept
+(`data_access/warnings/signatures.py`), so a run hashes only the new cases. A case joins the
+cluster of the earlier report it is most alike (`clusters`); `min_size` cases make a warning.
 """
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+
+from data_access.warnings import complaint_text
 
 NUM_PERM = 128
-_SPACE = re.compile(r"[\s\u3000，。、：；！？,.:;!?·（）()\"'“”]+")
+CELL_LAT, CELL_LON = 0.01, 0.012
+# datasketch 2's default permutations (32-bit values); named, since stored signatures are
+# compared with new ones and values carry no trace of their scheme.
+SCHEME = "affine32"
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
     window_days: int = 14
+    # Jaccard of the content's bigrams needed when the two texts name no numbered spot in
+    # common, and when they do (the same building, house number…: the words then need only
+    # be about the same thing). Chosen on bench/early_warning.py's paraphrase corpus.
     threshold: float = 0.3
+    spot_threshold: float = 0.08
     near_km: float = 1.0
     min_size: int = 3
     # A cluster warns while it grows: one of its cases within this many hours of the run.
@@ -43,19 +53,27 @@ class TextCase:
     lat: float | None
     at: float  # epoch seconds
     text: str
+    places: tuple[str, ...] = ()  # names to strip (complaint_text.place_names)
 
 
-def shingles(text: str, k: int = 3) -> set[str]:
-    """Character k-grams of the text with spaces and punctuation removed."""
-    plain = _SPACE.sub("", text or "")
-    if len(plain) <= k:
-        return {plain} if plain else set()
-    return {plain[i:i + k] for i in range(len(plain) - k + 1)}
+@dataclass(frozen=True)
+class Signature:
+    """What a case's text is compared by: its MinHash values and the spots it names."""
+
+    hashes: np.ndarray  # NUM_PERM uint32
+    spots: frozenset[str]
+
+    def jaccard(self, other: Signature) -> float:
+        return float(np.count_nonzero(self.hashes == other.hashes)) / len(self.hashes)
 
 
-def minhashes(texts: Sequence[str], num_perm: int = NUM_PERM) -> list[MinHash]:
-    return [m for m in MinHash.generator(
-        ([s.encode("utf-8") for s in shingles(t)] for t in texts), num_perm=num_perm)]
+def signatures(cases: Sequence[TextCase], num_perm: int = NUM_PERM,
+               k: int = complaint_text.SHINGLE) -> list[Signature]:
+    grams = ([s.encode("utf-8") for s in complaint_text.shingles(c.text, c.places, k)]
+             for c in cases)
+    hashed = MinHash.generator(grams, num_perm=num_perm, scheme=SCHEME)
+    return [Signature(m.hashvalues.astype(np.uint32), complaint_text.spots(c.text, c.places))
+            for m, c in zip(hashed, cases, strict=True)]
 
 
 def _near(a: TextCase, b: TextCase, near_km: float) -> bool:
@@ -68,59 +86,119 @@ def _near(a: TextCase, b: TextCase, near_km: float) -> bool:
     return dx * dx + dy * dy <= near_km * near_km
 
 
+def cell(lon: float | None, lat: float | None) -> str:
+    """A cell of about 1.1 × 1.1 km (at Jiangsu's latitudes) holding the point: points within
+    1 km of each other lie in the same or adjacent cells."""
+    if lon is None or lat is None:
+        return ""
+    return f"{math.floor(lat / CELL_LAT)}:{math.floor(lon / CELL_LON)}"
+
+
+def _around(code: str) -> list[str]:
+    if not code:
+        return []
+    y, x = (int(v) for v in code.split(":"))
+    return [f"{y + dy}:{x + dx}" for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+
+
+def cells_around(lon: float | None, lat: float | None) -> list[str]:
+    return _around(cell(lon, lat))
+
+
+@dataclass(frozen=True)
+class Member:
+    """A signed case and the cluster it belongs to."""
+
+    case: TextCase
+    sig: Signature
+    cluster_id: int
+
+
+class Neighbourhood:
+    """Signed cases by category and village, and by category and cell: the cases a new
+    one can be about the same problem as (same category, same village or within 1 km) are
+    found without comparing it with the whole window."""
+
+    def __init__(self) -> None:
+        self.by_village: dict[tuple[str, str], list[Member]] = {}
+        self.by_cell: dict[tuple[str, str], list[Member]] = {}
+        self.cluster_spots: dict[int, frozenset[str]] = {}
+        self.sizes: dict[int, int] = {}
+
+    def add(self, member: Member) -> None:
+        c = member.case
+        self.by_village.setdefault((c.category, c.grid_code[:12]), []).append(member)
+        if (code := cell(c.lon, c.lat)):
+            self.by_cell.setdefault((c.category, code), []).append(member)
+        self.cluster_spots[member.cluster_id] = \
+            self.cluster_spots.get(member.cluster_id, frozenset()) | member.sig.spots
+        self.sizes[member.cluster_id] = self.sizes.get(member.cluster_id, 0) + 1
+
+    def candidates(self, case: TextCase) -> list[Member]:
+        found = {m.case.id: m for m in self.by_village.get((case.category,
+                                                            case.grid_code[:12]), [])}
+        for code in cells_around(case.lon, case.lat):
+            found.update((m.case.id, m) for m in self.by_cell.get((case.category, code), []))
+        return [found[i] for i in sorted(found)]
+
+
+def alike(a: TextCase, b: TextCase, sa: Signature, sb: Signature,
+          config: ClusterConfig) -> float | None:
+    """The estimated Jaccard of two cases about the same problem, else None."""
+    if a.category != b.category or abs(a.at - b.at) > config.window_days * 86_400 \
+            or not _near(a, b, config.near_km) \
+            or not complaint_text.spots_agree(sa.spots, sb.spots):
+        return None
+    similarity = sa.jaccard(sb)
+    needed = config.spot_threshold if sa.spots & sb.spots else config.threshold
+    return similarity if similarity >= needed else None
+
+
+def assign(new: Sequence[tuple[TextCase, Signature]], known: Neighbourhood,
+           config: ClusterConfig, excluded: frozenset[int] = frozenset()
+           ) -> list[tuple[Member, float | None]]:
+    """Each new case, in id (arrival) order, joins the cluster of the earlier case it is
+    most alike — among clusters none of whose members names another numbered spot — or
+    starts one (its cluster id is then its own id). Returns the members and the similarity
+    each joined through; `known` grows with them. `excluded`: cases an officer took out of
+    their cluster, which no case joins through.
+
+    Clusters never merge and a case never moves: a warning's cases stay what officers saw
+    (connected components chained look-alike reports across a whole township)."""
+    placed = []
+    for case, sig in sorted(new, key=lambda pair: pair[0].id):
+        best: tuple[float, int] | None = None
+        for m in known.candidates(case):
+            if m.case.id in excluded:
+                continue
+            similarity = alike(case, m.case, sig, m.sig, config)
+            if similarity is None or not complaint_text.spots_agree(
+                    known.cluster_spots.get(m.cluster_id, frozenset()), sig.spots):
+                continue
+            if best is None or (similarity, -m.cluster_id) > (best[0], -best[1]):
+                best = (similarity, m.cluster_id)
+        member = Member(case, sig, best[1] if best else case.id)
+        known.add(member)
+        placed.append((member, best[0] if best else None))
+    return placed
+
+
 def similar_pairs(cases: Sequence[TextCase], config: ClusterConfig,
-                  hashes: Sequence[MinHash] | None = None) -> list[tuple[int, int, float]]:
-    """(id, id, estimated Jaccard) of every pair of cases about the same problem."""
-    hashes = list(hashes) if hashes is not None else minhashes([c.text for c in cases])
-    lsh = MinHashLSH(threshold=config.threshold, num_perm=NUM_PERM)
-    for i, h in enumerate(hashes):
-        lsh.insert(i, h)
-    window = config.window_days * 86_400
+                  sigs: Sequence[Signature]) -> list[tuple[int, int, float]]:
+    """(id, id, estimated Jaccard) of every pair of cases about the same problem (the
+    bench's pair measure)."""
+    index: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(cases):
+        index.setdefault((c.category, c.grid_code[:12]), []).append(i)
+        if (code := cell(c.lon, c.lat)):
+            index.setdefault((c.category, code), []).append(i)
     pairs = []
-    for i, h in enumerate(hashes):
-        a = cases[i]
-        for j in lsh.query(h):
-            if j <= i:
-                continue
-            b = cases[j]
-            if a.category != b.category or abs(a.at - b.at) > window \
-                    or not _near(a, b, config.near_km):
-                continue
-            similarity = h.jaccard(hashes[j])
-            if similarity >= config.threshold:
-                pairs.append((a.id, b.id, float(similarity)))
+    for i, a in enumerate(cases):
+        near = set(index.get((a.category, a.grid_code[:12]), []))
+        for code in cells_around(a.lon, a.lat):
+            near.update(index.get((a.category, code), []))
+        for j in sorted(k for k in near if k > i):
+            similarity = alike(a, cases[j], sigs[i], sigs[j], config)
+            if similarity is not None:
+                pairs.append((a.id, cases[j].id, similarity))
     return pairs
-
-
-def clusters(ids: Iterable[int], pairs: Iterable[tuple[int, int, float]],
-             min_size: int) -> list[list[int]]:
-    """Clusters of at least `min_size` cases, each sorted.
-
-    Star clustering, in id (arrival) order: a case joins the cluster of the earlier seed it
-    is most alike, or starts one. Every member is then alike its cluster's first case;
-    connected components would chain look-alike reports across a whole township (they did:
-    one "cluster" of 140 templated reports on the demo's county)."""
-    neighbours: dict[int, dict[int, float]] = {}
-    for a, b, s in pairs:
-        neighbours.setdefault(a, {})[b] = s
-        neighbours.setdefault(b, {})[a] = s
-    seed_of: dict[int, int] = {}
-    groups: dict[int, list[int]] = {}
-    for i in sorted(ids):
-        seeds = [(s, -j) for j, s in neighbours.get(i, {}).items()
-                 if j < i and seed_of.get(j) == j]
-        if seeds:
-            seed = -max(seeds)[1]
-            seed_of[i] = seed
-            groups[seed].append(i)
-        else:
-            seed_of[i] = i
-            groups[i] = [i]
-    return sorted((sorted(g) for g in groups.values() if len(g) >= min_size),
-                  key=lambda g: g[0])
-
-
-def mean_similarity(group: Sequence[int], pairs: Iterable[tuple[int, int, float]]) -> float:
-    members = set(group)
-    values = [s for a, b, s in pairs if a in members and b in members]
-    return float(np.mean(values)) if values else 0.0

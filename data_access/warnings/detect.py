@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.models import Case, EarlyWarning
 from data_access.timeutil import as_utc, local_day_bounds
 from data_access.wall_scope import scope_for
-from data_access.warnings import callers, clusters, counts, surges
+from data_access.warnings import callers, clusters, counts, signatures, surges
 from data_access.warnings.store import Finding, save_findings
 
 log = logging.getLogger(__name__)
@@ -105,18 +105,6 @@ def _surge_findings(session: Session, counties: tuple[str, ...], today: date,
     return findings, {"series_candidates": len(ranked), "share_of_day": round(share, 3)}
 
 
-def _text_cases(session: Session, counties: tuple[str, ...], start: datetime,
-                until: datetime) -> list[clusters.TextCase]:
-    rows = session.execute(
-        select(Case.id, Case.major_class, Case.grid_code, Case.lon, Case.lat, Case.reported_at,
-               Case.title, Case.description)
-        .where(Case.county_code.in_(counties), Case.reported_at >= start,
-               Case.reported_at < until).order_by(Case.id))
-    return [clusters.TextCase(i, cat, grid, lon, lat, as_utc(at).timestamp(),
-                              f"{title}。{description}")
-            for i, cat, grid, lon, lat, at, title, description in rows]
-
-
 def _within_budget(session: Session, kind: str, findings: list[Finding], day_start: datetime,
                    budget: int) -> list[Finding]:
     """Known warnings (updated) and as many new ones, in the given order, as the day's
@@ -136,32 +124,29 @@ def _within_budget(session: Session, kind: str, findings: list[Finding], day_sta
     return kept
 
 
-def _cluster_findings(session: Session, counties: tuple[str, ...], until: datetime,
+def cluster_findings(session: Session, counties: tuple[str, ...], until: datetime,
                       config: clusters.ClusterConfig, day_start: datetime
                       ) -> tuple[list[Finding], dict]:
-    start = as_utc(until) - timedelta(days=config.window_days)
-    cases = _text_cases(session, counties, start, until)
-    pairs = clusters.similar_pairs(cases, config)
-    by_id = {c.id: c for c in cases}
-    recent = as_utc(until).timestamp() - config.recent_hours * 3600
+    """Sign and place the window's new cases (stored at once, in their own transaction:
+    placing a case is final), then warn about the clusters that grow."""
+    facts = signatures.sign_and_place(session, counties, until, config)
+    session.commit()
     findings = []
-    groups = [g for g in clusters.clusters(by_id, pairs, config.min_size)
-              if max(by_id[i].at for i in g) >= recent]
-    for group in groups:
-        first, last = by_id[group[0]], max((by_id[i] for i in group), key=lambda c: c.at)
+    for cluster in signatures.growing_clusters(session, counties, until, config):
+        first = cluster.members[0]
+        last = max(cluster.members, key=lambda c: c.at)
         findings.append(Finding(
-            key=f"cluster:{group[0]}", kind="cluster", method="minhash",
+            key=f"cluster:{cluster.id}", kind="cluster", method="minhash",
             unit_code=last.grid_code[:9], category=first.category,
-            window_start=datetime.fromtimestamp(min(by_id[i].at for i in group), UTC),
-            window_end=datetime.fromtimestamp(last.at, UTC), observed=len(group),
-            score=round(clusters.mean_similarity(group, pairs), 3),
-            evidence={"grids": sorted({by_id[i].grid_code for i in group}),
-                      "threshold": config.threshold},
-            case_ids=tuple(group)))
+            window_start=datetime.fromtimestamp(min(c.at for c in cluster.members), UTC),
+            window_end=datetime.fromtimestamp(last.at, UTC), observed=len(cluster.members),
+            score=round(cluster.mean_similarity, 3),
+            evidence={"grids": sorted({c.grid_code for c in cluster.members}),
+                      "threshold": config.threshold, "spot_threshold": config.spot_threshold},
+            case_ids=tuple(c.id for c in cluster.members)))
     findings.sort(key=lambda f: (-f.observed, -f.score, f.key))
     kept = _within_budget(session, "cluster", findings, day_start, config.budget_per_day)
-    return kept, {"texts": len(cases), "similar_pairs": len(pairs),
-                  "growing_clusters": len(findings)}
+    return kept, {**facts, "growing_clusters": len(findings)}
 
 
 def _caller_findings(session: Session, counties: tuple[str, ...], until: datetime,
@@ -208,7 +193,7 @@ def detect_once(sessions: sessionmaker[Session], region: str, zone: ZoneInfo, no
         for name, step in (
                 ("surges", lambda: _surge_findings(session, counties, today, until, zone,
                                                    config.surge)),
-                ("clusters", lambda: _cluster_findings(session, counties, until,
+                ("clusters", lambda: cluster_findings(session, counties, until,
                                                        config.cluster, day_start)),
                 ("callers", lambda: _caller_findings(session, counties, until, config.caller,
                                                      secret))):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data_access.case_store import ActionRefused, case_change, perform
 from data_access.counters import Counters
-from data_access.models import Case, EarlyWarning, WarningCase
+from data_access.models import Case, EarlyWarning, WarningCase, WarningEvent
 from data_access.timeutil import as_utc
 
 KINDS = ("surge", "cluster", "repeat_caller", "repeat_address", "reopened", "escalated")
@@ -26,6 +26,7 @@ STATUSES = ("new", "acknowledged", "dismissed", "supervised")
 OPEN_STATUSES = ("new", "acknowledged")
 DETECTOR = "detector"
 MAX_REASON_LENGTH = 500
+MAX_NUMBER_LENGTH = 64
 # status -> the statuses an officer may move it to
 STATUS_RULES: dict[str, tuple[str, ...]] = {
     "new": ("acknowledged", "dismissed", "supervised"),
@@ -107,6 +108,10 @@ def save_findings(session: Session, findings: Iterable[Finding], now: datetime) 
                                     .where(WarningCase.warning_id == row.id)))
         session.add_all(WarningCase(warning_id=row.id, case_id=c, added_by=DETECTOR)
                         for c in dict.fromkeys(f.case_ids) if c not in known)
+        if f.kind != "surge":
+            # The cases as the officers left them: less what they unlinked, plus what they
+            # linked (a surge's count is the series', not its listed cases).
+            _recount(session, row, now)
     session.flush()
     return {"new": new, "updated": len(findings) - new}
 
@@ -201,10 +206,29 @@ def supervise(sessions: sessionmaker[Session], counters: Counters, warning_id: i
                         note=text) for case_id in open_ids]
 
 
+def case_by_number(session: Session, number: str) -> int:
+    """The case an officer names by its number (the external id /ops shows)."""
+    number = (number or "").strip()
+    if not number or len(number) > MAX_NUMBER_LENGTH:
+        raise ActionRefused("case_number_required", "give the number of a case")
+    found = session.scalars(select(Case.id).where(Case.external_id == number)).first()
+    if found is None:
+        raise ActionRefused("case_not_found", f"no case numbered {number}")
+    return found
+
+
+def _linkable(session: Session, warning_id: int) -> EarlyWarning:
+    row = _load(session, warning_id)
+    if row.kind == "surge":
+        raise ActionRefused("warning_kind", "a surge's cases are its series' count")
+    return row
+
+
 def link_case(session: Session, warning_id: int, case_id: int, actor: str,
               at: datetime) -> None:
-    """An officer adds a case to a warning (or puts back one they unlinked)."""
-    row = _load(session, warning_id)
+    """An officer adds a case to a warning (or puts back one they unlinked); recorded in
+    warning_events with who and when."""
+    row = _linkable(session, warning_id)
     if session.get(Case, case_id) is None:
         raise ActionRefused("case_not_found", f"no case with id {case_id}")
     link = session.get(WarningCase, (row.id, case_id))
@@ -214,18 +238,38 @@ def link_case(session: Session, warning_id: int, case_id: int, actor: str,
         link.removed_by, link.removed_at, link.added_by = None, None, actor
     else:
         raise ActionRefused("already_linked", "the case is already in the warning")
+    session.add(WarningEvent(warning_id=row.id, case_id=case_id, action="link", actor=actor,
+                             at=at))
     _recount(session, row, at)
 
 
 def unlink_case(session: Session, warning_id: int, case_id: int, actor: str,
                 at: datetime) -> None:
-    """An officer takes a case out of a warning; the detector will not put it back."""
-    row = _load(session, warning_id)
+    """An officer takes a case out of a warning; the detector will not put it back (and no
+    later report joins its cluster through it). Recorded in warning_events."""
+    row = _linkable(session, warning_id)
     link = session.get(WarningCase, (row.id, case_id))
     if link is None or link.removed_at is not None:
         raise ActionRefused("not_linked", "the case is not in the warning")
     link.removed_by, link.removed_at = actor, at
+    session.add(WarningEvent(warning_id=row.id, case_id=case_id, action="unlink",
+                             actor=actor, at=at))
     _recount(session, row, at)
+
+
+def change_link(session: Session, warning_id: int, action: str, number: str, actor: str,
+                at: datetime) -> int:
+    """/ops: link or unlink the case of that number; returns its id."""
+    case_id = case_by_number(session, number)
+    (link_case if action == "link" else unlink_case)(session, warning_id, case_id, actor, at)
+    return case_id
+
+
+def case_events(session: Session, warning_id: int) -> list[tuple[str, int, str, datetime]]:
+    """(action, case id, who, when) of the officers' links and unlinks, oldest first."""
+    return [(a, c, who, as_utc(when)) for a, c, who, when in session.execute(
+        select(WarningEvent.action, WarningEvent.case_id, WarningEvent.actor, WarningEvent.at)
+        .where(WarningEvent.warning_id == warning_id).order_by(WarningEvent.id))]
 
 
 def _recount(session: Session, row: EarlyWarning, at: datetime) -> None:

@@ -257,3 +257,36 @@ def test_the_ops_list_and_the_wall_board_read_what_is_stored(fresh_backend):
     assert (board.total_open, board.open_by_kind) == (1, {"cluster": 1})
     assert board.rows[0]["place"] == "第01街道" and board.rows[0]["cases"] == 4
     assert elsewhere.total_open == 0 and elsewhere.rows == []
+
+
+def test_each_run_signs_only_the_new_cases_and_tells_two_buildings_apart(fresh_backend):
+    """Run 1 signs the window's four reports (two problems: the same kind of problem at
+    buildings 12 and 15 of one community); run 2 signs only the two reported since, and
+    the clusters grow from the stored signatures: one warning per building."""
+    from data_access.models import CaseSignature
+
+    maker = CaseMaker(fresh_backend.sessions)
+    base = {"grid": GRIDS[0], "subclass": "manhole", "title": "井盖缺失"}
+    twelve = ["和平路12号楼下井盖缺失，晚上行人容易踩空",
+              "十二号楼楼下的窨井盖不见了，夜里走路很危险", "12栋楼下井盖丢了好几天，请尽快处理"]
+    fifteen = ["和平路15号楼下井盖缺失，晚上行人容易踩空",
+               "十五号楼楼下的窨井盖不见了，夜里走路很危险", "15栋楼下井盖丢了好几天，请尽快处理"]
+    first = maker.add([{**base, "reported": NOW - timedelta(days=2, hours=i),
+                        "description": text} for i, text in enumerate(twelve[:2] + fifteen[:2])])
+    earlier = NOW - timedelta(hours=6)
+    summary = detect_once(fresh_backend.sessions, COUNTY, ZONE, earlier, SECRET, CONFIG)
+    assert summary["clusters"]["signed"] == 4 and summary["clusters"]["found"] == 0
+    later = maker.add([{**base, "reported": NOW - timedelta(hours=2 + i), "description": t}
+                       for i, t in enumerate((twelve[2], fifteen[2]))])
+    summary = detect_once(fresh_backend.sessions, COUNTY, ZONE, NOW, SECRET, CONFIG)
+    assert summary["clusters"]["signed"] == 2
+    assert summary["clusters"]["neighbours_read"] == 4
+    found = sorted(w.case_ids for w in _warnings(fresh_backend, "cluster"))
+    assert found == sorted([(first[0], first[1], later[0]), (first[2], first[3], later[1])])
+    with fresh_backend.sessions() as session:
+        placed = dict(session.execute(select(CaseSignature.case_id,
+                                             CaseSignature.cluster_id)).all())
+    assert placed == {first[0]: first[0], first[1]: first[0], later[0]: first[0],
+                      first[2]: first[2], first[3]: first[2], later[1]: first[2]}
+    again = detect_once(fresh_backend.sessions, COUNTY, ZONE, NOW, SECRET, CONFIG)
+    assert again["clusters"]["signed"] == 0 and again["saved"] == {"new": 0, "updated": 2}
