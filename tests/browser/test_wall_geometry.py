@@ -231,7 +231,10 @@ MAP_JS = """() => {
 }"""
 # The alert tile's list: enough rows for a useful page. The canvas's --alert-rows slots (one
 # of them the page line when the alerts do not fit), each at least three lines of its type.
-MIN_ALERT_ROWS = {"1920x1080": 5, "1080x1920": 5, "3840x2160": 5, "2160x3840": 5}
+# Portrait had 2 slots (one alert a page); standard and wide still have 3 (see
+# layouts/wall/arrangement.py SHAPES).
+MIN_ALERT_ROWS = {"1080x1920": 4, "2160x3840": 4, "1920x1080": 3, "3840x2160": 3,
+                  "5760x2160": 3, "5760x1080": 8}
 ALERT_JS = """() => {
   const canvas = document.getElementById('wall-canvas');
   const unit = parseFloat(getComputedStyle(canvas).getPropertyValue('--u'));
