@@ -86,6 +86,20 @@ def geometry(session: Session, scope: Scope, level: str) -> dict:
                          for code, shape in shapes]}
 
 
+def map_bounds(session: Session, scope: Scope) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the view's territory: the box of its outlined units,
+    which the map is fitted to (layouts/wall/map_view.py), else of its coloured units (a
+    township whose villages have no boundary); None when none has one."""
+    fill, outline = map_levels(scope)
+    features = geometry(session, scope, outline)["features"] or \
+        geometry(session, scope, fill)["features"]
+    if not features:
+        return None
+    boxes = [shape(f["geometry"]).bounds for f in features]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def _shipped_boundary(code: str) -> dict | None:
     try:
         return boundary_geojson(code)

@@ -57,9 +57,12 @@ def build(scope: Scope, values: pd.DataFrame, markers: pd.DataFrame, measure: st
     # The outlined units are the named ones; like the geometry, read once per view an hour.
     labels = load("map-labels", scope, GEOMETRY_SECONDS,
                   lambda s: coverage.map_labels(s, scope)).value
+    bounds = load("map-bounds", scope, GEOMETRY_SECONDS,
+                  lambda s: coverage.map_bounds(s, scope)).value
     return coverage_map(values, geometry_url(scope.unit, fill), geometry_url(scope.unit, outline),
                         labels["code"].tolist(), measure, lang, unit_px, labels=labels,
-                        markers=markers, area_px=area_px).to_dict()
+                        markers=markers, area_px=area_px, 
+                        bounds=tuple(bounds) if bounds else None).to_dict()
 
 
 def geometry_json(unit: str, level: str) -> Response:

@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from layouts.i18n import label, t
-from layouts.wall import theme
+from layouts.wall import map_view, theme
+from layouts.wall.map_view import MapView
 
 TOP_DISPUTE_TYPES = 5
 TRANSPARENT = "rgba(0,0,0,0)"
@@ -140,10 +141,6 @@ def share_bar(frame: pd.DataFrame, code_column: str, kind: str, lang: str,
 # Classes of the map's colour scale: a zero class when there are zeros, then up to this
 # many quantile classes of the values above zero.
 MAP_CLASSES = 5
-# The bottom strip of the map tile that the legend and colour bar take (the geography above).
-MAP_LEGEND_SHARE = 0.12
-
-
 def value_classes(values: list[float], share: bool, k: int = MAP_CLASSES
                   ) -> tuple[list[tuple[int, int]], list[int]]:
     """Quantile classes that separate the values however skewed they are: ([(low, high)]
@@ -227,42 +224,77 @@ def label_size(count: int, unit: float) -> int:
     return theme.px(20 if count <= 16 else 16, unit)
 
 
-# The map's drawing area that names are spaced for (design px) when the page does not say
-# (layouts/wall/arrangement.py map_area gives each canvas's).
-MAP_DESIGN_PX = (600, 560)
-# Mercator stretches latitude by 1/cos(lat); Jiangsu lies about 31–35°N.
-LAT_STRETCH = 1 / math.cos(math.radians(33))
-LABEL_MARGIN = 0.8
+# The map's graph box (design px) when the page does not say (layouts/wall/arrangement.py
+# map_area gives each canvas's).
+MAP_DESIGN_PX = (566, 562)
+# What lies over the map's corners, whose place no name may take (design px): the measure's
+# caption top left (HTML, layouts/wall/coverage.py), the colour bar bottom left (at most
+# COLORBAR_MAX_PX long) and the markers' legend bottom right.
+CAPTION_H = 36
+COLORBAR_H = 84
+COLORBAR_SHARE = 0.6
+COLORBAR_MAX_PX = 480
+LEGEND_H = 34
+# Between two names, and between a name and the tile's edge (design px).
+NAME_GAP = 4
+LEGEND_BG = "rgba(6,16,31,0.72)"
 
 
-def spaced_labels(labels: pd.DataFrame, font_px: float,
-                  area_px: tuple[float, float] = MAP_DESIGN_PX) -> pd.DataFrame:
-    """The names that fit without touching another: the largest units (`area` when given,
-    else in order) are placed first, and a name whose box would overlap one placed is left
-    out (its unit stays outlined and coloured). Boxes are estimated in the map's design
-    pixels from the names' spread: a CJK character is about one font size wide."""
-    if len(labels) < 2:
+def text_px(text: str, font_px: float) -> float:
+    """A text's width: a CJK character about one font size, other characters about 0.6."""
+    return sum(font_px if ord(ch) > 0x2E80 else 0.6 * font_px for ch in text)
+
+
+def reserved_boxes(area_px: tuple[float, float], lang: str
+                   ) -> list[tuple[float, float, float, float]]:
+    """(left, right, top, bottom) in design px of what is drawn over the map's corners."""
+    width, height = area_px
+    caption = max(text_px(t(f"wall.measure.{m}", lang), 20) for m in
+                  ("patrol", "online", "open", "overdue")) + 32
+    legend = sum(text_px(t(f"wall.map.{kind}", lang), theme.MIN_FONT_PX) + 44
+                 for kind in MARKER_KINDS)
+    return [(0, caption, 0, CAPTION_H),
+            (0, colorbar_px(width) + 24, height - COLORBAR_H, height),
+            (width - legend, width, height - LEGEND_H, height)]
+
+
+def colorbar_px(width: float) -> float:
+    return min(COLORBAR_SHARE * width, COLORBAR_MAX_PX)
+
+
+def territory_bounds(labels: pd.DataFrame, markers: pd.DataFrame
+                     ) -> tuple[float, float, float, float]:
+    """For a map given no bounds: the box of its names and markers, grown by a fifth each
+    side (the names sit inside their units, which reach beyond them), or Jiangsu's."""
+    lon = pd.concat([labels["lon"], markers["lon"]]).astype(float)
+    lat = pd.concat([labels["lat"], markers["lat"]]).astype(float)
+    if lon.empty:
+        return (116.3, 30.7, 121.9, 35.2)
+    grow_x, grow_y = (lon.max() - lon.min()) / 5, (lat.max() - lat.min()) / 5
+    return (lon.min() - grow_x, lat.min() - grow_y, lon.max() + grow_x, lat.max() + grow_y)
+
+
+def spaced_labels(labels: pd.DataFrame, font_px: float, view: MapView,
+                  area_px: tuple[float, float], lang: str = "zh") -> pd.DataFrame:
+    """The names that fit without touching another, the tile's edge or what lies over the
+    map's corners: the largest units (`area` when given, else in order) are placed first,
+    and a name whose box would overlap one placed is left out (its unit stays outlined and
+    coloured). Boxes are in design px where `view` draws them."""
+    if labels.empty:
         return labels
     order = labels.sort_values("area", ascending=False, kind="stable") \
         if "area" in labels else labels
-    lon, lat = order["lon"], order["lat"] * LAT_STRETCH
-    # The names sit inside the units; the drawn area reaches beyond them by about a unit.
-    span_x = (lon.max() - lon.min()) * 1.3 or 1.0
-    span_y = (lat.max() - lat.min()) * 1.3 or 1.0
-    # px per degree, with a margin: plotly's fit of the geography into the area is not
-    # exactly this estimate (a name must never touch another; one left out is only less).
-    # Plotly draws the geography in a frame no wider than the area is high (seen on
-    # portrait and wide canvases), so the shorter side bounds the scale.
-    side = min(area_px)
-    scale = LABEL_MARGIN * min(side / span_x, side / span_y)
-    placed: list[tuple[float, float, float, float]] = []
+    width, height = area_px
+    placed = list(reserved_boxes(area_px, lang))
     keep = []
-    for index, name, x, y in zip(order.index, order["name"], lon * scale, lat * scale,
-                                 strict=True):
-        half_w, half_h = len(name) * font_px / 2 + 2, font_px * 0.65
+    for index, name, lon, lat in zip(order.index, order["name"], order["lon"], order["lat"],
+                                     strict=True):
+        x, y = view.to_px(lon, lat)
+        half_w, half_h = text_px(name, font_px) / 2 + NAME_GAP, font_px * 0.65 + NAME_GAP / 2
         box = (x - half_w, x + half_w, y - half_h, y + half_h)
-        if all(box[1] < b[0] or b[1] < box[0] or box[3] < b[2] or b[3] < box[2]
-               for b in placed):
+        inside = box[0] >= 0 and box[1] <= width and box[2] >= 0 and box[3] <= height
+        if inside and all(box[1] < b[0] or b[1] < box[0] or box[3] < b[2] or b[3] < box[2]
+                          for b in placed):
             placed.append(box)
             keep.append(index)
     return labels.loc[sorted(keep, key=list(labels.index).index)]
@@ -272,14 +304,18 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
                  outline_codes: list[str], measure: str, lang: str,
                  unit: float = 1.0, labels: pd.DataFrame | None = None,
                  markers: pd.DataFrame | None = None,
-                 area_px: tuple[float, float] = MAP_DESIGN_PX) -> go.Figure:
+                 area_px: tuple[float, float] = MAP_DESIGN_PX,
+                 bounds: tuple[float, float, float, float] | None = None) -> go.Figure:
     """Units coloured by a measure in classes, drawn from the app's own GeoJSON (no tiles),
-    the outlined units named, urgent and overdue cases marked where they are. The geography
-    fills the tile above a bottom strip for the colour bar and the markers' legend."""
+    the outlined units named, urgent and overdue cases marked where they are. The territory
+    (`bounds`: west, south, east, north) fills the whole graph (`area_px`, design px) along
+    its binding dimension (layouts/wall/map_view.py); the colour bar and the markers' legend
+    lie over its bottom corners, on a dark ground, and no name is placed under them."""
     labels = labels if labels is not None else pd.DataFrame(columns=["name", "lon", "lat"])
-    label_px = label_size(len(labels), unit)
-    labels = spaced_labels(labels, label_px / unit, area_px)
     markers = markers if markers is not None else pd.DataFrame(columns=["lon", "lat", "kind"])
+    view = map_view.fit(bounds or territory_bounds(labels, markers), area_px)
+    label_px = label_size(len(labels), unit)
+    labels = spaced_labels(labels, label_px / unit, view, area_px, lang)
     fig = go.Figure()
     style = measure_style(values, measure, lang)
     colorbar = style.pop("colorbar")
@@ -288,8 +324,9 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         geojson=fill_geojson_url, locations=values["code"].tolist(), **style,
         marker_line_color=theme.MAP_LINE, marker_line_width=0.4 * unit,
         colorbar={**colorbar, "orientation": "h", "x": 0, "xanchor": "left", "y": 0,
-                  "yanchor": "bottom", "len": 0.6, "thickness": round(12 * unit),
-                  "outlinewidth": 0, "tickfont": font,
+                  "yanchor": "bottom", "lenmode": "pixels",
+                  "len": round(colorbar_px(area_px[0]) * unit), "thickness": round(12 * unit),
+                  "outlinewidth": 0, "tickfont": font, "bgcolor": LEGEND_BG,
                   "title": {**colorbar["title"], "side": "top", "font": font}},
     )
     fig.add_choropleth(
@@ -315,13 +352,18 @@ def coverage_map(values: pd.DataFrame, fill_geojson_url: str, outline_geojson_ur
         textfont={"size": label_px, "color": theme.TEXT,
                   "family": theme.FONT_FAMILY},
     )
-    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
-                    bgcolor=TRANSPARENT, showframe=False,
-                    domain={"x": [0, 1], "y": [MAP_LEGEND_SHARE, 1]})
+    # Our own fit (not fitbounds: see layouts/wall/map_view.py): plotly fits the lon/lat
+    # rectangle into the whole graph, which has the graph's aspect, so nothing is left over.
+    fig.update_geos(visible=False, projection_type="mercator", bgcolor=TRANSPARENT,
+                    showframe=False, lonaxis_range=list(view.lon_range),
+                    lataxis_range=list(view.lat_range),
+                    center={"lon": view.center[0], "lat": view.center[1]},
+                    projection_rotation={"lon": view.center[0], "lat": 0, "roll": 0},
+                    domain={"x": [0, 1], "y": [0, 1]})
     apply_theme(fig, unit)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": round(4 * unit), "b": 0}, showlegend=True,
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0}, showlegend=True,
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 0,
                               "yanchor": "bottom", "font": font,
-                              "bgcolor": TRANSPARENT, "itemclick": False,
+                              "bgcolor": LEGEND_BG, "itemclick": False,
                               "itemdoubleclick": False})
     return fig

@@ -206,3 +206,88 @@ def test_every_text_fits_on_every_canvas_in_both_languages(live_wall, browser):
     message = "\n".join(f"{where}: {len(p)} problems\n  " + "\n  ".join(p[:12])
                         for where, p in report.items())
     assert not report, message
+
+
+# The map fills its tile (issue 10, item 4): on every canvas and view, the graph is the whole
+# body of its tile, and the territory drawn in it (the union of the drawn geo paths, as far as
+# they are inside the graph) spans at least MAP_FILL of the graph along the binding dimension
+# (a territory of another aspect than the tile's cannot fill both).
+MAP_VIEWS = ("", "unit=320303", "unit=320303001")  # the city, a county, a township
+MAP_FILL = 0.90
+MAP_JS = """() => {
+  const graph = document.getElementById('wall-coverage-graph');
+  const g = graph.getBoundingClientRect();
+  const body = graph.closest('.tile-body').getBoundingClientRect();
+  const paths = [...graph.querySelectorAll('.choroplethlocation')]
+    .map(p => p.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+  const clip = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  const l = clip(Math.min(...paths.map(r => r.left)), g.left, g.right);
+  const r = clip(Math.max(...paths.map(r => r.right)), g.left, g.right);
+  const t = clip(Math.min(...paths.map(r => r.top)), g.top, g.bottom);
+  const b = clip(Math.max(...paths.map(r => r.bottom)), g.top, g.bottom);
+  return {graph: [g.left, g.top, g.width, g.height],
+          body: [body.left, body.top, body.width, body.height],
+          paths: paths.length, width: (r - l) / g.width, height: (b - t) / g.height};
+}"""
+# The alert tile's list: enough rows for a useful page. The canvas's --alert-rows slots (one
+# of them the page line when the alerts do not fit), each at least three lines of its type.
+# Portrait had 2 slots (one alert a page); standard and wide still have 3 (see
+# layouts/wall/arrangement.py SHAPES).
+MIN_ALERT_ROWS = {"1080x1920": 4, "2160x3840": 4, "1920x1080": 3, "3840x2160": 3,
+                  "5760x2160": 3, "5760x1080": 8}
+ALERT_JS = """() => {
+  const canvas = document.getElementById('wall-canvas');
+  const unit = parseFloat(getComputedStyle(canvas).getPropertyValue('--u'));
+  const rows = parseInt(getComputedStyle(canvas).getPropertyValue('--alert-rows'));
+  const list = document.querySelector('.tile-alerts .alert-list');
+  return {unit, rows, list: list.getBoundingClientRect().height};
+}"""
+
+
+def _open_map(browser, url: str, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.wait_for_function(
+        "(document.getElementById('wall-coverage-status') || {}).textContent"
+        "?.match(/^(更新于|Updated)/)", timeout=30_000)
+    page.wait_for_selector("#wall-coverage-graph .choroplethlocation", state="attached",
+                           timeout=20_000)
+    page.wait_for_timeout(1000)  # plotly's responsive resize
+    return page
+
+
+def test_the_map_fills_its_tile_on_every_canvas_and_view(live_wall, browser):
+    problems = []
+    for canvas in CANVASES:
+        width, height = (int(x) for x in canvas.split("x"))
+        for view in MAP_VIEWS:
+            page = _open_map(browser, live_wall.wall(f"canvas={canvas}&measure=open&{view}"),
+                             width, height)
+            found = page.evaluate(MAP_JS)
+            page.close()
+            where = f"{canvas} {view or 'city'}"
+            assert found["paths"] >= 1, (where, found)
+            # The graph is the tile's whole body (no strip of the tile left undrawn).
+            if any(abs(a - b) > 1.5 for a, b in zip(found["graph"], found["body"], strict=True)):
+                problems.append(f"{where}: graph {found['graph']} is not the body "
+                                f"{found['body']}")
+            fill = max(found["width"], found["height"])
+            if fill < MAP_FILL:
+                problems.append(f"{where}: the territory spans {found['width']:.0%} of the "
+                                f"width, {found['height']:.0%} of the height")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_alert_tile_shows_a_useful_page(live_wall, browser):
+    for canvas, least in MIN_ALERT_ROWS.items():
+        width, height = (int(x) for x in canvas.split("x"))
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(live_wall.wall(f"canvas={canvas}"))
+        page.wait_for_selector(".tile-alerts .alert-list", state="attached", timeout=30_000)
+        found = page.evaluate(ALERT_JS)
+        page.close()
+        unit = found["unit"]
+        assert found["rows"] >= least, (canvas, found)
+        # Each slot holds the row's three lines (19 px type, line height 1.25, padding 6 px).
+        slot = (found["list"] - 36 * unit) / found["rows"] - 4 * unit
+        assert slot >= (3 * 19 * 1.25 + 6) * unit - 0.5, (canvas, found, slot)

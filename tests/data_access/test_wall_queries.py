@@ -278,6 +278,21 @@ def test_map_levels_names_and_markers_of_every_view(region):
         assert list(township["kind"]) == ["urgent"]
 
 
+def test_map_bounds_are_the_box_of_the_outlined_units_else_of_the_coloured_ones(region):
+    for _backend, session in _each(region):
+        # A county: its two townships' squares side by side.
+        assert coverage.map_bounds(session, scope_for("320302")) == \
+            pytest.approx((117.1, 34.2, 117.2, 34.25))
+        # A township: its villages have no boundary, so its two grids' squares.
+        assert coverage.map_bounds(session, scope_for("320302001")) == \
+            pytest.approx((117.1, 34.2, 117.15, 34.225))
+        # The city: its counties, two stored squares and the rest the shipped real outlines,
+        # which reach out to Xuzhou's real edges (丰县 in the west, 新沂 in the east).
+        west, south, east, north = coverage.map_bounds(session, scope_for("320300"))
+        assert 116.2 < west < 116.6 and 118.5 < east < 118.9
+        assert 33.6 < south < 33.9 and 34.8 < north < 35.1
+
+
 def test_hourly_counts_today_against_yesterday(region):
     def hours(pairs, n):
         out = [0] * n

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pytest
 
-from layouts.wall import alerts, disputes, figures, kpis, page, queue, theme
+from layouts.wall import alerts, disputes, figures, kpis, map_view, page, queue, theme
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -296,12 +297,12 @@ def test_value_classes_separate_skewed_counts_with_zero_apart():
 def test_map_names_its_units_spaced_and_marks_cases_with_a_legend():
     values = pd.DataFrame({"code": ["a", "b"], "value": [0.0, 2.0]})
     labels = pd.DataFrame({"code": ["c1", "c2", "c3"], "name": ["云龙区", "鼓楼区", "泉山区"],
-                           "lon": [117.2, 117.201, 117.5], "lat": [34.2, 34.2, 34.5],
+                           "lon": [117.2, 117.201, 117.5], "lat": [34.35, 34.35, 34.5],
                            "area": [10.0, 50.0, 20.0]})
     markers = pd.DataFrame({"lon": [117.21, 117.3], "lat": [34.21, 34.3],
                             "kind": ["overdue", "urgent"]})
     fig = figures.coverage_map(values, "/f", "/o", ["c1", "c2", "c3"], "open", "zh",
-                               labels=labels, markers=markers)
+                               labels=labels, markers=markers, bounds=(117.0, 34.0, 117.7, 34.7))
     overdue, urgent, names = fig.data[2], fig.data[3], fig.data[4]
     # 云龙区 and 鼓楼区 would overlap: the larger (鼓楼区, 50 km²) keeps its name.
     assert list(names.text) == ["鼓楼区", "泉山区"] and names.mode == "text"
@@ -311,9 +312,37 @@ def test_map_names_its_units_spaced_and_marks_cases_with_a_legend():
     assert (urgent.name, list(urgent.lon)) == ("紧急事件", [117.3])
     assert fig.layout.showlegend and fig.layout.legend.orientation == "h"
     assert not names.showlegend
-    # The geography above the legend strip, the colour bar in that strip.
-    assert tuple(fig.layout.geo.domain.y) == (figures.MAP_LEGEND_SHARE, 1)
+    # The geography takes the whole graph; the colour bar lies over its bottom left corner.
+    assert tuple(fig.layout.geo.domain.y) == (0, 1) and tuple(fig.layout.geo.domain.x) == (0, 1)
     assert fig.data[0].colorbar.orientation == "h" and fig.data[0].colorbar.y == 0
+
+
+def test_the_map_is_fitted_to_its_graph_and_names_stay_clear_of_its_corners():
+    # A territory twice as wide as tall (in Mercator) in a graph as tall as wide: the width
+    # binds, the latitude range grows to the graph's aspect.
+    bounds = (117.0, 34.0, 118.0, 34.41)
+    view = map_view.fit(bounds, (500, 500))
+    west, east = (view.to_px(lon, 34.2)[0] for lon in (117.0, 118.0))
+    assert west == pytest.approx(10) and east == pytest.approx(490)  # 2 % each side
+    top = view.to_px(117.5, view.lat_range[1])[1]
+    bottom = view.to_px(117.5, view.lat_range[0])[1]
+    assert top == pytest.approx(0, abs=1e-6) and bottom == pytest.approx(500)
+    assert view.to_px(*view.center) == pytest.approx((250, 250))
+    # The same territory on a portrait graph: the width binds again, on its own scale.
+    assert map_view.fit(bounds, (300, 900)).scale == pytest.approx(view.scale * 300 / 500)
+    # Names: one under the caption (top left) and one under the colour bar (bottom left)
+    # are left out; one in the open is kept; one off the graph is left out.
+    names = pd.DataFrame({"name": ["甲镇", "乙镇", "丙镇", "丁镇"],
+                          "lon": [117.02, 117.02, 117.5, 116.0],
+                          "lat": [view.lat_range[1] - 0.03, view.lat_range[0] + 0.06, 34.2, 34.2],
+                          "area": [4.0, 3.0, 2.0, 1.0]})
+    kept = figures.spaced_labels(names, 20, view, (500, 500), "zh")
+    assert list(kept["name"]) == ["丙镇"]
+    fig = figures.coverage_map(pd.DataFrame({"code": ["a"], "value": [1.0]}), "/f", "/o",
+                               ["a"], "open", "zh", area_px=(500, 500), bounds=bounds)
+    assert fig.layout.geo.lonaxis.range == pytest.approx(view.lon_range)
+    assert fig.layout.geo.lataxis.range == pytest.approx(view.lat_range)
+    assert fig.layout.geo.fitbounds in (None, False)
 
 
 def _counties(n: int) -> pd.DataFrame:
