@@ -26,6 +26,7 @@ import argparse
 import os
 import statistics
 import time
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,90 +63,213 @@ def draw(rng: np.random.Generator, mu: np.ndarray) -> np.ndarray:
     return rng.negative_binomial(k, k / (k + mu))
 
 
-def frame_of(counts: np.ndarray, days: list[date], townships: int, upto: int,
-             window: int) -> dict[str, pd.DataFrame]:
-    """The detector's input for a run on day index `upto` (township and county level; 10
-    counties of about equal numbers of townships)."""
-    sl = slice(upto - window, upto + 1)
-    units = [f"320300{t // 18:01d}{t:02d}"[:9] for t in range(townships)]
-    rows = []
-    for s in range(counts.shape[0]):
-        t, c = divmod(s, len(CATEGORIES))
-        for j, d in enumerate(days[sl]):
-            rows.append((f"3203{t // 18:02d}{t:03d}", CATEGORIES[c], d,
-                         int(counts[s, sl.start + j])))
-    del units
-    town = pd.DataFrame(rows, columns=["unit", "category", "day", "n"])
-    county = town.assign(unit=town["unit"].str[:6]).groupby(
-        ["unit", "category", "day"], as_index=False)["n"].sum()
-    return {"township": town, "county": county}
+KINDS = ("spike", "step", "ramp")
+FOOTPRINTS = ("grid", "5 grids", "township")
+SIZES = (1, 2, 3, 4)
+COUNTIES = 10
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kind: str
+    footprint: str
+    sd: int
+    series: int
+    start: int  # day index
+    extra: tuple[int, ...]  # cases added on each day from `start`
+
+
+def shape(kind: str, sd: float, length: int) -> np.ndarray:
+    """The surge in baseline SDs on each of its days: a one-day spike, a step held, a ramp
+    rising to `sd` on its last day."""
+    if kind == "spike":
+        return np.array([sd])
+    if kind == "step":
+        return np.full(length, sd)
+    return sd * np.arange(1, length + 1) / length
+
+
+def make_scenarios(rng: np.random.Generator, mu: np.ndarray, townships: int, starts: list[int],
+                   per_kind: int) -> list[Scenario]:
+    """`per_kind` scenarios of each kind over the episodes starting on `starts`, on distinct
+    township × category series within an episode; sizes, lengths (spike 1 day, step and
+    ramp 2–5) and footprints drawn uniformly. A footprint's baseline SD is its own: a grid's
+    expected count is the township's times the grid's share (Dirichlet shares over ~63 grids
+    a township, as Xuzhou's 10,840 over 171), 5 grids' the sum of five shares. The cases added
+    are the SDs times that SD, rounded up (so +k SD is never less than k SD)."""
+    grid_shares = [rng.dirichlet(np.full(63, 2.0)) for _ in range(townships)]
+    scenarios = []
+    per_episode = -(-per_kind // len(starts))
+    for start in starts:
+        series = rng.permutation(mu.shape[0])[:per_episode * len(KINDS)]
+        for n, s in enumerate(series):
+            kind = KINDS[n % len(KINDS)]
+            footprint = FOOTPRINTS[int(rng.integers(len(FOOTPRINTS)))]
+            sd = int(rng.choice(SIZES))
+            length = 1 if kind == "spike" else int(rng.integers(2, 6))
+            share = {"grid": grid_shares[s // len(CATEGORIES)][:1].sum(),
+                     "5 grids": grid_shares[s // len(CATEGORIES)][:5].sum(),
+                     "township": 1.0}[footprint]
+            base = mu[s, start:start + length] * share
+            extra = np.ceil(shape(kind, sd, length) * np.sqrt(base * (1 + ALPHA * base)))
+            scenarios.append(Scenario(kind, footprint, sd, int(s), start,
+                                      tuple(int(e) for e in extra)))
+    return scenarios
+
+
+def levels_of(counts: np.ndarray, townships: int) -> dict[str, np.ndarray]:
+    """township × category rows (series = township·6 + category) and their counties'."""
+    by_town = counts.reshape(townships, len(CATEGORIES), -1)
+    county = np.zeros((COUNTIES, len(CATEGORIES), counts.shape[1]))
+    np.add.at(county, np.arange(townships) * COUNTIES // townships, by_town)
+    return {"township": by_town, "county": county}
+
+
+def run_day(null: np.ndarray, injected: np.ndarray | None, days: list[date], today: int,
+            config: surges.SurgeConfig, townships: int
+            ) -> tuple[list[surges.Scored], list[surges.Scored]]:
+    """One run as at the end of day `today`: each level × category's baseline fitted once on
+    the null history (no scenario starts before an episode, whose runs' fit windows end
+    before it), scored on the null counts and on the injected ones."""
+    window = slice(today - config.history_days, today + 1)
+    run_days = days[window]
+    scored_null, scored_injected = [], []
+    for level, series in levels_of(null[:, window], townships).items():
+        series_inj = (levels_of(injected[:, window], townships)[level]
+                      if injected is not None else None)
+        for c, category in enumerate(CATEGORIES):
+            y = series[:, c, :].astype(float)
+            units = [f"{level}-{u}" for u in range(len(y))]
+            b = surges.fit_baseline(y, units, level, category, run_days, 1.0, config)
+            scored_null.append(surges.score_baseline(b, y, config))
+            if series_inj is not None:
+                scored_injected.append(surges.score_baseline(
+                    b, series_inj[:, c, :].astype(float), config))
+    return scored_null, scored_injected
+
+
+def warned(scored: list[surges.Scored], config: surges.SurgeConfig,
+           calibrated: surges.Thresholds) -> set[tuple[str, str]]:
+    return {(c.unit, c.category) for c in surges.rank(scored, config, calibrated)}
 
 
 def surge_bench(args) -> None:
     rng = np.random.default_rng(args.seed)
     config = surges.SurgeConfig(budget_per_day=args.budget)
     window = config.history_days
-    first = date(2025, 6, 1)
-    n_days = window + args.days + 6
+    first = date(2024, 6, 1)
+    n_days = window + 2 * 365
     days, mu = city_counts(rng, first, n_days, args.townships, args.per_day)
-    counts = draw(rng, mu)
-    n_series = counts.shape[0]
-    scenarios = []  # (kind, series, start, length)
-    busy = np.zeros((n_series, n_days), dtype=bool)
-    shapes = {"spike": [args.sd], "step": [2.0] * 3, "ramp": [1.0, 1.75, 2.5, 3.25, 4.0]}
-    for d in range(args.days):
-        start = window + d
-        for kind, extra in shapes.items():
-            for _try in range(100):
-                s = int(rng.integers(n_series))
-                if not busy[s, start - 7:start + len(extra) + 7].any():
-                    break
-            busy[s, start:start + len(extra)] = True
-            sd = np.sqrt(mu[s, start:start + len(extra)] * (1 + ALPHA * mu[s, start:start +
-                                                                               len(extra)]))
-            counts[s, start:start + len(extra)] += np.round(np.array(extra) * sd).astype(int)
-            scenarios.append((kind, s, start, len(extra)))
-    name = [f"3203{(s // len(CATEGORIES)) // 18:02d}{s // len(CATEGORIES):03d}" for s in
-            range(n_series)]
-    found: dict[int, list[tuple[str, str, str]]] = {}
-    seconds = []
-    for d in range(args.days + 5):
-        today = window + d
-        frames = frame_of(counts, days, args.townships, today, window)
-        started = time.perf_counter()
-        ranked = surges.detect(frames, days[today], 1.0, config)
-        seconds.append(time.perf_counter() - started)
-        found[today] = [(c.level, c.unit, c.category) for c in ranked[:int(args.budget)]]
-    detected = {k: [] for k in shapes}
-    for kind, s, start, length in scenarios:
-        unit, category = name[s], CATEGORIES[s % len(CATEGORIES)]
-        hit = next((day - start for day in range(start, start + length)
-                    if ("township", unit, category) in found.get(day, [])), None)
-        detected[kind].append(hit)
-    true_warnings = false_warnings = 0
-    for day, warned in found.items():
-        for level, unit, category in warned:
-            active = [name[s] for kind, s, start, length in scenarios
-                      if start <= day < start + length and CATEGORIES[s % 6] == category]
-            if any(a == unit or (level == "county" and a.startswith(unit)) for a in active):
-                true_warnings += 1
-            else:
-                false_warnings += 1
-    print(f"surges: {args.townships} townships × {len(CATEGORIES)} categories "
-          f"({n_series} series, ~{args.per_day:.0f} reports a day), fit window {window} days, "
-          f"{args.days} held-out test days, budget {args.budget:g} warnings a day")
-    for kind, hits in detected.items():
-        seen = [h for h in hits if h is not None]
+    null = draw(rng, mu)
+    n_series = null.shape[0]
+    print(f"surges: {args.townships} townships × {len(CATEGORIES)} categories ({n_series} "
+          f"township series + {COUNTIES * len(CATEGORIES)} county), ~{args.per_day:.0f} "
+          f"reports a day; fit window {config.fit_weeks} weeks, gap {config.gap_days} days, "
+          f"windows {config.windows} days; two years generated: tuned on the first, tested "
+          f"on the second")
+    # Tuning: the detector's budget setting (its thresholds and its day's cap), on year 1's
+    # un-injected runs: the largest setting up to the target whose runs warned ≤ the target
+    # a day past the thresholds.
+    tune_days = [window + int(d) for d in np.linspace(0, 364, args.tune_runs)]
+    candidates = tuple(b for b in (4, 6, 8, 10, 12, 14) if b <= args.budget)
+    per_budget = {b: [] for b in candidates}
+    started = time.perf_counter()
+    for today in tune_days:
+        scored, _ = run_day(null, None, days, today, config, args.townships)
+        for b in candidates:
+            cfg = replace(config, budget_per_day=b)
+            per_budget[b].append(len(surges.rank(scored, cfg)))
+    means = {b: float(np.mean(v)) for b, v in per_budget.items()}
+    budget = max([b for b in candidates if means[b] <= args.budget] or [min(candidates)])
+    config = replace(config, budget_per_day=budget)
+    print(f"  tuning, year 1 ({len(tune_days)} un-injected runs, "
+          f"{time.perf_counter() - started:.0f} s): warnings a day by budget setting " +
+          ", ".join(f"{b}: {means[b]:.1f}" for b in candidates) +
+          f" -> budget setting {budget}")
+    # Test: year 2, episodes of 5 days; scenarios start on an episode's first day.
+    episodes = args.episodes
+    starts = [window + 365 + int(d) for d in np.linspace(0, 360 - 5, episodes)]
+    scenarios = make_scenarios(rng, mu, args.townships, starts, args.per_kind)
+    detected_on: dict[int, int | None] = {}
+    false_per_run, capped_per_run, seconds = [], [], []
+    for start in starts:
+        injected = null.copy()
+        mine = [(n, sc) for n, sc in enumerate(scenarios) if sc.start == start]
+        for _n, sc in mine:
+            injected[sc.series, sc.start:sc.start + len(sc.extra)] += np.array(sc.extra)
+        for today in range(start, start + 5):
+            t0 = time.perf_counter()
+            scored_null, scored_inj = run_day(null, injected, days, today, config,
+                                              args.townships)
+            seconds.append(time.perf_counter() - t0)
+            calibrated = surges.thresholds(scored_null, config)
+            false = surges.rank(scored_null, config, calibrated)
+            false_per_run.append(len(false))
+            capped_per_run.append(min(len(false), int(config.budget_per_day)))
+            hits = warned(scored_inj, config, calibrated)
+            for n, sc in mine:
+                if n in detected_on or today >= sc.start + len(sc.extra):
+                    continue
+                t, c = divmod(sc.series, len(CATEGORIES))
+                if (f"township-{t}", CATEGORIES[c]) in hits:
+                    detected_on[n] = today - sc.start
+    _print_surge_figures(scenarios, detected_on, false_per_run, capped_per_run, seconds,
+                         config, len(starts))
+
+
+def _rate(hits: list[int | None], within: int | None = None) -> str:
+    if not hits:
+        return "—"
+    ok = [h for h in hits if h is not None and (within is None or h <= within)]
+    return f"{len(ok) / len(hits):.0%}"
+
+
+def _hits(scenarios: list[Scenario], hits: list[int | None], **match) -> list[int | None]:
+    return [h for sc, h in zip(scenarios, hits, strict=True)
+            if all(getattr(sc, k) == v for k, v in match.items())]
+
+
+def _print_surge_figures(scenarios: list[Scenario], detected_on: dict[int, int | None],
+                         false_per_run: list[int], capped_per_run: list[int],
+                         seconds: list[float], config: surges.SurgeConfig,
+                         episodes: int) -> None:
+    hits = [detected_on.get(n) for n in range(len(scenarios))]
+    print(f"  test, year 2: {episodes} episodes × 5 days, {len(scenarios)} scenarios, each "
+          f"scored as if alone (thresholds from the un-injected run; a day's cap of "
+          f"{config.budget_per_day:g} not applied to them)")
+    for kind in KINDS:
+        mine = [h for sc, h in zip(scenarios, hits, strict=True) if sc.kind == kind]
+        seen = [h for h in mine if h is not None]
         ttd = statistics.median(seen) if seen else float("nan")
-        print(f"  {kind:5} ({shapes[kind][0]:g}…{shapes[kind][-1]:g} SD, {len(shapes[kind])} "
-              f"day(s)): {len(hits)} scenarios, detected {len(seen) / len(hits):.0%} "
-              f"(same day {sum(h == 0 for h in seen) / len(hits):.0%}), median days to "
-              f"detect {ttd:g}")
-    total = true_warnings + false_warnings
-    runs = len(found)
-    print(f"  warnings: {total} in {runs} days ({total / runs:.1f} a day); false "
-          f"{false_warnings / runs:.1f} a day; PPV {true_warnings / max(total, 1):.2f}")
-    print(f"  one run (all series, both levels): median {statistics.median(seconds):.1f} s")
+        by_size = ", ".join(f"+{z} SD {_rate(_hits(scenarios, hits, kind=kind, sd=z))}"
+                            for z in SIZES)
+        print(f"  {kind:5}: {len(mine)} scenarios, detected {_rate(mine)} (same day "
+              f"{_rate(mine, 0)}), median days to detect {ttd:g}; by size {by_size}")
+    for footprint in FOOTPRINTS:
+        row = ", ".join(f"+{z} SD {_rate(_hits(scenarios, hits, footprint=footprint, sd=z))}"
+                        for z in SIZES)
+        print(f"  footprint {footprint:8}: detected {row}")
+    target = _hits(scenarios, hits, footprint="township", sd=3)
+    print(f"  +3 SD township surges (all kinds, {len(target)}): detected the same day "
+          f"{_rate(target, 0)}, by the next day {_rate(target, 1)}, at all {_rate(target)}; "
+          + ", ".join(f"{k} {_rate(_hits(scenarios, hits, footprint='township', sd=3, kind=k), 0)}"
+                      f"/{_rate(_hits(scenarios, hits, footprint='township', sd=3, kind=k), 1)}"
+                      for k in KINDS) + " (same day/next day)")
+    runs = len(false_per_run)
+    print(f"  false warnings on un-injected runs: {np.mean(false_per_run):.1f} a day past "
+          f"the thresholds (max {max(false_per_run)}), {np.mean(capped_per_run):.1f} a day "
+          f"after the day's cap; {runs} runs")
+    # PPV per kind: on each injected run, warnings on the kind's scenarios over those plus
+    # the run's false warnings shared out by the kind's share of the scenarios.
+    for kind in KINDS:
+        n_kind = sum(sc.kind == kind for sc in scenarios)
+        true = sum(1 for sc, h in zip(scenarios, hits, strict=True)
+                   if sc.kind == kind and h is not None)
+        false = sum(false_per_run) * n_kind / len(scenarios)
+        print(f"  PPV {kind}: {true / max(true + false, 1):.2f} ({true} scenarios warned; "
+              f"{false:.0f} false warnings, the kind's share)")
+    print(f"  one run (all series, both levels, null and injected): median "
+          f"{statistics.median(seconds):.1f} s")
 
 
 def cluster_bench(args, threshold: float) -> None:
@@ -218,11 +342,15 @@ def speed_bench(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=60, help="held-out test days")
+    parser.add_argument("--per-kind", type=int, default=200,
+                        help="surge scenarios of each kind (spike, step, ramp)")
+    parser.add_argument("--episodes", type=int, default=8,
+                        help="5-day test episodes in year 2 the scenarios share")
+    parser.add_argument("--tune-runs", type=int, default=12,
+                        help="un-injected runs of year 1 the budget setting is tuned on")
     parser.add_argument("--townships", type=int, default=171)
     parser.add_argument("--per-day", type=float, default=4000.0)
     parser.add_argument("--budget", type=float, default=10.0)
-    parser.add_argument("--sd", type=float, default=3.0, help="a spike's size in SD")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--reports", type=int, default=4)
