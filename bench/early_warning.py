@@ -319,6 +319,77 @@ def cluster_bench(args, threshold: float) -> None:
           f"{seconds:.2f} s")
 
 
+def city_grids(rng: np.random.Generator, townships: int, per_township: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid centroids like a city's: townships ~5 km apart on a lattice, each with its
+    grids scattered ~2 km around its centre (so neighbouring townships' grids mingle near
+    their border); returns lon, lat, township index per grid."""
+    side = int(np.ceil(np.sqrt(townships)))
+    centre = np.array([(t % side, t // side) for t in range(townships)], dtype=float) * 0.05
+    town = np.repeat(np.arange(townships), per_township)
+    lon = 117.0 + centre[town, 0] + rng.normal(0, 0.02, len(town))
+    lat = 34.0 + centre[town, 1] + rng.normal(0, 0.02, len(town))
+    return lon, lat, town
+
+
+def scan_bench(args) -> None:
+    """One class (urban, 45 % of ~4,000 reports a day) over ~10,800 grids, 28 days: runs
+    without a cluster (how often a signal comes by chance) and runs with one cluster of 5
+    neighbouring grids that spans 2 townships, +k SD of those grids' window baseline over
+    its last 1–3 days; found = a signal whose grids include at least one of them."""
+    from data_access.warnings import scan
+
+    rng = np.random.default_rng(args.seed + 2)
+    config = scan.ScanConfig()
+    lon, lat, town = city_grids(rng, args.townships, 63)
+    n_grids = len(lon)
+    weight = rng.lognormal(0, 0.5, n_grids)
+    weight /= weight.sum()
+    per_day = args.per_day * CATEGORY_SHARE[0]
+    nbr = scan.nearest(lon, lat, config.neighbours)
+    crossing = [g for g in range(n_grids) if len(set(town[nbr[g, :5]])) >= 2]
+    analyses = config.runs_per_day * len(CATEGORIES)
+
+    def draw_cases() -> tuple[np.ndarray, np.ndarray]:
+        n = rng.poisson(per_day * config.study_days)
+        return rng.choice(n_grids, n, p=weight), rng.integers(0, config.study_days, n)
+
+    print(f"space-time scan: {n_grids} grids (lon/lat of {args.townships} townships × 63), "
+          f"one class of ~{per_day:.0f} reports a day, {config.study_days} days; "
+          f"k ≤ {config.neighbours} nearest grids, windows ≤ {config.max_window_days} days, "
+          f"{config.replicas} replicas, signal at a recurrence ≥ {config.recurrence_days:g} "
+          f"days ({analyses} analyses a day: hourly × {len(CATEGORIES)} classes)")
+    null_signals, seconds = 0, []
+    for _run in range(args.scan_null):
+        grid, span = draw_cases()
+        started = time.process_time()
+        found = scan.scan_category("urban", grid, span, nbr, config, analyses)
+        seconds.append(time.process_time() - started)
+        null_signals += bool(found and found.signals(config))
+    print(f"  without a cluster: {null_signals} signals in {args.scan_null} runs")
+    sizes = (4, 8, 16, 32)
+    found_by_size = {z: [] for z in sizes}
+    for run in range(args.scan_runs):
+        z = sizes[run % len(sizes)]
+        grid, span = draw_cases()
+        centre = crossing[int(rng.integers(len(crossing)))]
+        members = nbr[centre, :5]
+        days = int(rng.integers(1, 4))
+        base = weight[members].sum() * per_day * days
+        extra = int(np.ceil(z * np.sqrt(base)))
+        grid = np.concatenate([grid, rng.choice(members, extra)])
+        span = np.concatenate([span, rng.integers(0, days, extra)])
+        started = time.process_time()
+        found = scan.scan_category("urban", grid, span, nbr, config, analyses)
+        seconds.append(time.process_time() - started)
+        hit = bool(found and found.signals(config) and set(found.grids) & set(members))
+        found_by_size[z].append(hit)
+    print("  with a 5-grid cluster across a township border: detected " + ", ".join(
+        f"+{z} SD {np.mean(v):.0%} of {len(v)}" for z, v in found_by_size.items()))
+    print(f"  one class's scan ({config.replicas} replicas): median "
+          f"{statistics.median(seconds):.1f} s of CPU")
+
+
 def speed_bench(args) -> None:
     from data_access.db import make_engine, session_factory
     from data_access.warnings.detect import detect_once
@@ -336,7 +407,7 @@ def speed_bench(args) -> None:
     engine.dispose()
     print(f"one detection run over region {args.region} ({engine.dialect.name}): {total:.1f} s "
           f"in all; " + "; ".join(f"{k} {summary[k]['seconds']} s ({summary[k]['found']} found)"
-                                  for k in ("surges", "clusters", "callers")))
+                                  for k in ("surges", "scan", "clusters", "callers")))
     print(f"  facts: {summary}")
 
 
@@ -355,9 +426,13 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--reports", type=int, default=4)
     parser.add_argument("--villages", type=int, default=40)
+    parser.add_argument("--scan-null", type=int, default=20,
+                        help="space-time scan runs without a cluster")
+    parser.add_argument("--scan-runs", type=int, default=40,
+                        help="space-time scan runs with an injected cluster")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
-    parser.add_argument("--skip", default="", help="comma-separated: surges,clusters")
+    parser.add_argument("--skip", default="", help="comma-separated: surges,scan,clusters")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
@@ -368,6 +443,8 @@ def main() -> None:
             cluster_bench(args, threshold)
     if "surges" not in skip:
         surge_bench(args)
+    if "scan" not in skip:
+        scan_bench(args)
     if args.database_url:
         speed_bench(args)
     load = os.getloadavg()
