@@ -1,15 +1,19 @@
 """How well the early warnings work, and how long a city's detection takes.
 
-Surges: a city's township × category daily counts (negative binomial, with day-of-week and
-holiday effects, levels spread like Xuzhou's ~4,000 reports a day over 171 townships and 6
-categories) are generated for the fit window plus `--days` held-out test days. Each test
-day starts one spike (+`--sd` SD for one day), one step (+2 SD for 3 days) and one ramp
-(+1 to +4 SD over 5 days) in a township × category not in use by another scenario. The
-detector runs once per test day, as at the day's end, with the city-wide budget; it tunes
-nothing on the test days (its thresholds come from each run's own trailing window). Printed:
-per scenario kind, detection rate and median days to detect (0 = on the first day); false
-warnings per day (warnings on series without a running scenario, their county included);
-positive predictive value.
+Surges: two years of a city's township × category daily counts (negative binomial, with
+day-of-week, holiday and season effects, levels spread like Xuzhou's ~4,000 reports a day
+over 171 townships and 6 categories). Tuned on year 1: the budget setting (the detector's
+one knob) is the largest up to `--budget` whose `--tune-runs` un-injected runs warned at most
+`--budget` a day. Tested on year 2: `--per-kind` spikes, steps and ramps (1–5 days, +1…+4
+SD of their footprint's baseline: one grid, 5 grids or a township) over `--episodes`
+episodes of 5 days; each run fits its baselines once on the un-injected history and scores
+the un-injected and the injected counts. Printed: detection rate by kind, size and
+footprint, median days to detect (0 = on the first day), +3 SD township surges the same day
+and by the next, false warnings a day on the un-injected runs, PPV per kind, a run's time.
+
+Space-time scan: `--scan-null` runs without a cluster and `--scan-runs` with one cluster of
+5 grids across a township border, over ~10,800 generated grid centroids: signals by chance,
+detection by size, a class's scan time.
 
 Repeat complaints: `--problems` problems (a subclass at a place), each reported `--reports`
 times in other words (simulation.inject.paraphrase), all in the same grid: pair precision
@@ -17,7 +21,7 @@ and recall of the MinHash test, and how many problems end as one cluster of ≥ 
 
 Speed: `--database-url` (a seeded city) times one `detect_once` over it, per detector.
 
-    .venv/bin/python bench/early_warning.py --days 60
+    .venv/bin/python bench/early_warning.py --skip clusters
     .venv/bin/python bench/early_warning.py --database-url postgresql+psycopg://…/db --region 320300
 """
 from __future__ import annotations
