@@ -394,6 +394,34 @@ def scan_bench(args) -> None:
           f"{statistics.median(seconds):.1f} s of CPU")
 
 
+def step_bench(args) -> None:
+    """The surge and scan steps alone over a seeded city, as one run at the present instant
+    does them (wall and CPU seconds each; nothing saved)."""
+    from data_access.db import make_engine, session_factory
+    from data_access.timeutil import as_utc
+    from data_access.wall_scope import scope_for
+    from data_access.warnings import detect
+
+    engine = make_engine(args.database_url)
+    sessions = session_factory(engine)
+    zone = ZoneInfo("Asia/Shanghai")
+    until = datetime.now(UTC)
+    today = as_utc(until).astimezone(zone).date()
+    counties = scope_for(args.region).counties
+    config = detect.DetectConfig()
+    steps = {"surges": lambda s: detect._surge_findings(s, counties, today, until, zone,
+                                                         config.surge),
+             "scan": lambda s: detect._scan_findings(s, counties, until, config.scan, today)}
+    for name, step in steps.items():
+        with sessions() as session:
+            wall, cpu = time.perf_counter(), time.process_time()
+            findings, facts = step(session)
+            print(f"step {name} over region {args.region} ({engine.dialect.name}): "
+                  f"{time.perf_counter() - wall:.1f} s wall, {time.process_time() - cpu:.1f} s "
+                  f"CPU of this process; {len(findings)} found; {facts}")
+    engine.dispose()
+
+
 def speed_bench(args) -> None:
     from data_access.db import make_engine, session_factory
     from data_access.warnings.detect import detect_once
@@ -436,6 +464,8 @@ def main() -> None:
                         help="space-time scan runs with an injected cluster")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
+    parser.add_argument("--steps-only", action="store_true",
+                        help="with --database-url: time the surge and scan steps alone")
     parser.add_argument("--skip", default="", help="comma-separated: surges,scan,clusters")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -449,7 +479,9 @@ def main() -> None:
         surge_bench(args)
     if "scan" not in skip:
         scan_bench(args)
-    if args.database_url:
+    if args.database_url and args.steps_only:
+        step_bench(args)
+    elif args.database_url:
         speed_bench(args)
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
