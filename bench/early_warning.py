@@ -1,15 +1,19 @@
 """How well the early warnings work, and how long a city's detection takes.
 
-Surges: a city's township × category daily counts (negative binomial, with day-of-week and
-holiday effects, levels spread like Xuzhou's ~4,000 reports a day over 171 townships and 6
-categories) are generated for the fit window plus `--days` held-out test days. Each test
-day starts one spike (+`--sd` SD for one day), one step (+2 SD for 3 days) and one ramp
-(+1 to +4 SD over 5 days) in a township × category not in use by another scenario. The
-detector runs once per test day, as at the day's end, with the city-wide budget; it tunes
-nothing on the test days (its thresholds come from each run's own trailing window). Printed:
-per scenario kind, detection rate and median days to detect (0 = on the first day); false
-warnings per day (warnings on series without a running scenario, their county included);
-positive predictive value.
+Surges: two years of a city's township × category daily counts (negative binomial, with
+day-of-week, holiday and season effects, levels spread like Xuzhou's ~4,000 reports a day
+over 171 townships and 6 categories). Tuned on year 1: the budget setting (the detector's
+one knob) is the largest up to `--budget` whose `--tune-runs` un-injected runs warned at most
+`--budget` a day. Tested on year 2: `--per-kind` spikes, steps and ramps (1–5 days, +1…+4
+SD of their footprint's baseline: one grid, 5 grids or a township) over `--episodes`
+episodes of 5 days; each run fits its baselines once on the un-injected history and scores
+the un-injected and the injected counts. Printed: detection rate by kind, size and
+footprint, median days to detect (0 = on the first day), +3 SD township surges the same day
+and by the next, false warnings a day on the un-injected runs, PPV per kind, a run's time.
+
+Space-time scan: `--scan-null` runs without a cluster and `--scan-runs` with one cluster of
+5 grids across a township border, over ~10,800 generated grid centroids: signals by chance,
+detection by size, a class's scan time.
 
 Repeat complaints: `--problems` problems (a subclass at a place), each reported `--reports`
 times in other words (simulation.inject.paraphrase), all in the same grid: pair precision
@@ -17,7 +21,7 @@ and recall of the MinHash test, and how many problems end as one cluster of ≥ 
 
 Speed: `--database-url` (a seeded city) times one `detect_once` over it, per detector.
 
-    .venv/bin/python bench/early_warning.py --days 60
+    .venv/bin/python bench/early_warning.py --skip clusters
     .venv/bin/python bench/early_warning.py --database-url postgresql+psycopg://…/db --region 320300
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import os
 import statistics
 import time
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,90 +67,213 @@ def draw(rng: np.random.Generator, mu: np.ndarray) -> np.ndarray:
     return rng.negative_binomial(k, k / (k + mu))
 
 
-def frame_of(counts: np.ndarray, days: list[date], townships: int, upto: int,
-             window: int) -> dict[str, pd.DataFrame]:
-    """The detector's input for a run on day index `upto` (township and county level; 10
-    counties of about equal numbers of townships)."""
-    sl = slice(upto - window, upto + 1)
-    units = [f"320300{t // 18:01d}{t:02d}"[:9] for t in range(townships)]
-    rows = []
-    for s in range(counts.shape[0]):
-        t, c = divmod(s, len(CATEGORIES))
-        for j, d in enumerate(days[sl]):
-            rows.append((f"3203{t // 18:02d}{t:03d}", CATEGORIES[c], d,
-                         int(counts[s, sl.start + j])))
-    del units
-    town = pd.DataFrame(rows, columns=["unit", "category", "day", "n"])
-    county = town.assign(unit=town["unit"].str[:6]).groupby(
-        ["unit", "category", "day"], as_index=False)["n"].sum()
-    return {"township": town, "county": county}
+KINDS = ("spike", "step", "ramp")
+FOOTPRINTS = ("grid", "5 grids", "township")
+SIZES = (1, 2, 3, 4)
+COUNTIES = 10
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kind: str
+    footprint: str
+    sd: int
+    series: int
+    start: int  # day index
+    extra: tuple[int, ...]  # cases added on each day from `start`
+
+
+def shape(kind: str, sd: float, length: int) -> np.ndarray:
+    """The surge in baseline SDs on each of its days: a one-day spike, a step held, a ramp
+    rising to `sd` on its last day."""
+    if kind == "spike":
+        return np.array([sd])
+    if kind == "step":
+        return np.full(length, sd)
+    return sd * np.arange(1, length + 1) / length
+
+
+def make_scenarios(rng: np.random.Generator, mu: np.ndarray, townships: int, starts: list[int],
+                   per_kind: int) -> list[Scenario]:
+    """`per_kind` scenarios of each kind over the episodes starting on `starts`, on distinct
+    township × category series within an episode; sizes, lengths (spike 1 day, step and
+    ramp 2–5) and footprints drawn uniformly. A footprint's baseline SD is its own: a grid's
+    expected count is the township's times the grid's share (Dirichlet shares over ~63 grids
+    a township, as Xuzhou's 10,840 over 171), 5 grids' the sum of five shares. The cases added
+    are the SDs times that SD, rounded up (so +k SD is never less than k SD)."""
+    grid_shares = [rng.dirichlet(np.full(63, 2.0)) for _ in range(townships)]
+    scenarios = []
+    per_episode = -(-per_kind // len(starts))
+    for start in starts:
+        series = rng.permutation(mu.shape[0])[:per_episode * len(KINDS)]
+        for n, s in enumerate(series):
+            kind = KINDS[n % len(KINDS)]
+            footprint = FOOTPRINTS[int(rng.integers(len(FOOTPRINTS)))]
+            sd = int(rng.choice(SIZES))
+            length = 1 if kind == "spike" else int(rng.integers(2, 6))
+            share = {"grid": grid_shares[s // len(CATEGORIES)][:1].sum(),
+                     "5 grids": grid_shares[s // len(CATEGORIES)][:5].sum(),
+                     "township": 1.0}[footprint]
+            base = mu[s, start:start + length] * share
+            extra = np.ceil(shape(kind, sd, length) * np.sqrt(base * (1 + ALPHA * base)))
+            scenarios.append(Scenario(kind, footprint, sd, int(s), start,
+                                      tuple(int(e) for e in extra)))
+    return scenarios
+
+
+def levels_of(counts: np.ndarray, townships: int) -> dict[str, np.ndarray]:
+    """township × category rows (series = township·6 + category) and their counties'."""
+    by_town = counts.reshape(townships, len(CATEGORIES), -1)
+    county = np.zeros((COUNTIES, len(CATEGORIES), counts.shape[1]))
+    np.add.at(county, np.arange(townships) * COUNTIES // townships, by_town)
+    return {"township": by_town, "county": county}
+
+
+def run_day(null: np.ndarray, injected: np.ndarray | None, days: list[date], today: int,
+            config: surges.SurgeConfig, townships: int
+            ) -> tuple[list[surges.Scored], list[surges.Scored]]:
+    """One run as at the end of day `today`: each level × category's baseline fitted once on
+    the null history (no scenario starts before an episode, whose runs' fit windows end
+    before it), scored on the null counts and on the injected ones."""
+    window = slice(today - config.history_days, today + 1)
+    run_days = days[window]
+    scored_null, scored_injected = [], []
+    for level, series in levels_of(null[:, window], townships).items():
+        series_inj = (levels_of(injected[:, window], townships)[level]
+                      if injected is not None else None)
+        for c, category in enumerate(CATEGORIES):
+            y = series[:, c, :].astype(float)
+            units = [f"{level}-{u}" for u in range(len(y))]
+            b = surges.fit_baseline(y, units, level, category, run_days, 1.0, config)
+            scored_null.append(surges.score_baseline(b, y, config))
+            if series_inj is not None:
+                scored_injected.append(surges.score_baseline(
+                    b, series_inj[:, c, :].astype(float), config))
+    return scored_null, scored_injected
+
+
+def warned(scored: list[surges.Scored], config: surges.SurgeConfig,
+           calibrated: surges.Thresholds) -> set[tuple[str, str]]:
+    return {(c.unit, c.category) for c in surges.rank(scored, config, calibrated)}
 
 
 def surge_bench(args) -> None:
     rng = np.random.default_rng(args.seed)
     config = surges.SurgeConfig(budget_per_day=args.budget)
     window = config.history_days
-    first = date(2025, 6, 1)
-    n_days = window + args.days + 6
+    first = date(2024, 6, 1)
+    n_days = window + 2 * 365
     days, mu = city_counts(rng, first, n_days, args.townships, args.per_day)
-    counts = draw(rng, mu)
-    n_series = counts.shape[0]
-    scenarios = []  # (kind, series, start, length)
-    busy = np.zeros((n_series, n_days), dtype=bool)
-    shapes = {"spike": [args.sd], "step": [2.0] * 3, "ramp": [1.0, 1.75, 2.5, 3.25, 4.0]}
-    for d in range(args.days):
-        start = window + d
-        for kind, extra in shapes.items():
-            for _try in range(100):
-                s = int(rng.integers(n_series))
-                if not busy[s, start - 7:start + len(extra) + 7].any():
-                    break
-            busy[s, start:start + len(extra)] = True
-            sd = np.sqrt(mu[s, start:start + len(extra)] * (1 + ALPHA * mu[s, start:start +
-                                                                               len(extra)]))
-            counts[s, start:start + len(extra)] += np.round(np.array(extra) * sd).astype(int)
-            scenarios.append((kind, s, start, len(extra)))
-    name = [f"3203{(s // len(CATEGORIES)) // 18:02d}{s // len(CATEGORIES):03d}" for s in
-            range(n_series)]
-    found: dict[int, list[tuple[str, str, str]]] = {}
-    seconds = []
-    for d in range(args.days + 5):
-        today = window + d
-        frames = frame_of(counts, days, args.townships, today, window)
-        started = time.perf_counter()
-        ranked = surges.detect(frames, days[today], 1.0, config)
-        seconds.append(time.perf_counter() - started)
-        found[today] = [(c.level, c.unit, c.category) for c in ranked[:int(args.budget)]]
-    detected = {k: [] for k in shapes}
-    for kind, s, start, length in scenarios:
-        unit, category = name[s], CATEGORIES[s % len(CATEGORIES)]
-        hit = next((day - start for day in range(start, start + length)
-                    if ("township", unit, category) in found.get(day, [])), None)
-        detected[kind].append(hit)
-    true_warnings = false_warnings = 0
-    for day, warned in found.items():
-        for level, unit, category in warned:
-            active = [name[s] for kind, s, start, length in scenarios
-                      if start <= day < start + length and CATEGORIES[s % 6] == category]
-            if any(a == unit or (level == "county" and a.startswith(unit)) for a in active):
-                true_warnings += 1
-            else:
-                false_warnings += 1
-    print(f"surges: {args.townships} townships × {len(CATEGORIES)} categories "
-          f"({n_series} series, ~{args.per_day:.0f} reports a day), fit window {window} days, "
-          f"{args.days} held-out test days, budget {args.budget:g} warnings a day")
-    for kind, hits in detected.items():
-        seen = [h for h in hits if h is not None]
+    null = draw(rng, mu)
+    n_series = null.shape[0]
+    print(f"surges: {args.townships} townships × {len(CATEGORIES)} categories ({n_series} "
+          f"township series + {COUNTIES * len(CATEGORIES)} county), ~{args.per_day:.0f} "
+          f"reports a day; fit window {config.fit_weeks} weeks, gap {config.gap_days} days, "
+          f"windows {config.windows} days; two years generated: tuned on the first, tested "
+          f"on the second")
+    # Tuning: the detector's budget setting (its thresholds and its day's cap), on year 1's
+    # un-injected runs: the largest setting up to the target whose runs warned ≤ the target
+    # a day past the thresholds.
+    tune_days = [window + int(d) for d in np.linspace(0, 364, args.tune_runs)]
+    candidates = tuple(b for b in (4, 6, 8, 10, 12, 14) if b <= args.budget)
+    per_budget = {b: [] for b in candidates}
+    started = time.perf_counter()
+    for today in tune_days:
+        scored, _ = run_day(null, None, days, today, config, args.townships)
+        for b in candidates:
+            cfg = replace(config, budget_per_day=b)
+            per_budget[b].append(len(surges.rank(scored, cfg)))
+    means = {b: float(np.mean(v)) for b, v in per_budget.items()}
+    budget = max([b for b in candidates if means[b] <= args.budget] or [min(candidates)])
+    config = replace(config, budget_per_day=budget)
+    print(f"  tuning, year 1 ({len(tune_days)} un-injected runs, "
+          f"{time.perf_counter() - started:.0f} s): warnings a day by budget setting " +
+          ", ".join(f"{b}: {means[b]:.1f}" for b in candidates) +
+          f" -> budget setting {budget}")
+    # Test: year 2, episodes of 5 days; scenarios start on an episode's first day.
+    episodes = args.episodes
+    starts = [window + 365 + int(d) for d in np.linspace(0, 360 - 5, episodes)]
+    scenarios = make_scenarios(rng, mu, args.townships, starts, args.per_kind)
+    detected_on: dict[int, int | None] = {}
+    false_per_run, capped_per_run, seconds = [], [], []
+    for start in starts:
+        injected = null.copy()
+        mine = [(n, sc) for n, sc in enumerate(scenarios) if sc.start == start]
+        for _n, sc in mine:
+            injected[sc.series, sc.start:sc.start + len(sc.extra)] += np.array(sc.extra)
+        for today in range(start, start + 5):
+            t0 = time.perf_counter()
+            scored_null, scored_inj = run_day(null, injected, days, today, config,
+                                              args.townships)
+            seconds.append(time.perf_counter() - t0)
+            calibrated = surges.thresholds(scored_null, config)
+            false = surges.rank(scored_null, config, calibrated)
+            false_per_run.append(len(false))
+            capped_per_run.append(min(len(false), int(config.budget_per_day)))
+            hits = warned(scored_inj, config, calibrated)
+            for n, sc in mine:
+                if n in detected_on or today >= sc.start + len(sc.extra):
+                    continue
+                t, c = divmod(sc.series, len(CATEGORIES))
+                if (f"township-{t}", CATEGORIES[c]) in hits:
+                    detected_on[n] = today - sc.start
+    _print_surge_figures(scenarios, detected_on, false_per_run, capped_per_run, seconds,
+                         config, len(starts))
+
+
+def _rate(hits: list[int | None], within: int | None = None) -> str:
+    if not hits:
+        return "—"
+    ok = [h for h in hits if h is not None and (within is None or h <= within)]
+    return f"{len(ok) / len(hits):.0%}"
+
+
+def _hits(scenarios: list[Scenario], hits: list[int | None], **match) -> list[int | None]:
+    return [h for sc, h in zip(scenarios, hits, strict=True)
+            if all(getattr(sc, k) == v for k, v in match.items())]
+
+
+def _print_surge_figures(scenarios: list[Scenario], detected_on: dict[int, int | None],
+                         false_per_run: list[int], capped_per_run: list[int],
+                         seconds: list[float], config: surges.SurgeConfig,
+                         episodes: int) -> None:
+    hits = [detected_on.get(n) for n in range(len(scenarios))]
+    print(f"  test, year 2: {episodes} episodes × 5 days, {len(scenarios)} scenarios, each "
+          f"scored as if alone (thresholds from the un-injected run; a day's cap of "
+          f"{config.budget_per_day:g} not applied to them)")
+    for kind in KINDS:
+        mine = [h for sc, h in zip(scenarios, hits, strict=True) if sc.kind == kind]
+        seen = [h for h in mine if h is not None]
         ttd = statistics.median(seen) if seen else float("nan")
-        print(f"  {kind:5} ({shapes[kind][0]:g}…{shapes[kind][-1]:g} SD, {len(shapes[kind])} "
-              f"day(s)): {len(hits)} scenarios, detected {len(seen) / len(hits):.0%} "
-              f"(same day {sum(h == 0 for h in seen) / len(hits):.0%}), median days to "
-              f"detect {ttd:g}")
-    total = true_warnings + false_warnings
-    runs = len(found)
-    print(f"  warnings: {total} in {runs} days ({total / runs:.1f} a day); false "
-          f"{false_warnings / runs:.1f} a day; PPV {true_warnings / max(total, 1):.2f}")
-    print(f"  one run (all series, both levels): median {statistics.median(seconds):.1f} s")
+        by_size = ", ".join(f"+{z} SD {_rate(_hits(scenarios, hits, kind=kind, sd=z))}"
+                            for z in SIZES)
+        print(f"  {kind:5}: {len(mine)} scenarios, detected {_rate(mine)} (same day "
+              f"{_rate(mine, 0)}), median days to detect {ttd:g}; by size {by_size}")
+    for footprint in FOOTPRINTS:
+        row = ", ".join(f"+{z} SD {_rate(_hits(scenarios, hits, footprint=footprint, sd=z))}"
+                        for z in SIZES)
+        print(f"  footprint {footprint:8}: detected {row}")
+    target = _hits(scenarios, hits, footprint="township", sd=3)
+    print(f"  +3 SD township surges (all kinds, {len(target)}): detected the same day "
+          f"{_rate(target, 0)}, by the next day {_rate(target, 1)}, at all {_rate(target)}; "
+          + ", ".join(f"{k} {_rate(_hits(scenarios, hits, footprint='township', sd=3, kind=k), 0)}"
+                      f"/{_rate(_hits(scenarios, hits, footprint='township', sd=3, kind=k), 1)}"
+                      for k in KINDS) + " (same day/next day)")
+    runs = len(false_per_run)
+    print(f"  false warnings on un-injected runs: {np.mean(false_per_run):.1f} a day past "
+          f"the thresholds (max {max(false_per_run)}), {np.mean(capped_per_run):.1f} a day "
+          f"after the day's cap; {runs} runs")
+    # PPV per kind: on each injected run, warnings on the kind's scenarios over those plus
+    # the run's false warnings shared out by the kind's share of the scenarios.
+    for kind in KINDS:
+        n_kind = sum(sc.kind == kind for sc in scenarios)
+        true = sum(1 for sc, h in zip(scenarios, hits, strict=True)
+                   if sc.kind == kind and h is not None)
+        false = sum(false_per_run) * n_kind / len(scenarios)
+        print(f"  PPV {kind}: {true / max(true + false, 1):.2f} ({true} scenarios warned; "
+              f"{false:.0f} false warnings, the kind's share)")
+    print(f"  one run (all series, both levels, null and injected): median "
+          f"{statistics.median(seconds):.1f} s")
 
 
 COMMUNITY_CHARS = "和平幸福光明振兴朝阳育才团结胜利文化民主建设人民新华友谊长安繁荣"
@@ -282,6 +410,106 @@ def cluster_speed_bench(args) -> None:
     engine.dispose()
 
 
+
+def city_grids(rng: np.random.Generator, townships: int, per_township: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid centroids like a city's: townships ~5 km apart on a lattice, each with its
+    grids scattered ~2 km around its centre (so neighbouring townships' grids mingle near
+    their border); returns lon, lat, township index per grid."""
+    side = int(np.ceil(np.sqrt(townships)))
+    centre = np.array([(t % side, t // side) for t in range(townships)], dtype=float) * 0.05
+    town = np.repeat(np.arange(townships), per_township)
+    lon = 117.0 + centre[town, 0] + rng.normal(0, 0.02, len(town))
+    lat = 34.0 + centre[town, 1] + rng.normal(0, 0.02, len(town))
+    return lon, lat, town
+
+
+def scan_bench(args) -> None:
+    """One class (urban, 45 % of ~4,000 reports a day) over ~10,800 grids, 28 days: runs
+    without a cluster (how often a signal comes by chance) and runs with one cluster of 5
+    neighbouring grids that spans 2 townships, +k SD of those grids' window baseline over
+    its last 1–3 days; found = a signal whose grids include at least one of them."""
+    from data_access.warnings import scan
+
+    rng = np.random.default_rng(args.seed + 2)
+    config = scan.ScanConfig()
+    lon, lat, town = city_grids(rng, args.townships, 63)
+    n_grids = len(lon)
+    weight = rng.lognormal(0, 0.5, n_grids)
+    weight /= weight.sum()
+    per_day = args.per_day * CATEGORY_SHARE[0]
+    nbr = scan.nearest(lon, lat, config.neighbours)
+    crossing = [g for g in range(n_grids) if len(set(town[nbr[g, :5]])) >= 2]
+    analyses = config.runs_per_day * len(CATEGORIES)
+
+    def draw_cases() -> tuple[np.ndarray, np.ndarray]:
+        n = rng.poisson(per_day * config.study_days)
+        return rng.choice(n_grids, n, p=weight), rng.integers(0, config.study_days, n)
+
+    print(f"space-time scan: {n_grids} grids (lon/lat of {args.townships} townships × 63), "
+          f"one class of ~{per_day:.0f} reports a day, {config.study_days} days; "
+          f"k ≤ {config.neighbours} nearest grids, windows ≤ {config.max_window_days} days, "
+          f"{config.replicas} replicas, signal at a recurrence ≥ {config.recurrence_days:g} "
+          f"days ({analyses} analyses a day: hourly × {len(CATEGORIES)} classes)")
+    null_signals, seconds = 0, []
+    for _run in range(args.scan_null):
+        grid, span = draw_cases()
+        started = time.process_time()
+        found = scan.scan_category("urban", grid, span, nbr, config, analyses)
+        seconds.append(time.process_time() - started)
+        null_signals += bool(found and found.signals(config))
+    print(f"  without a cluster: {null_signals} signals in {args.scan_null} runs")
+    sizes = (4, 8, 16, 32)
+    found_by_size = {z: [] for z in sizes}
+    for run in range(args.scan_runs):
+        z = sizes[run % len(sizes)]
+        grid, span = draw_cases()
+        centre = crossing[int(rng.integers(len(crossing)))]
+        members = nbr[centre, :5]
+        days = int(rng.integers(1, 4))
+        base = weight[members].sum() * per_day * days
+        extra = int(np.ceil(z * np.sqrt(base)))
+        grid = np.concatenate([grid, rng.choice(members, extra)])
+        span = np.concatenate([span, rng.integers(0, days, extra)])
+        started = time.process_time()
+        found = scan.scan_category("urban", grid, span, nbr, config, analyses)
+        seconds.append(time.process_time() - started)
+        hit = bool(found and found.signals(config) and set(found.grids) & set(members))
+        found_by_size[z].append(hit)
+    print("  with a 5-grid cluster across a township border: detected " + ", ".join(
+        f"+{z} SD {np.mean(v):.0%} of {len(v)}" for z, v in found_by_size.items()))
+    print(f"  one class's scan ({config.replicas} replicas): median "
+          f"{statistics.median(seconds):.1f} s of CPU")
+
+
+def step_bench(args) -> None:
+    """The surge and scan steps alone over a seeded city, as one run at the present instant
+    does them (wall and CPU seconds each; nothing saved)."""
+    from data_access.db import make_engine, session_factory
+    from data_access.timeutil import as_utc
+    from data_access.wall_scope import scope_for
+    from data_access.warnings import detect
+
+    engine = make_engine(args.database_url)
+    sessions = session_factory(engine)
+    zone = ZoneInfo("Asia/Shanghai")
+    until = datetime.now(UTC)
+    today = as_utc(until).astimezone(zone).date()
+    counties = scope_for(args.region).counties
+    config = detect.DetectConfig()
+    steps = {"surges": lambda s: detect._surge_findings(s, counties, today, until, zone,
+                                                         config.surge),
+             "scan": lambda s: detect._scan_findings(s, counties, until, config.scan, today)}
+    for name, step in steps.items():
+        with sessions() as session:
+            wall, cpu = time.perf_counter(), time.process_time()
+            findings, facts = step(session)
+            print(f"step {name} over region {args.region} ({engine.dialect.name}): "
+                  f"{time.perf_counter() - wall:.1f} s wall, {time.process_time() - cpu:.1f} s "
+                  f"CPU of this process; {len(findings)} found; {facts}")
+    engine.dispose()
+
+
 def speed_bench(args) -> None:
     from data_access.db import make_engine, session_factory
     from data_access.warnings.detect import detect_once
@@ -299,21 +527,29 @@ def speed_bench(args) -> None:
     engine.dispose()
     print(f"one detection run over region {args.region} ({engine.dialect.name}): {total:.1f} s "
           f"in all; " + "; ".join(f"{k} {summary[k]['seconds']} s ({summary[k]['found']} found)"
-                                  for k in ("surges", "clusters", "callers")))
+                                  for k in ("surges", "scan", "clusters", "callers")))
     print(f"  facts: {summary}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=60, help="held-out test days")
+    parser.add_argument("--per-kind", type=int, default=200,
+                        help="surge scenarios of each kind (spike, step, ramp)")
+    parser.add_argument("--episodes", type=int, default=8,
+                        help="5-day test episodes in year 2 the scenarios share")
+    parser.add_argument("--tune-runs", type=int, default=12,
+                        help="un-injected runs of year 1 the budget setting is tuned on")
     parser.add_argument("--townships", type=int, default=171)
     parser.add_argument("--per-day", type=float, default=4000.0)
     parser.add_argument("--budget", type=float, default=10.0)
-    parser.add_argument("--sd", type=float, default=3.0, help="a spike's size in SD")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--reports", type=int, default=4)
     parser.add_argument("--villages", type=int, default=40)
+    parser.add_argument("--scan-null", type=int, default=20,
+                        help="space-time scan runs without a cluster")
+    parser.add_argument("--scan-runs", type=int, default=40,
+                        help="space-time scan runs with an injected cluster")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
     parser.add_argument("--end", default=None,
@@ -323,11 +559,13 @@ def main() -> None:
                         help="hourly repeat-complaint runs after the first (with --database-url)")
     parser.add_argument("--keep-signatures", action="store_true",
                         help="leave the repeat-complaint signatures in the database")
+    parser.add_argument("--steps-only", action="store_true",
+                        help="with --database-url: time the surge and scan steps alone")
     parser.add_argument("--skip", default="",
                         help="comma-separated: quality (repeat complaints' precision and "
-                             "recall), "
-                             "surges, clusters (the repeat-complaint step's hourly runs), "
-                             "detect (one whole run)")
+                             "recall), surges, scan (the space-time scan's runs), clusters "
+                             "(the repeat-complaint step's hourly runs), detect (one whole "
+                             "run)")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
@@ -343,9 +581,13 @@ def main() -> None:
                           shingle)
     if "surges" not in skip:
         surge_bench(args)
-    if args.database_url and "clusters" not in skip:
+    if "scan" not in skip:
+        scan_bench(args)
+    if args.database_url and args.steps_only:
+        step_bench(args)
+    if args.database_url and "clusters" not in skip and not args.steps_only:
         cluster_speed_bench(args)
-    if args.database_url and "detect" not in skip:
+    if args.database_url and "detect" not in skip and not args.steps_only:
         speed_bench(args)
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -7,6 +7,7 @@ with their evidence in `warnings` / `warning_cases`; the wall and /ops only read
   status changes; linking and unlinking cases). A supervision order goes through
   `data_access.case_store`, like every other case change.
 - `counts`: the grouped reads the detectors use (one query per run, never one per series).
-- `surges`, `clusters`, `callers`: the detectors, pure functions of what `counts` reads.
+- `surges`, `scan` (the space-time scan over grids), `clusters`, `callers`: the detectors,
+  pure functions of what `counts` reads.
 - `detect`: one run of every detector at an instant, under a Redis lock.
 """

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Date, Integer, cast, extract, func, select
+from sqlalchemy import Date, DateTime, Integer, cast, extract, func, literal, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Case
+from data_access.models import Case, Unit
 from data_access.timeutil import as_utc, local_day_bounds
 
 UNIT_COLUMNS = {"township": Case.township_code, "county": Case.county_code}
@@ -83,3 +83,53 @@ def case_ids_of(session: Session, level: str, unit: str, category: str, first: d
 
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _span(session: Session, until: datetime, span_hours: int):
+    """SQL: whole spans of `span_hours` between a case's report and `until` (0 = the last)."""
+    seconds = span_hours * 3600
+    if session.get_bind().dialect.name == "postgresql":
+        age = extract("epoch", literal(as_utc(until), DateTime(timezone=True)) -
+                      Case.reported_at)
+        return cast(func.floor(age / seconds), Integer)
+    stamp = as_utc(until).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return cast((func.julianday(stamp) - func.julianday(Case.reported_at)) * 86400 / seconds,
+                Integer)
+
+
+def grid_spans(session: Session, until: datetime, spans: int,
+               counties: Sequence[str] | None = None, span_hours: int = 24) -> pd.DataFrame:
+    """Cases reported per grid × major class × span of `span_hours` hours, over the `spans`
+    spans ending at `until` (span 0 the latest): the space-time scan's input, one grouped
+    statement through the report-time index. Columns grid, category, span, n."""
+    start = as_utc(until) - timedelta(hours=span_hours * spans)
+    span = _span(session, until, span_hours)
+    query = (select(Case.grid_code, Case.major_class, span, func.count())
+             .where(Case.reported_at >= start, Case.reported_at < as_utc(until))
+             .group_by(Case.grid_code, Case.major_class, span))
+    if counties is not None:
+        query = query.where(Case.county_code.in_(list(counties)))
+    frame = pd.DataFrame(session.execute(query).all(),
+                         columns=["grid", "category", "span", "n"])
+    frame["span"] = frame["span"].astype(int).clip(0, spans - 1)
+    frame["n"] = frame["n"].astype(int)
+    return frame
+
+
+def grid_centroids(session: Session, counties: Sequence[str]) -> pd.DataFrame:
+    """The grids of `counties` with their centroids: code, lon, lat (grids without one are
+    left out: the scan cannot place them)."""
+    rows = session.execute(select(Unit.code, Unit.lon, Unit.lat)
+                           .where(Unit.level == "grid", Unit.county_code.in_(list(counties)),
+                                  Unit.lon.is_not(None), Unit.lat.is_not(None))
+                           .order_by(Unit.code)).all()
+    return pd.DataFrame(rows, columns=["code", "lon", "lat"])
+
+
+def case_ids_in_grids(session: Session, grids: Sequence[str], category: str, first: datetime,
+                      until: datetime, limit: int = 200) -> list[int]:
+    """The cases behind one scan cluster (for the warning's evidence)."""
+    return list(session.scalars(
+        select(Case.id).where(Case.grid_code.in_(list(grids)), Case.major_class == category,
+                              Case.reported_at >= first, Case.reported_at < until)
+        .order_by(Case.reported_at.desc()).limit(limit)))

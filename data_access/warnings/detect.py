@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.models import Case, EarlyWarning
 from data_access.timeutil import as_utc, local_day_bounds
 from data_access.wall_scope import scope_for
-from data_access.warnings import callers, clusters, counts, signatures, surges
+from data_access.warnings import callers, clusters, counts, scan, signatures, surges
 from data_access.warnings.store import Finding, save_findings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ EVERY_SECONDS = 3600
 @dataclass(frozen=True)
 class DetectConfig:
     surge: surges.SurgeConfig = field(default_factory=surges.SurgeConfig)
+    scan: scan.ScanConfig = field(default_factory=scan.ScanConfig)
     cluster: clusters.ClusterConfig = field(default_factory=clusters.ClusterConfig)
     caller: callers.CallerConfig = field(default_factory=callers.CallerConfig)
 
@@ -91,18 +93,57 @@ def _surge_findings(session: Session, counties: tuple[str, ...], today: date,
             if budget_left == 0:
                 continue
             budget_left -= 1
-        start = day_start if c.method != "cusum" else \
-            day_start - timedelta(days=config.gap_days)
+        start = day_start - timedelta(days=c.window_days - 1)
         ids = counts.case_ids_of(session, c.level, c.unit, c.category, start, window_end)
         findings.append(Finding(
             key=key, kind="surge", method=c.method, unit_code=c.unit, category=c.category,
             window_start=day_start, window_end=window_end, observed=c.observed,
             expected=round(c.expected, 2), score=round(c.score, 3),
             evidence={"level": c.level, "rarity": c.rarity, "share_of_day": round(share, 3),
-                      "recent": c.recent, "window_days": 1 if c.method != "cusum"
-                      else config.gap_days + 1},
+                      "recent": c.recent, "window_days": c.window_days},
             case_ids=tuple(ids)))
     return findings, {"series_candidates": len(ranked), "share_of_day": round(share, 3)}
+
+
+def _scan_findings(session: Session, counties: tuple[str, ...], until: datetime,
+                   config: scan.ScanConfig, today: date) -> tuple[list[Finding], dict]:
+    """The space-time scan's signals, stored as surges of a cluster of grids: method
+    `st_scan`, placed in the centre grid's township, the grids and townships in evidence."""
+    grids = counts.grid_centroids(session, counties)
+    spans = counts.grid_spans(session, until, config.study_days, counties)
+    index = {code: i for i, code in enumerate(grids["code"])}
+    spans = spans[spans["grid"].isin(index)]
+    cases = {}
+    for category, part in spans.groupby("category"):
+        grid = np.repeat(part["grid"].map(index).to_numpy(), part["n"].to_numpy())
+        span = np.repeat(part["span"].to_numpy(), part["n"].to_numpy())
+        cases[str(category)] = (grid, span)
+    found = scan.scan(cases, grids["lon"].to_numpy(float), grids["lat"].to_numpy(float), config)
+    codes = grids["code"].to_list()
+    findings = []
+    for c in found:
+        if not c.signals(config):
+            continue
+        members = [codes[g] for g in c.grids]
+        start = as_utc(until) - timedelta(days=c.window_days)
+        ids = counts.case_ids_in_grids(session, members, c.category, start, until)
+        findings.append(Finding(
+            key=f"surge:scan:{c.category}:{members[0]}:{today.isoformat()}", kind="surge",
+            method="st_scan", unit_code=members[0][:9], category=c.category,
+            window_start=start, window_end=as_utc(until), observed=c.observed,
+            expected=round(c.expected, 2), score=round(c.llr, 3),
+            evidence={"level": "grids", "grids": members,
+                      "townships": sorted({g[:9] for g in members}),
+                      "window_days": c.window_days, "p_rank": round(c.p_rank, 4),
+                      "p_gumbel": float(f"{c.p_gumbel:.3g}"),
+                      "recurrence_days": round(c.recurrence_days, 1),
+                      "replicas": config.replicas},
+            case_ids=tuple(ids)))
+    strongest = max(found, key=lambda c: c.recurrence_days, default=None)
+    return findings, {"grids": len(codes), "cases": int(spans["n"].sum()),
+                      "classes": len(cases),
+                      "top_recurrence_days": round(strongest.recurrence_days, 2)
+                      if strongest else None}
 
 
 def _within_budget(session: Session, kind: str, findings: list[Finding], day_start: datetime,
@@ -193,6 +234,8 @@ def detect_once(sessions: sessionmaker[Session], region: str, zone: ZoneInfo, no
         for name, step in (
                 ("surges", lambda: _surge_findings(session, counties, today, until, zone,
                                                    config.surge)),
+                ("scan", lambda: _scan_findings(session, counties, until, config.scan,
+                                                today)),
                 ("clusters", lambda: cluster_findings(session, counties, until,
                                                        config.cluster, day_start)),
                 ("callers", lambda: _caller_findings(session, counties, until, config.caller,

@@ -8,23 +8,31 @@ the gap is not learnt as normal):
 
 (the trend term is the season over a window of weeks). Three tests on what it expects:
 
-- `nb_glm`: today's count (or the count so far, against the expected count times the share
-  of a day's reports due by this hour) in the upper tail of the fitted negative binomial;
+- `nb_glm`: the count of a window of 1, 2 or 3 days ending today (today's count so far,
+  against the expected count times the share of a day's reports due by this hour) in the
+  upper tail of the fitted negative binomial; the rarest window counts;
 - `cusum`: a one-sided CUSUM of the Pearson residuals over the gap days and today, for slow
   rises; it signals on the day it crosses its threshold;
 - `ears_c2`: for series whose history in the window is shorter than `min_history_days`,
   EARS C2 (today against the mean and SD of days t−9…t−3).
 
-Thresholds are not per series: from the window's own last `calibration_days` days the
-detector learns, per test, the score a series-day must reach so that the whole region gets
-`budget_per_day` warnings a day (a share of it for the CUSUM), and each candidate is ranked by
-how rare its score was there. `apply_budget` then keeps at most what the day's budget leaves.
+Thresholds are not per series: from the scores of the gap days (out of sample, as today's)
+the detector learns, per test, the score a series-day must reach so that the whole region
+gets `budget_per_day` warnings a day (a share of it for the CUSUM), and each candidate is
+ranked by how rare its score was there. The run (`detect.py`) then keeps at most what the
+day's budget leaves.
+
+Why not the fit window's own last days, as before: in sample, the fit has learnt their
+noise, so they reach high scores too rarely, the thresholds came out low, and the day's
+budget went to series without a surge (70 % of warnings in the bench). Why windows of 2–3
+days: a step of +2–3 SD is within one day's noise among ~1,000 series at this budget, and
+two such days together are not.
 """
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -43,9 +51,9 @@ class SurgeConfig:
     fit_weeks: int = 12
     gap_days: int = 7
     min_history_days: int = 28
-    calibration_days: int = 28
     budget_per_day: float = 10.0
-    cusum_share: float = 0.3
+    cusum_share: float = 0.2
+    windows: tuple[int, ...] = (1, 2, 3)
     cusum_k: float = 0.5
     c2_threshold: float = 3.0
     # Never warn about fewer cases than this, nor at a tail probability above max_p.
@@ -70,6 +78,7 @@ class Candidate:
     score: float  # −log10 p (nb_glm), the CUSUM sum, or the C2 statistic
     rarity: float  # share of calibration series-days scoring at least as high (lower = rarer)
     recent: list[int] = field(default_factory=list)  # counts of the days before, oldest first
+    window_days: int = 1  # the days observed and expected count over, ending on `day`
 
 
 def _features(days: list[date], first: date, span: int, cal: WorkCalendar) -> np.ndarray:
@@ -82,13 +91,6 @@ def _features(days: list[date], first: date, span: int, cal: WorkCalendar) -> np
                      1.0 if dow >= 5 and workday else 0.0,
                      (d - first).days / span])
     return np.array(rows)
-
-
-def _nb_tail(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
-    """P(Y ≥ y) under NB(mean mu, variance mu + alpha·mu²)."""
-    mu = np.maximum(mu, 1e-9)
-    size = 1.0 / max(alpha, 1e-6)
-    return stats.nbinom.sf(y - 1, size, size / (size + mu))
 
 
 def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -132,6 +134,61 @@ def _cusum(residuals: np.ndarray, k: float) -> np.ndarray:
     return out
 
 
+def _window_sums(a: np.ndarray, w: int) -> np.ndarray:
+    """Sums over the last `w` days ending on each day (axis 1), the first w−1 days short."""
+    running = np.concatenate([np.zeros((a.shape[0], 1)), np.cumsum(a, axis=1)], axis=1)
+    back = np.maximum(np.arange(1, a.shape[1] + 1) - w, 0)
+    return running[:, 1:] - running[:, back]
+
+
+@dataclass
+class WindowScores:
+    """The multi-day test's scores (series × days): the best window ending each day."""
+
+    score: np.ndarray  # −log10 of the NB tail of the window's count, 0 where not testable
+    tail: np.ndarray
+    days: np.ndarray  # the window's length in days
+    observed: np.ndarray
+    expected: np.ndarray
+
+
+def window_scores(y: np.ndarray, mu: np.ndarray, alpha: float, config: SurgeConfig
+                  ) -> WindowScores:
+    """For each series-day, the rarest of the windows of `config.windows` days ending that
+    day: the window's count in the upper tail of its expected count (a sum of independent
+    NB days is close to an NB of the summed mean and variance). A day is testable when its
+    own count is above what was expected of it (so a window does not keep warning about a
+    past day) and the window counts at least `min_count`. One test of 1, 2 or 3 days: a
+    one-day spike is seen on its day, a step of +2–3 SD by its second day, where each day
+    alone is within the noise."""
+    best = WindowScores(*(np.zeros_like(mu) for _ in range(2)), np.ones_like(mu, dtype=int),
+                        np.zeros_like(mu), np.zeros_like(mu))
+    best.tail[:] = 1.0
+    above = y > mu
+    for w in config.windows:
+        observed, expected = _window_sums(y, w), _window_sums(mu, w)
+        var = _window_sums(mu + alpha * mu ** 2, w)
+        alpha_w = np.maximum((var - expected) / np.maximum(expected, 1e-9) ** 2, 1e-6)
+        tail = _nb_tail(observed, expected, alpha_w)
+        testable = above & (observed >= config.min_count)
+        tail = np.where(testable, tail, 1.0)
+        score = -np.log10(np.maximum(tail, 1e-300))
+        better = score > best.score
+        best.score = np.where(better, score, best.score)
+        best.tail = np.where(better, tail, best.tail)
+        best.days = np.where(better, w, best.days)
+        best.observed = np.where(better, observed, best.observed)
+        best.expected = np.where(better, expected, best.expected)
+    return best
+
+
+def _nb_tail(y: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """P(Y ≥ y) under NB(mean mu, variance mu + alpha·mu²)."""
+    mu = np.maximum(mu, 1e-9)
+    size = 1.0 / alpha
+    return stats.nbinom.sf(y - 1, size, size / (size + mu))
+
+
 @dataclass
 class Scored:
     """A level × category's candidates and the scores its calibration days reached."""
@@ -140,75 +197,106 @@ class Scored:
     calibration: dict[str, list[float]]
 
 
-def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
-                   share: float, config: SurgeConfig,
-                   cal: WorkCalendar = DEFAULT_CALENDAR) -> Scored:
-    """`counts`: unit, day, n for one category over history_days before `today` and today
-    (today's count partial when `share` < 1)."""
-    first = today - timedelta(days=config.history_days)
-    fit_last = today - timedelta(days=config.gap_days + 1)
-    days = [first + timedelta(days=i) for i in range(config.history_days + 1)]
+@dataclass(frozen=True)
+class Baseline:
+    """One level × category's fitted expectation over a run's days (fit window, gap,
+    today — today's scaled by the share of a day due by the run's hour)."""
+
+    level: str
+    category: str
+    units: list[str]
+    days: list[date]
+    mu: np.ndarray  # series × days
+    alpha: float
+    n_fit: int
+
+
+def count_matrix(counts: pd.DataFrame, days: list[date]) -> tuple[list[str], np.ndarray]:
+    """unit, day, n rows -> (units, series × days counts)."""
     matrix = (counts.pivot_table(index="unit", columns="day", values="n", aggfunc="sum")
               .reindex(columns=days, fill_value=0).fillna(0))
-    n_fit = (fit_last - first).days + 1
-    y_all = matrix.to_numpy(dtype=float)
-    units = list(matrix.index)
-    fit_totals = y_all[:, :n_fit].sum(axis=1)
-    nonzero = y_all[:, :n_fit] > 0
+    return list(matrix.index), matrix.to_numpy(dtype=float)
+
+
+def run_days(today: date, config: SurgeConfig) -> list[date]:
+    first = today - timedelta(days=config.history_days)
+    return [first + timedelta(days=i) for i in range(config.history_days + 1)]
+
+
+def long_history(y: np.ndarray, config: SurgeConfig) -> np.ndarray:
+    """Series with at least `min_history_days` of history in the fit window (the GLM's);
+    the others are left to EARS C2."""
+    n_fit = y.shape[1] - 1 - config.gap_days
+    nonzero = y[:, :n_fit] > 0
     first_seen = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), n_fit)
-    long_history = (fit_totals > 0) & (first_seen <= n_fit - config.min_history_days)
-    result = Scored([], {m: [] for m in METHODS})
-    feats = _features(days, first, config.history_days, cal)
-    long_idx = np.flatnonzero(long_history)
-    if len(long_idx):
-        _score_glm(result, y_all[long_idx], [units[i] for i in long_idx], feats, n_fit,
-                   level, category, days, share, config)
-    _score_c2(result, y_all[~long_history], [u for u, ok in zip(units, long_history,
-                                                               strict=True) if not ok],
-              level, category, days, share, config)
-    return result
+    return nonzero.any(axis=1) & (first_seen <= n_fit - config.min_history_days)
 
 
-def _score_glm(result: Scored, y: np.ndarray, units: list[str], feats: np.ndarray, n_fit: int,
-               level: str, category: str, days: list[date], share: float,
-               config: SurgeConfig) -> None:
-    x = sm.add_constant(feats, has_constant="add")
+def fit_baseline(y: np.ndarray, units: list[str], level: str, category: str,
+                 days: list[date], share: float, config: SurgeConfig,
+                 cal: WorkCalendar = DEFAULT_CALENDAR) -> Baseline:
+    """The pooled NB GLM on the fit window of `y` (series × run_days), extended over the
+    gap and today."""
+    n_fit = len(days) - 1 - config.gap_days
+    x = sm.add_constant(_features(days, days[0], config.history_days, cal),
+                        has_constant="add")
     # A window without holidays (or make-up days) has nothing to learn their effect from.
     keep = [0] + [j for j in range(1, x.shape[1]) if np.ptp(x[:n_fit, j]) > 0]
     x = x[:, keep]
     level_, params, alpha = _fit(y[:, :n_fit], x[:n_fit])
     mu = np.exp(level_[:, None] + (x @ params)[None, :])
     mu[:, -1] *= share
-    var = mu + alpha * mu ** 2
-    residuals = (y - mu) / np.sqrt(var)
-    tail = _nb_tail(y, mu, alpha)
-    tail = np.where(y >= config.min_count, tail, 1.0)
-    spike = -np.log10(np.maximum(tail, 1e-300))
-    # Calibration: the fit window's last days, in-sample, full days.
-    calib = slice(n_fit - config.calibration_days, n_fit)
-    result.calibration["nb_glm"].extend(spike[:, calib].reshape(-1).tolist())
-    cusum_fit = _cusum(residuals[:, :n_fit], config.cusum_k)
-    crossings = np.maximum(cusum_fit[:, calib], 0)
-    previous = cusum_fit[:, calib.start - 1:calib.stop - 1]
-    # A CUSUM signals once, on the day it crosses: score a day by the level it crossed, and
-    # take only days rising above every level the day before reached.
-    result.calibration["cusum"].extend(
-        np.where(crossings > previous, crossings, 0.0).reshape(-1).tolist())
-    # Over the gap days and today (not learnt by the fit).
-    cusum_new = _cusum(residuals[:, n_fit:], config.cusum_k)
-    for i, unit in enumerate(units):
+    return Baseline(level, category, units, days, mu, alpha, n_fit)
+
+
+def score_baseline(b: Baseline, y: np.ndarray, config: SurgeConfig) -> Scored:
+    """Candidates for the run's last day, and the calibration: the same tests' scores on
+    the gap days — out of sample like today's (the fit never saw them), so the budget's
+    thresholds are not the in-sample ones, which the fit's own days reach too rarely."""
+    result = Scored([], {m: [] for m in METHODS})
+    gap = slice(b.n_fit, y.shape[1] - 1)
+    windows = window_scores(y, b.mu, b.alpha, config)
+    result.calibration["nb_glm"].extend(windows.score[:, gap].reshape(-1).tolist())
+    residuals = (y - b.mu) / np.sqrt(b.mu + b.alpha * b.mu ** 2)
+    # The CUSUM starts after the fit window and signals once, on the day it rises above
+    # every level it reached before: such a day scores the level it reached.
+    cusum = _cusum(residuals[:, b.n_fit:], config.cusum_k)
+    peak_before = np.maximum.accumulate(
+        np.concatenate([np.zeros((len(y), 1)), cusum[:, :-1]], axis=1), axis=1)
+    crossing = np.where((cusum > peak_before) & (y[:, b.n_fit:] >= 1), cusum, 0.0)
+    result.calibration["cusum"].extend(crossing[:, :-1].reshape(-1).tolist())
+    for i, unit in enumerate(b.units):
         recent = [int(v) for v in y[i, -15:-1]]
-        observed, expected = int(y[i, -1]), float(mu[i, -1])
-        if tail[i, -1] <= config.max_p:
-            result.candidates.append(Candidate(level, unit, category, days[-1], "nb_glm",
-                                               observed, expected, float(spike[i, -1]), 1.0,
-                                               recent))
-        before = cusum_new[i, -2] if cusum_new.shape[1] > 1 else 0.0
-        if cusum_new[i, -1] > before and observed >= config.min_count:
-            gap_expected = float(mu[i, n_fit:].sum())
+        if windows.tail[i, -1] <= config.max_p and windows.score[i, -1] > 0:
             result.candidates.append(Candidate(
-                level, unit, category, days[-1], "cusum", int(y[i, n_fit:].sum()),
-                gap_expected, float(cusum_new[i, -1]), 1.0, recent))
+                b.level, unit, b.category, b.days[-1], "nb_glm", int(windows.observed[i, -1]),
+                float(windows.expected[i, -1]), float(windows.score[i, -1]), 1.0, recent,
+                int(windows.days[i, -1])))
+        if crossing[i, -1] > 0 and y[i, -1] >= config.min_count:
+            result.candidates.append(Candidate(
+                b.level, unit, b.category, b.days[-1], "cusum", int(y[i, b.n_fit:].sum()),
+                float(b.mu[i, b.n_fit:].sum()), float(crossing[i, -1]), 1.0, recent,
+                config.gap_days + 1))
+    return result
+
+
+def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
+                   share: float, config: SurgeConfig,
+                   cal: WorkCalendar = DEFAULT_CALENDAR) -> Scored:
+    """`counts`: unit, day, n for one category over history_days before `today` and today
+    (today's count partial when `share` < 1)."""
+    days = run_days(today, config)
+    units, y_all = count_matrix(counts, days)
+    long = long_history(y_all, config)
+    result = Scored([], {m: [] for m in METHODS})
+    long_idx = np.flatnonzero(long)
+    if len(long_idx):
+        b = fit_baseline(y_all[long_idx], [units[i] for i in long_idx], level, category,
+                         days, share, config, cal)
+        result = score_baseline(b, y_all[long_idx], config)
+    _score_c2(result, y_all[~long], [u for u, ok in zip(units, long, strict=True) if not ok],
+              level, category, days, share, config)
+    return result
 
 
 def _score_c2(result: Scored, y: np.ndarray, units: list[str], level: str, category: str,
@@ -222,38 +310,54 @@ def _score_c2(result: Scored, y: np.ndarray, units: list[str], level: str, categ
         if c2[i] > config.c2_threshold and y[i, -1] >= config.min_count:
             result.candidates.append(Candidate(level, unit, category, days[-1], "ears_c2",
                                                int(y[i, -1]), float(mean[i]), float(c2[i]),
-                                               1.0, [int(v) for v in y[i, -15:-1]]))
+                                               1.0, [int(v) for v in y[i, -15:-1]], 1))
 
 
-def rank(scored: list[Scored], config: SurgeConfig) -> list[Candidate]:
-    """Every candidate that passes its test's budget threshold, rarest first.
+@dataclass(frozen=True)
+class Thresholds:
+    """Per budgeted test: the calibration scores (highest first) and the score a candidate
+    must exceed."""
 
-    Per test, the threshold is the score the calibration days reached on `budget × share ×
-    calibration_days` series-days in all (the budget's share of warnings a day, had these
-    thresholds been used there). EARS C2 keeps its fixed threshold and ranks last within
-    equal rarity."""
+    pooled: dict[str, np.ndarray]
+    score: dict[str, float]
+
+    def rarity(self, method: str, score: float) -> float:
+        """Share of calibration series-days scoring at least `score` (lower = rarer)."""
+        values = self.pooled[method]
+        return float(np.sum(values >= score)) / max(len(values), 1)
+
+
+def thresholds(scored: list[Scored], config: SurgeConfig) -> Thresholds:
+    """Per test, the score the calibration (gap) days reached on `budget × share × gap_days`
+    series-days in all: the budget's share of warnings a day, had these thresholds been used
+    there, across every level and category of the run."""
     shares = {"nb_glm": 1.0 - config.cusum_share, "cusum": config.cusum_share}
     pooled = {m: np.sort(np.concatenate([np.asarray(s.calibration[m]) for s in scored]
                                         or [np.zeros(0)]))[::-1] for m in METHODS}
-    thresholds = {}
+    score = {}
     for method, share in shares.items():
-        values = pooled[method]
-        allowed = int(config.budget_per_day * share * config.calibration_days)
-        positive = values[values > 0]
-        thresholds[method] = (positive[allowed] if allowed < len(positive)
-                              else (positive[-1] if len(positive) else 0.0))
+        positive = pooled[method][pooled[method] > 0]
+        allowed = int(config.budget_per_day * share * config.gap_days)
+        score[method] = (positive[allowed] if allowed < len(positive)
+                         else (positive[-1] if len(positive) else 0.0))
+    return Thresholds(pooled, score)
+
+
+def rank(scored: list[Scored], config: SurgeConfig,
+         calibrated: Thresholds | None = None) -> list[Candidate]:
+    """Every candidate that passes its test's budget threshold, rarest first (thresholds
+    from `scored`'s own calibration unless given). EARS C2 keeps its fixed threshold and
+    ranks last within equal rarity."""
+    calibrated = calibrated or thresholds(scored, config)
     kept = []
     for s in scored:
         for c in s.candidates:
-            if c.method in thresholds:
-                values = pooled[c.method]
-                if c.score <= thresholds[c.method]:
+            rarity = 1.0
+            if c.method in calibrated.score:
+                if c.score <= calibrated.score[c.method]:
                     continue
-                rarity = float(np.sum(values >= c.score)) / max(len(values), 1)
-            else:
-                rarity = 1.0
-            kept.append(Candidate(c.level, c.unit, c.category, c.day, c.method, c.observed,
-                                  c.expected, c.score, rarity, c.recent))
+                rarity = calibrated.rarity(c.method, c.score)
+            kept.append(replace(c, rarity=rarity))
     return sorted(kept, key=lambda c: (c.rarity, METHODS.index(c.method), -c.score, c.unit,
                                        c.category))
 
