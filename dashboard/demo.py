@@ -56,6 +56,7 @@ def _run(runtime: Runtime, host: str, port: int, days: int, speed: float,
     from data_access.migrate import upgrade
     from data_access.stats import has_cases
     from simulation.bootstrap import ensure_territory
+    from simulation.inject import KINDS, inject
     from simulation.live import run_live
     from simulation.seed import seed_history
 
@@ -75,6 +76,14 @@ def _run(runtime: Runtime, host: str, port: int, days: int, speed: float,
                   flush=True)
             seed_history(runtime.sessions, runtime.counters, settings.region, days=days,
                          seed=7, zone=settings.zone)
+            # Known scenarios for the early-warning panel: a surge in one township, a
+            # repeat complaint paraphrased four times, a repeat caller. Without them a demo
+            # shows a warning only if its random history happens to hold one.
+            truth = inject(runtime.sessions, runtime.counters, settings.region, KINDS,
+                           datetime.now(UTC), seed=7)
+            print("injected warning scenarios: "
+                  + ", ".join(f"{kind} ({len(truth[kind]['cases'])} reports)"
+                              for kind in truth), flush=True)
         with runtime.sessions() as session:
             rebuild_today(session, runtime.counters, datetime.now(UTC))
         with runtime.sessions.begin() as session:

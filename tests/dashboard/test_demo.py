@@ -97,6 +97,9 @@ def test_a_signal_while_serving_stops_the_demo_and_its_redis_server(signum, acce
     demo = _start(var_dir, port, "--days", "1", *(["--access-log"] if access_log else []))
     try:
         printed = "".join(_lines_until(demo, "Ctrl-C stops it"))
+        # The first run seeds and writes the early-warning scenarios the 预警 panel shows.
+        assert "injected warning scenarios: surge (25 reports), cluster (4 reports), " \
+            "caller (3 reports)" in printed
         [server] = _redis_servers(var_dir)
         kiosk = printed.split("/wall?kiosk=")[1].split()[0]
         base = f"http://127.0.0.1:{port}"
