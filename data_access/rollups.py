@@ -35,7 +35,9 @@ KEY = ("county_code", "major_class", "source", "dispute_type", "resolved_level",
        "mediation_outcome")
 NONE = ""  # key columns are part of the primary key: "none" is stored as ""
 REBUILD_CHUNK_DAYS = 31
-_TRACKED = "govwall.rollup_zone"
+SHIFT_ROWS = 500  # keys per upsert statement (SQLite binds at most 32,766 values)
+# session.info key: the zone of a session whose case changes case_daily follows (track).
+TRACKED_ZONE = "govwall.rollup_zone"
 
 Key = tuple[Any, ...]  # (day, *KEY values)
 
@@ -59,16 +61,18 @@ def key_of(values: Mapping[str, Any], zone: ZoneInfo) -> Key:
 
 def shift(session: Session, deltas: Mapping[Key, int]) -> None:
     """Add each delta to its row (created if missing), in key order so that concurrent
-    writers lock rows in the same order."""
+    writers lock rows in the same order: one multi-row upsert per SHIFT_ROWS keys (a batch
+    of ingested cases moves many keys at once)."""
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
     if not changes:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     conn = session.connection()
-    for key, n in changes:
-        stmt = insert(CaseDaily).values({**dict(zip(("day", *KEY), key, strict=True)),
-                                         "cases": n})
+    for start in range(0, len(changes), SHIFT_ROWS):
+        stmt = insert(CaseDaily).values([
+            {**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
+            for key, n in changes[start:start + SHIFT_ROWS]])
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["day", *KEY], set_={"cases": CaseDaily.cases + stmt.excluded.cases}))
 
@@ -95,13 +99,13 @@ def _changes(session: Session, zone: ZoneInfo) -> Counter[Key]:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    shift(session, _changes(session, session.info[_TRACKED]))
+    shift(session, _changes(session, session.info[TRACKED_ZONE]))
 
 
 def track(session: Session, zone: ZoneInfo) -> None:
     """Keep case_daily in step with the cases this session adds or changes."""
-    if _TRACKED not in session.info:
-        session.info[_TRACKED] = zone
+    if TRACKED_ZONE not in session.info:
+        session.info[TRACKED_ZONE] = zone
         event.listen(session, "before_flush", _before_flush)
 
 
