@@ -27,7 +27,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_access import rollups
+from data_access import bulk_load, rollups
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
@@ -244,16 +244,26 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
     rows = [_new_case_row(draft, at, deadline_at) for draft, at, deadline_at in reports]
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
-    # insertmanyvalues: one INSERT … VALUES (…), (…) RETURNING id per 1,000 rows, the ids
-    # back in parameter order (SQLAlchemy 2).
-    ids = list(conn.execute(cases.insert().returning(cases.c.id, sort_by_parameter_order=True),
-                            rows).scalars())
+    ids = bulk_load.reserve_ids(conn, cases, len(rows))
+    if ids is None:  # SQLite: one INSERT … VALUES (…), (…) RETURNING id, in parameter order
+        ids = list(conn.execute(cases.insert().returning(
+            cases.c.id, sort_by_parameter_order=True), rows).scalars())
+    else:  # PostgreSQL: the ids first, then COPY
+        for case_id, row in zip(ids, rows, strict=True):
+            row["id"] = case_id
+        bulk_load.copy_rows(conn, cases, rows)
     steps = [{"case_id": case_id, "kind": v.STAGE_CHANGE, "from_stage": None,
               "to_stage": "reported", "level": None, "actor": actor, "note": None,
               "at": row["reported_at"], "addressee": None}
              for case_id, row in zip(ids, rows, strict=True)]
-    step_ids = conn.execute(transitions.insert().returning(
-        transitions.c.id, sort_by_parameter_order=True), steps).scalars()
+    step_ids = bulk_load.reserve_ids(conn, transitions, len(steps))
+    if step_ids is None:
+        step_ids = list(conn.execute(transitions.insert().returning(
+            transitions.c.id, sort_by_parameter_order=True), steps).scalars())
+    else:
+        for step_id, step in zip(step_ids, steps, strict=True):
+            step["id"] = step_id
+        bulk_load.copy_rows(conn, transitions, steps)
     session.info.setdefault(_EVENTS_KEY, []).extend(
         CountedEvent(step_id, row["reported_at"], row["county_code"], row["township_code"],
                      "reported", row["major_class"], row["source"])

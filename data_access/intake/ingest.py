@@ -22,8 +22,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from data_access import bulk_load, sla
 from data_access import case_store as cs
-from data_access import sla
 from data_access import vocabulary as v
 from data_access.counters import Counters
 from data_access.intake.codes import CodeMap
@@ -174,10 +174,9 @@ class Intake:
                 ensure_unplaced_unit(session, county)
             ids = cs.report_cases(session, [(n.draft, n.reported_at, n.deadline_at)
                                             for _, n in fresh], f"src:{source.name}")
-            if fresh:
-                session.execute(insert(IntakeRecord), [
-                    n.record(source, case_id, now)
-                    for (_, n), case_id in zip(fresh, ids, strict=True)])
+            bulk_load.copy_rows(session.connection(), IntakeRecord.__table__, [
+                n.record(source, case_id, now)
+                for (_, n), case_id in zip(fresh, ids, strict=True)])
             for (index, _), case_id in zip(fresh, ids, strict=True):
                 outcomes[index] = Outcome(items[index].source_case_id, ACCEPTED, case_id)
             for index in stepped:
