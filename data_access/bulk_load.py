@@ -245,3 +245,54 @@ def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping]) -> 
     else:
         connection.execute(insert(table), list(rows))
     return len(rows)
+
+
+def add_rows(connection: Connection, table: Table, keys: Sequence[str],
+             rows: Sequence[Mapping]) -> None:
+    """Upsert counting rows: insert each row, or add its other columns to the row of the
+    same `keys` (rollups). Rows in the order given (callers sort them, so that concurrent
+    writers lock rows in one order); no two rows may share their keys.
+
+    PostgreSQL: one INSERT … SELECT FROM unnest(one array per column) — the same SQL text
+    for any number of rows, so psycopg and the server parse and plan it once, where a
+    multi-row VALUES is a new statement of thousands of placeholders every time. SQLite:
+    one multi-row INSERT … ON CONFLICT DO UPDATE per ADD_ROWS_CHUNK rows."""
+    if not rows:
+        return
+    names = list(rows[0])
+    added = [n for n in names if n not in keys]
+    if connection.dialect.name == "postgresql":
+        arrays = {f"a{i}": [row[name] for row in rows] for i, name in enumerate(names)}
+        connection.exec_driver_sql(_unnest_upsert(table, tuple(names), tuple(keys)),
+                                   arrays)
+        return
+    from sqlalchemy.dialects import sqlite
+
+    for start in range(0, len(rows), ADD_ROWS_CHUNK):
+        stmt = sqlite.insert(table).values(list(rows[start:start + ADD_ROWS_CHUNK]))
+        connection.execute(stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={n: table.c[n] + getattr(stmt.excluded, n) for n in added}))
+
+
+ADD_ROWS_CHUNK = 500  # SQLite binds at most 32,766 values a statement
+
+
+_UNNEST_SQL: dict[tuple, str] = {}
+
+
+def _unnest_upsert(table: Table, names: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    cached = _UNNEST_SQL.get((table.name, names, keys))
+    if cached is None:
+        from sqlalchemy.dialects import postgresql
+
+        dialect = postgresql.dialect()
+        arrays = ", ".join(f"%(a{i})s::{table.c[n].type.compile(dialect)}[]"
+                           for i, n in enumerate(names))
+        added = [n for n in names if n not in keys]
+        cached = (f'INSERT INTO "{table.name}" ({", ".join(names)}) '
+                  f"SELECT * FROM unnest({arrays}) "
+                  f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                  + ", ".join(f'{n} = "{table.name}".{n} + excluded.{n}' for n in added))
+        _UNNEST_SQL[(table.name, names, keys)] = cached
+    return cached

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Date, cast, delete, event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_access import bulk_load
 from data_access.models import Case, CaseDaily, CaseDailyBuilt
 from data_access.reports import rollup as township_daily
 from data_access.timeutil import day_chunks
@@ -35,7 +35,6 @@ KEY = ("county_code", "major_class", "source", "dispute_type", "resolved_level",
        "mediation_outcome")
 NONE = ""  # key columns are part of the primary key: "none" is stored as ""
 REBUILD_CHUNK_DAYS = 31
-SHIFT_ROWS = 500  # keys per upsert statement (SQLite binds at most 32,766 values)
 # session.info key: the zone of a session whose case changes case_daily follows (track).
 TRACKED_ZONE = "govwall.rollup_zone"
 
@@ -61,20 +60,14 @@ def key_of(values: Mapping[str, Any], zone: ZoneInfo) -> Key:
 
 def shift(session: Session, deltas: Mapping[Key, int]) -> None:
     """Add each delta to its row (created if missing), in key order so that concurrent
-    writers lock rows in the same order: one multi-row upsert per SHIFT_ROWS keys (a batch
-    of ingested cases moves many keys at once)."""
+    writers lock rows in the same order: one upsert statement for all the keys (a batch of
+    ingested cases moves many at once)."""
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
     if not changes:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    conn = session.connection()
-    for start in range(0, len(changes), SHIFT_ROWS):
-        stmt = insert(CaseDaily).values([
-            {**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
-            for key, n in changes[start:start + SHIFT_ROWS]])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["day", *KEY], set_={"cases": CaseDaily.cases + stmt.excluded.cases}))
+    bulk_load.add_rows(session.connection(), CaseDaily.__table__, ("day", *KEY),
+                       [{**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
+                        for key, n in changes])
 
 
 def _changes(session: Session, zone: ZoneInfo) -> Counter[Key]:

@@ -25,11 +25,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, delete, event, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_access import bulk_load, sla
 from data_access import indicators as ind
-from data_access import sla
 from data_access.models import (
     Case,
     CaseTransition,
@@ -45,7 +44,7 @@ MEASURES = ("reported", "registered", "closed", "accepted", "closed_of_reported"
 CHUNK_DAYS = 31
 # session.info key: the zone of a session whose case changes township_daily follows.
 TRACKED_ZONE = "govwall.township_daily_zone"
-SHIFT_ROWS = 500  # rows per upsert statement (SQLite binds at most 32,766 values)
+
 TOPIC_KEY = ("subclass", "dispute_type", "resolved_level", "mediation_outcome")
 _CASE_COLUMNS = tuple(dict.fromkeys((*ind.MEASURE_COLUMNS, "township_code", *TOPIC_KEY)))
 
@@ -67,40 +66,22 @@ def topic_of(values: Mapping[str, Any], zone: ZoneInfo) -> Topic:
 
 def shift_topics(session: Session, deltas: Counter) -> None:
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
-    if not changes:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    conn = session.connection()
     names = ("day", "township_code", *TOPIC_KEY)
-    for start in range(0, len(changes), SHIFT_ROWS):
-        stmt = insert(TopicDaily).values([{**dict(zip(names, key, strict=True)), "cases": n}
-                                          for key, n in changes[start:start + SHIFT_ROWS]])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=list(names), set_={"cases": TopicDaily.cases + stmt.excluded.cases}))
+    bulk_load.add_rows(session.connection(), TopicDaily.__table__, names,
+                       [{**dict(zip(names, key, strict=True)), "cases": n}
+                        for key, n in changes])
 
 
 def shift(session: Session, deltas: Deltas) -> None:
     """Add each cell's measures to its row (created if missing), in key order so that
-    concurrent writers lock rows in the same order; one multi-row upsert per SHIFT_ROWS
-    cells (every measure is added: the ones a cell does not move add 0)."""
+    concurrent writers lock rows in the same order; one upsert statement for all the cells
+    (every measure is added: the ones a cell does not move add 0)."""
     changes = [(cell, {m: n for m, n in counts.items() if n})
                for cell, counts in sorted(deltas.items())]
-    changes = [(cell, counts) for cell, counts in changes if counts]
-    if not changes:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    conn = session.connection()
-    for start in range(0, len(changes), SHIFT_ROWS):
-        chunk = changes[start:start + SHIFT_ROWS]
-        moved = sorted({m for _, counts in chunk for m in counts}, key=MEASURES.index)
-        stmt = insert(TownshipDaily).values([
-            {"day": day, "township_code": township, **{m: counts.get(m, 0) for m in MEASURES}}
-            for (day, township), counts in chunk])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["day", "township_code"],
-            set_={m: getattr(TownshipDaily, m) + getattr(stmt.excluded, m) for m in moved}))
+    bulk_load.add_rows(session.connection(), TownshipDaily.__table__, ("day", "township_code"),
+                       [{"day": day, "township_code": township,
+                         **{m: counts.get(m, 0) for m in MEASURES}}
+                        for (day, township), counts in changes if counts])
 
 
 def new_case_deltas(rows: Iterable[Mapping[str, Any]], zone: ZoneInfo) -> tuple[Deltas, Counter]:
