@@ -25,6 +25,7 @@ import csv
 import json
 import os
 import random
+import re
 import resource
 import signal
 import statistics
@@ -160,10 +161,11 @@ def queue_shows(screen: Screen, marker: str) -> bool:
 
 
 def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
-               samples: int) -> None:
+               samples: int, client: redis.Redis, namespace: str, region: str) -> None:
     """Commit to wall: one screen runs /wall over HTTP as a browser does (its queue tile
     asks every REFRESH seconds, bench/wall_http); each case posted through the API is
-    timed from its 201 until that screen's queue tile shows it."""
+    timed from its 201 until that screen's queue tile shows it, and until the server's
+    queue snapshot was recomputed after it (which part of the wait is the server's)."""
     pool = ThreadPoolExecutor(max_workers=8)
     screen = Screen(0, port, kiosk, pool, lambda exchange: None)
     screen.open()
@@ -173,6 +175,8 @@ def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
             time.sleep(0.1)
         rng = random.Random(11)
         waits, missed = [], 0
+        snapshots: list[float] = []  # commit -> the server's queue snapshot recomputed
+        asof_key = f"{namespace}:v1:wall:{region}:asof:{region}"
         for i in range(samples):
             marker = f"wall-{i}-{uuid.uuid4().hex[:8]}"
             item = case(f"W-{i}-{marker}"[:40], grids, i)
@@ -181,8 +185,14 @@ def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
             status, _, _ = post(f"{base}/api/v1/cases", token, item)
             committed = time.time()
             assert status == 201, status
+            snapshot_at = None
             while not queue_shows(screen, marker) and time.time() < committed + 60:
+                if snapshot_at is None:
+                    asof = client.hget(asof_key, "queue")
+                    if asof is not None and float(asof) >= committed:
+                        snapshot_at = time.time()
                 time.sleep(0.02)
+            snapshots.append((snapshot_at or time.time()) - committed)
             if queue_shows(screen, marker):
                 waits.append(time.time() - committed)
             else:
@@ -195,7 +205,9 @@ def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
           f"asking every {REFRESH_SECONDS['queue']} s), {len(waits)} cases"
           f"{f', {missed} not shown within 60 s' if missed else ''}: p50 "
           f"{statistics.median(waits):.2f} s, p95 {pct(waits, 0.95):.2f} s, max "
-          f"{max(waits):.2f} s", flush=True)
+          f"{max(waits):.2f} s; of which commit -> server's queue snapshot recomputed: p50 "
+          f"{statistics.median(snapshots):.2f} s, p95 {pct(snapshots, 0.95):.2f} s",
+          flush=True)
 
 
 def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: Path) -> None:
@@ -214,10 +226,16 @@ def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: P
     # The child's own peak (its rusage as the shell's `time -v` reports it), read once it
     # has been reaped by communicate(): RUSAGE_CHILDREN's maximum over reaped children.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    summary = (out or err).strip()
+    accepted = re.search(r"accepted (\d+)", summary)
+    if child.returncode not in (0, 3) or accepted is None:
+        print(f"[import] did not finish: exit {child.returncode} after {elapsed:.1f} s: "
+              f"{summary[-300:]}", flush=True)
+        return
     print(f"[import] {rows} CSV rows ({path.stat().st_size / 1e6:.0f} MB) in {elapsed:.1f} s: "
-          f"{rows / elapsed:.0f} rows/s; peak RSS {peak_mb:.0f} MB (the largest child "
-          f"process so far: the import); exit {child.returncode}: "
-          f"{(out or err).strip()[-300:]}", flush=True)
+          f"{int(accepted.group(1)) / elapsed:.0f} rows/s accepted; peak RSS {peak_mb:.0f} MB "
+          f"(the largest child process so far: the import); exit {child.returncode}: "
+          f"{summary[-300:]}", flush=True)
 
 
 def main() -> int:
@@ -271,7 +289,8 @@ def main() -> int:
         api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
         kiosk_label, kiosk = create_kiosk(env)
         stack_kiosk.append(kiosk_label)
-        wall_phase(base, args.port, token, grids, kiosk, args.wall_samples)
+        wall_phase(base, args.port, token, grids, kiosk, args.wall_samples, client,
+                   namespace, args.region)
         with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
             import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
     finally:

@@ -280,10 +280,14 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
     return ids
 
 
+_EMPTY_CASE_ROW: dict[str, Any] = {c.name: None for c in Case.__table__.columns
+                                   if c.name != "id"}
+
+
 def _new_case_row(draft: CaseDraft, at: datetime, deadline_at: datetime | None
                   ) -> dict[str, Any]:
     """Every column of a new case (a multi-row insert needs the same keys in each row)."""
-    row: dict[str, Any] = {c.name: None for c in Case.__table__.columns if c.name != "id"}
+    row = dict(_EMPTY_CASE_ROW)
     row.update(
         external_id=draft.external_id, source=draft.source, major_class=draft.major_class,
         subclass=draft.subclass, dispute_type=draft.dispute_type,
