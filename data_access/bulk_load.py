@@ -209,8 +209,8 @@ def reset_sequences(connection: Connection) -> None:
 
 def reserve_ids(connection: Connection, table: Table, count: int) -> list[int] | None:
     """PostgreSQL: `count` ids from the table's sequence in one statement, so that rows can
-    be COPYed with their ids and dependent rows can point at them. SQLite: None (its
-    multi-row INSERT … RETURNING gives them instead)."""
+    be COPYed with their ids and dependent rows can point at them. SQLite: None (the
+    caller reads them back after its insert)."""
     if connection.dialect.name != "postgresql" or not count:
         return None
     return list(connection.execute(

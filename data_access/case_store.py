@@ -245,9 +245,14 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
     ids = bulk_load.reserve_ids(conn, cases, len(rows))
-    if ids is None:  # SQLite: one INSERT … VALUES (…), (…) RETURNING id, in parameter order
-        ids = list(conn.execute(cases.insert().returning(
-            cases.c.id, sort_by_parameter_order=True), rows).scalars())
+    if ids is None:
+        # SQLite: one executemany, then the ids by the unique external ids. (RETURNING in
+        # parameter order would be a statement per row: SQLite does not promise the order
+        # of a multi-row INSERT's RETURNING.)
+        conn.execute(cases.insert(), rows)
+        found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
+            cases.c.external_id.in_([row["external_id"] for row in rows]))).all())
+        ids = [found[row["external_id"]] for row in rows]
     else:  # PostgreSQL: the ids first, then COPY
         for case_id, row in zip(ids, rows, strict=True):
             row["id"] = case_id
@@ -257,9 +262,11 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
               "at": row["reported_at"], "addressee": None}
              for case_id, row in zip(ids, rows, strict=True)]
     step_ids = bulk_load.reserve_ids(conn, transitions, len(steps))
-    if step_ids is None:
-        step_ids = list(conn.execute(transitions.insert().returning(
-            transitions.c.id, sort_by_parameter_order=True), steps).scalars())
+    if step_ids is None:  # SQLite: as above, by case (a new case has this one transition)
+        conn.execute(transitions.insert(), steps)
+        found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
+            transitions.c.case_id.in_(ids))).all())
+        step_ids = [found[case_id] for case_id in ids]
     else:
         for step_id, step in zip(step_ids, steps, strict=True):
             step["id"] = step_id

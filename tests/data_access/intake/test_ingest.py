@@ -273,3 +273,31 @@ def test_forward_path():
     assert _forward_path("reported", "rejected") == ["registered", "rejected"]
     assert _forward_path("dispatched", "rejected") == []
     assert _forward_path("closed", "closed") == []
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(fresh_backend):
+    """The bulk path: the statements a batch sends do not grow with its cases (10 or 200
+    new cases: the same count). COPY (PostgreSQL) goes past SQLAlchemy's events, so these
+    are the other statements: the lookup, the ids, the inserts on SQLite, the rollups."""
+    from sqlalchemy import event as sa_event
+
+    intake = make_intake(fresh_backend)
+    src, _ = make_source(fresh_backend, "count")
+    intake.create(src, [case("warm-up")], "api")  # the placer's territory read, once
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(fresh_backend.engine, "before_cursor_execute", count)
+    try:
+        sizes = {}
+        for size in (10, 200):
+            statements.clear()
+            out = intake.create(src, [case(f"S{size}-{i}", category=("0101", "0301")[i % 2])
+                                      for i in range(size)], "api")
+            assert {o.status for o in out} == {"accepted"}
+            sizes[size] = len(statements)
+    finally:
+        sa_event.remove(fresh_backend.engine, "before_cursor_execute", count)
+    assert sizes[10] == sizes[200] <= 12, sizes
