@@ -1,22 +1,24 @@
 """The intake measured over HTTP through `govwall serve` (gunicorn), on PostgreSQL.
 
   .venv/bin/python bench/intake.py [--database-url URL] [--redis-url URL] [--port 8141]
-      [--clients 4] [--batch 100] [--api-seconds 20] [--rows 20000] [--wall-samples 20]
+      [--workers 2] [--clients 4] [--batch 100] [--api-seconds 20] [--rows 1000000]
+      [--wall-samples 20]
 
-It creates the database if missing (territory of --region synthesized, no history), a source,
-a Redis namespace of its own, starts `govwall serve --workers 2`, and prints, each line
-labelled:
+It creates the database if missing (territory of --region synthesized, no history), two
+sources, a Redis namespace of its own, starts `govwall serve --workers N`, and prints, each
+line labelled:
 
   [api]    --clients threads posting batches of --batch new cases for --api-seconds:
            cases/s accepted, and each batch's answer time p50/p95;
-  [wall]   one case posted, then the time from its 201 until the wall's queue snapshot has
-           been recomputed after it (the refresher's asof for the region), --wall-samples
-           times: p50/p95. A screen's queue tile asks every 5 s (layouts/wall/page.py), which
-           comes on top;
-  [import] `govwall import` of a CSV of --rows rows: rows/s and the child's peak RSS.
+  [wall]   commit to wall: one wall screen replayed over HTTP as a browser runs /wall
+           (bench/wall_http: a kiosk session, its tiles asking at the page's cadence); one
+           case posted at a time, timed from its 201 until that screen's queue tile shows
+           it (p50/p95/max), and until the server's queue snapshot was recomputed after it;
+  [import] `govwall import` of a CSV of --rows rows written by the bench: rows/s accepted
+           and the import process's peak RSS.
 
-It stops the server and deletes its Redis keys at the end; the database is dropped when the
-bench created it (--keep keeps it).
+It stops the server, revokes its kiosk token and deletes its Redis keys at the end; the
+database is dropped when the bench created it (--keep keeps it).
 """
 from __future__ import annotations
 
@@ -210,6 +212,21 @@ def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
           flush=True)
 
 
+def report_progress(child: subprocess.Popen, progress: Path, started: float,
+                    every: float = 60.0) -> None:
+    """Every `every` s while the import runs: the rows its committed batches hold (its
+    FILE.progress.json), so that a run stopped early still says how fast it went."""
+    while child.poll() is None:
+        time.sleep(every)
+        try:
+            done = json.loads(progress.read_text())["rows_done"]
+        except (OSError, ValueError, KeyError):
+            continue
+        elapsed = time.monotonic() - started
+        print(f"[import] progress: {done} rows committed after {elapsed:.0f} s "
+              f"({done / elapsed:.0f} rows/s so far)", flush=True)
+
+
 def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: Path) -> None:
     path = workdir / "bench.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -221,6 +238,10 @@ def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: P
     child = subprocess.Popen([GOVWALL, "import", str(path), "--source", source, "--quiet"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
+    progress = path.with_name(path.name + ".progress.json")
+    reporter = threading.Thread(target=report_progress, args=(child, progress, started),
+                                daemon=True)
+    reporter.start()
     out, err = child.communicate()
     elapsed = time.monotonic() - started
     # The child's own peak (its rusage as the shell's `time -v` reports it), read once it
@@ -251,6 +272,8 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--wall-samples", type=int, default=20)
+    parser.add_argument("--phases", default="api,wall,import",
+                        help="which of api, wall, import to run (comma-separated)")
     parser.add_argument("--keep", action="store_true", help="keep a database this run made")
     args = parser.parse_args()
     print(f"bench/intake.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
@@ -274,31 +297,44 @@ def main() -> int:
            "GOVWALL_REGION": args.region, "GOVWALL_INTAKE_REQUESTS_PER_MINUTE": "1000000",
            "GOVWALL_ENV": "demo"}
     serve = [GOVWALL, "serve", "--port", str(args.port), "--workers", str(args.workers)]
+    phases = set(args.phases.split(","))
     server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, start_new_session=True)
+                              stderr=subprocess.PIPE, start_new_session=True) \
+        if phases & {"api", "wall"} else None
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
     stack_kiosk: list[str] = []
     base = f"http://127.0.0.1:{args.port}"
+
+    def stop_server() -> None:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
     try:
-        for _ in range(600):
+        for _ in range(600 if server else 0):
             try:
                 urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
                 break
             except OSError:
                 time.sleep(0.2)
-        api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
-        kiosk_label, kiosk = create_kiosk(env)
-        stack_kiosk.append(kiosk_label)
-        wall_phase(base, args.port, token, grids, kiosk, args.wall_samples, client,
-                   namespace, args.region)
-        with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
-            import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
+        if "api" in phases:
+            api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
+        if "wall" in phases:
+            kiosk_label, kiosk = create_kiosk(env)
+            stack_kiosk.append(kiosk_label)
+            wall_phase(base, args.port, token, grids, kiosk, args.wall_samples, client,
+                       namespace, args.region)
+        # The import needs no server; a running one would spend the same two cores
+        # refreshing a wall whose "today" grows by the import's cases.
+        stop_server()
+        if "import" in phases:
+            with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
+                import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
     finally:
         for label in stack_kiosk:
             subprocess.run([GOVWALL, "kiosk-token", "revoke", "--label", label], env=env,
                            capture_output=True)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server()
         for key in client.scan_iter(f"{namespace}:*"):
             client.delete(key)
         client.close()
