@@ -308,7 +308,11 @@ def main() -> int:
     def stop_server() -> None:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a long query
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
 
     try:
         for _ in range(600 if server else 0):
