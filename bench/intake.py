@@ -1,22 +1,24 @@
 """The intake measured over HTTP through `govwall serve` (gunicorn), on PostgreSQL.
 
   .venv/bin/python bench/intake.py [--database-url URL] [--redis-url URL] [--port 8141]
-      [--clients 4] [--batch 100] [--api-seconds 20] [--rows 20000] [--wall-samples 20]
+      [--workers 2] [--clients 4] [--batch 100] [--api-seconds 20] [--rows 1000000]
+      [--wall-samples 20]
 
-It creates the database if missing (territory of --region synthesized, no history), a source,
-a Redis namespace of its own, starts `govwall serve --workers 2`, and prints, each line
-labelled:
+It creates the database if missing (territory of --region synthesized, no history), two
+sources, a Redis namespace of its own, starts `govwall serve --workers N`, and prints, each
+line labelled:
 
   [api]    --clients threads posting batches of --batch new cases for --api-seconds:
            cases/s accepted, and each batch's answer time p50/p95;
-  [wall]   one case posted, then the time from its 201 until the wall's queue snapshot has
-           been recomputed after it (the refresher's asof for the region), --wall-samples
-           times: p50/p95. A screen's queue tile asks every 5 s (layouts/wall/page.py), which
-           comes on top;
-  [import] `govwall import` of a CSV of --rows rows: rows/s and the child's peak RSS.
+  [wall]   commit to wall: one wall screen replayed over HTTP as a browser runs /wall
+           (bench/wall_http: a kiosk session, its tiles asking at the page's cadence); one
+           case posted at a time, timed from its 201 until that screen's queue tile shows
+           it (p50/p95/max), and until the server's queue snapshot was recomputed after it;
+  [import] `govwall import` of a CSV of --rows rows written by the bench: rows/s accepted
+           and the import process's peak RSS.
 
-It stops the server and deletes its Redis keys at the end; the database is dropped when the
-bench created it (--keep keeps it).
+It stops the server, revokes its kiosk token and deletes its Redis keys at the end; the
+database is dropped when the bench created it (--keep keeps it).
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ import argparse
 import csv
 import json
 import os
+import random
+import re
 import resource
 import signal
 import statistics
@@ -35,6 +39,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,11 +50,13 @@ import redis  # noqa: E402
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.wall_http.browser import Screen, _output_ids  # noqa: E402
 from data_access.db import make_engine, session_factory  # noqa: E402
 from data_access.intake.sources import add_source  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import Unit  # noqa: E402
 from data_access.snapshots import asof_key  # noqa: E402
+from layouts.wall.page import REFRESH_SECONDS  # noqa: E402
 from simulation.bootstrap import ensure_territory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,25 +147,85 @@ def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
           flush=True)
 
 
-def wall_phase(base: str, token: str, grids: list[str], client: redis.Redis, namespace: str,
-               region: str, samples: int) -> None:
-    key = asof_key(namespace, region, region)
-    waits = []
-    for i in range(samples):
-        status, _, _ = post(f"{base}/api/v1/cases", token, case(f"W-{i}", grids, i))
-        committed = time.time()
-        assert status == 201, status
-        deadline = committed + 60
-        while time.time() < deadline:
-            asof = client.hget(key, "queue")
-            if asof is not None and float(asof) >= committed:
-                break
-            time.sleep(0.02)
-        waits.append(time.time() - committed)
-        time.sleep(0.5)
-    print(f"[wall] commit -> queue snapshot recomputed, {samples} cases: p50 "
+def create_kiosk(env: dict) -> tuple[str, str]:
+    label = f"intake-bench-{uuid.uuid4().hex[:6]}"
+    out = subprocess.run([GOVWALL, "kiosk-token", "create", "--label", label], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return label, out.strip().splitlines()[1].strip()
+
+
+def queue_shows(screen: Screen, marker: str) -> bool:
+    """Whether the screen's queue tile (its callback's outputs as the screen holds them)
+    shows a case whose title carries `marker`."""
+    outputs = set(_output_ids(screen.lanes["queue"].dep))
+    with screen.lock:
+        shown = [v for (ident, _), v in screen.props.items() if ident in outputs]
+    return marker in json.dumps(shown, ensure_ascii=False)
+
+
+def wall_phase(base: str, port: int, token: str, grids: list[str], kiosk: str,
+               samples: int, client: redis.Redis, namespace: str, region: str) -> None:
+    """Commit to wall: one screen runs /wall over HTTP as a browser does (its queue tile
+    asks every REFRESH seconds, bench/wall_http); each case posted through the API is
+    timed from its 201 until that screen's queue tile shows it, and until the server's
+    queue snapshot was recomputed after it (which part of the wait is the server's)."""
+    pool = ThreadPoolExecutor(max_workers=8)
+    screen = Screen(0, port, kiosk, pool, lambda exchange: None)
+    screen.open()
+    try:
+        deadline = time.time() + 120
+        while not screen.has_data("queue") and time.time() < deadline:
+            time.sleep(0.1)
+        rng = random.Random(11)
+        waits, missed = [], 0
+        snapshots: list[float] = []  # commit -> the server's queue snapshot recomputed
+        snapshot_key = asof_key(namespace, region, region)
+        for i in range(samples):
+            marker = f"wall-{i}-{uuid.uuid4().hex[:8]}"
+            item = case(f"W-{i}-{marker}"[:40], grids, i)
+            item["title"] = f"上墙计时 {marker}"
+            item["reported_at"] = datetime.now(UTC).isoformat()
+            status, _, _ = post(f"{base}/api/v1/cases", token, item)
+            committed = time.time()
+            assert status == 201, status
+            snapshot_at = None
+            while not queue_shows(screen, marker) and time.time() < committed + 60:
+                if snapshot_at is None:
+                    asof = client.hget(snapshot_key, "queue")
+                    if asof is not None and float(asof) >= committed:
+                        snapshot_at = time.time()
+                time.sleep(0.02)
+            snapshots.append((snapshot_at or time.time()) - committed)
+            if queue_shows(screen, marker):
+                waits.append(time.time() - committed)
+            else:
+                missed += 1
+            time.sleep(rng.uniform(0.5, 3.0))  # posts fall anywhere in the tile's cycle
+    finally:
+        screen.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+    print(f"[wall] commit -> the case in a wall screen's queue tile (over HTTP, the tile "
+          f"asking every {REFRESH_SECONDS['queue']} s), {len(waits)} cases"
+          f"{f', {missed} not shown within 60 s' if missed else ''}: p50 "
           f"{statistics.median(waits):.2f} s, p95 {pct(waits, 0.95):.2f} s, max "
-          f"{max(waits):.2f} s (a screen's queue tile asks every 5 s on top)", flush=True)
+          f"{max(waits):.2f} s; of which commit -> server's queue snapshot recomputed: p50 "
+          f"{statistics.median(snapshots):.2f} s, p95 {pct(snapshots, 0.95):.2f} s",
+          flush=True)
+
+
+def report_progress(child: subprocess.Popen, progress: Path, started: float,
+                    every: float = 60.0) -> None:
+    """Every `every` s while the import runs: the rows its committed batches hold (its
+    FILE.progress.json), so that a run stopped early still says how fast it went."""
+    while child.poll() is None:
+        time.sleep(every)
+        try:
+            done = json.loads(progress.read_text())["rows_done"]
+        except (OSError, ValueError, KeyError):
+            continue
+        elapsed = time.monotonic() - started
+        print(f"[import] progress: {done} rows committed after {elapsed:.0f} s "
+              f"({done / elapsed:.0f} rows/s so far)", flush=True)
 
 
 def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: Path) -> None:
@@ -169,13 +236,28 @@ def import_phase(env: dict, source: str, grids: list[str], rows: int, workdir: P
         for i in range(rows):
             writer.writerow(case(f"F-{i}", grids, i))
     started = time.monotonic()
-    done = subprocess.run([GOVWALL, "import", str(path), "--source", source, "--quiet"],
-                          env=env, capture_output=True, text=True)
+    child = subprocess.Popen([GOVWALL, "import", str(path), "--source", source, "--quiet"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    progress = path.with_name(path.name + ".progress.json")
+    reporter = threading.Thread(target=report_progress, args=(child, progress, started),
+                                daemon=True)
+    reporter.start()
+    out, err = child.communicate()
     elapsed = time.monotonic() - started
+    # The child's own peak (its rusage as the shell's `time -v` reports it), read once it
+    # has been reaped by communicate(): RUSAGE_CHILDREN's maximum over reaped children.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"[import] {rows} CSV rows in {elapsed:.1f} s: {rows / elapsed:.0f} rows/s; peak "
-          f"RSS of the largest child process so far {peak_mb:.0f} MB; "
-          f"exit {done.returncode}: {(done.stdout or done.stderr).strip()[-300:]}", flush=True)
+    summary = (out or err).strip()
+    accepted = re.search(r"accepted (\d+)", summary)
+    if child.returncode not in (0, 3) or accepted is None:
+        print(f"[import] did not finish: exit {child.returncode} after {elapsed:.1f} s: "
+              f"{summary[-300:]}", flush=True)
+        return
+    print(f"[import] {rows} CSV rows ({path.stat().st_size / 1e6:.0f} MB) in {elapsed:.1f} s: "
+          f"{int(accepted.group(1)) / elapsed:.0f} rows/s accepted; peak RSS {peak_mb:.0f} MB "
+          f"(the largest child process so far: the import); exit {child.returncode}: "
+          f"{summary[-300:]}", flush=True)
 
 
 def main() -> int:
@@ -188,8 +270,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--api-seconds", type=float, default=20)
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--wall-samples", type=int, default=20)
+    parser.add_argument("--phases", default="api,wall,import",
+                        help="which of api, wall, import to run (comma-separated)")
     parser.add_argument("--keep", action="store_true", help="keep a database this run made")
     args = parser.parse_args()
     print(f"bench/intake.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
@@ -212,25 +297,49 @@ def main() -> int:
            "GOVWALL_REDIS_URL": args.redis_url, "GOVWALL_REDIS_NAMESPACE": namespace,
            "GOVWALL_REGION": args.region, "GOVWALL_INTAKE_REQUESTS_PER_MINUTE": "1000000",
            "GOVWALL_ENV": "demo"}
-    server = subprocess.Popen([GOVWALL, "serve", "--port", str(args.port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    serve = [GOVWALL, "serve", "--port", str(args.port), "--workers", str(args.workers)]
+    phases = set(args.phases.split(","))
+    server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True) \
+        if phases & {"api", "wall"} else None
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
+    stack_kiosk: list[str] = []
     base = f"http://127.0.0.1:{args.port}"
+
+    def stop_server() -> None:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a long query
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+
     try:
-        for _ in range(600):
+        for _ in range(600 if server else 0):
             try:
                 urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
                 break
             except OSError:
                 time.sleep(0.2)
-        api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
-        wall_phase(base, token, grids, client, namespace, args.region, args.wall_samples)
-        with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
-            import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
+        if "api" in phases:
+            api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
+        if "wall" in phases:
+            kiosk_label, kiosk = create_kiosk(env)
+            stack_kiosk.append(kiosk_label)
+            wall_phase(base, args.port, token, grids, kiosk, args.wall_samples, client,
+                       namespace, args.region)
+        # The import needs no server; a running one would spend the same two cores
+        # refreshing a wall whose "today" grows by the import's cases.
+        stop_server()
+        if "import" in phases:
+            with tempfile.TemporaryDirectory(prefix="intake-bench-") as workdir:
+                import_phase(env, f"file{suffix}", grids, args.rows, Path(workdir))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for label in stack_kiosk:
+            subprocess.run([GOVWALL, "kiosk-token", "revoke", "--label", label], env=env,
+                           capture_output=True)
+        stop_server()
         for key in client.scan_iter(f"{namespace}:*"):
             client.delete(key)
         client.close()

@@ -16,7 +16,8 @@ tables below; `allowed_actions(case)` answers the UI from the same tables.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from data_access import rollups
+from data_access import bulk_load, rollups
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
@@ -223,6 +224,87 @@ def report_case(session: Session, draft: CaseDraft, at: datetime, actor: str,
     session.flush()
     _append(session, case, v.STAGE_CHANGE, at, actor, None, "reported")
     return case.id
+
+
+def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
+                                                              datetime | None]],
+                 actor: str) -> list[int]:
+    """Record many new reports at once — the bulk form of report_case for sources that send
+    batches: one multi-row insert of the cases, one of their first transitions, the rollups'
+    deltas summed over the batch and applied once, the counted events queued for after the
+    commit as report_case queues them. Returns the new ids in the order given.
+
+    The caller has made sure that no external id exists yet (for intake: one lookup of the
+    batch's source case ids); a racing writer that got there first makes the insert fail
+    with IntegrityError, and the transaction with it. Each draft is validated first."""
+    if not reports:
+        return []
+    for draft, _, _ in reports:
+        draft.validate()
+    rows = [_new_case_row(draft, at, deadline_at) for draft, at, deadline_at in reports]
+    conn = session.connection()
+    cases, transitions = Case.__table__, CaseTransition.__table__
+    ids = bulk_load.reserve_ids(conn, cases, len(rows))
+    if ids is None:
+        # SQLite: one executemany, then the ids by the unique external ids. (RETURNING in
+        # parameter order would be a statement per row: SQLite does not promise the order
+        # of a multi-row INSERT's RETURNING.)
+        conn.execute(cases.insert(), rows)
+        found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
+            cases.c.external_id.in_([row["external_id"] for row in rows]))).all())
+        ids = [found[row["external_id"]] for row in rows]
+    else:  # PostgreSQL: the ids first, then COPY
+        for case_id, row in zip(ids, rows, strict=True):
+            row["id"] = case_id
+        bulk_load.copy_rows(conn, cases, rows)
+    steps = [{"case_id": case_id, "kind": v.STAGE_CHANGE, "from_stage": None,
+              "to_stage": "reported", "level": None, "actor": actor, "note": None,
+              "at": row["reported_at"], "addressee": None}
+             for case_id, row in zip(ids, rows, strict=True)]
+    step_ids = bulk_load.reserve_ids(conn, transitions, len(steps))
+    if step_ids is None:  # SQLite: as above, by case (a new case has this one transition)
+        conn.execute(transitions.insert(), steps)
+        found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
+            transitions.c.case_id.in_(ids))).all())
+        step_ids = [found[case_id] for case_id in ids]
+    else:
+        for step_id, step in zip(step_ids, steps, strict=True):
+            step["id"] = step_id
+        bulk_load.copy_rows(conn, transitions, steps)
+    session.info.setdefault(_EVENTS_KEY, []).extend(
+        CountedEvent(step_id, row["reported_at"], row["county_code"], row["township_code"],
+                     "reported", row["major_class"], row["source"])
+        for step_id, row in zip(step_ids, rows, strict=True))
+    # The rollups' listeners see ORM objects only: these rows are counted here, once.
+    zone = session.info.get(rollups.TRACKED_ZONE)
+    if zone is not None:
+        rollups.shift(session, Counter(rollups.key_of(row, zone) for row in rows))
+    zone = session.info.get(township_daily.TRACKED_ZONE)
+    if zone is not None:
+        deltas, topics = township_daily.new_case_deltas(rows, zone)
+        township_daily.shift(session, deltas)
+        township_daily.shift_topics(session, topics)
+    return ids
+
+
+_EMPTY_CASE_ROW: dict[str, Any] = {c.name: None for c in Case.__table__.columns
+                                   if c.name != "id"}
+
+
+def _new_case_row(draft: CaseDraft, at: datetime, deadline_at: datetime | None
+                  ) -> dict[str, Any]:
+    """Every column of a new case (a multi-row insert needs the same keys in each row)."""
+    row = dict(_EMPTY_CASE_ROW)
+    row.update(
+        external_id=draft.external_id, source=draft.source, major_class=draft.major_class,
+        subclass=draft.subclass, dispute_type=draft.dispute_type,
+        mediation_type=draft.mediation_type, priority=draft.priority, title=draft.title,
+        description=draft.description, reporter_name=draft.reporter_name,
+        reporter_phone=draft.reporter_phone, address=draft.address, grid_code=draft.grid_code,
+        township_code=draft.grid_code[:9], county_code=draft.grid_code[:6], lon=draft.lon,
+        lat=draft.lat, stage="reported", reported_at=at, deadline_at=deadline_at,
+        rework_count=0, supervision_level=0, updated_at=at)
+    return row
 
 
 def advance(session: Session, case_id: int, to_stage: str, at: datetime, actor: str,

@@ -21,19 +21,31 @@ DAY_TTL = int(timedelta(days=3).total_seconds())
 MINUTE_TTL = int(timedelta(hours=2).total_seconds())
 HEARTBEAT_TTL = timedelta(minutes=5)
 
+# Events counted at most once each: per event, KEYS (applied set, county hash, township
+# hash, minute hash) and ARGV (transition id, county field, township field, minute field, ''
+# for none); the two TTLs last. One call counts a chunk of events (a batch of ingested cases
+# is one round trip, not one script run per case).
 _APPLY = """
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-redis.call('EXPIRE', KEYS[3], ARGV[5])
-if ARGV[4] ~= '' then
-  redis.call('HINCRBY', KEYS[4], ARGV[4], 1)
-  redis.call('EXPIRE', KEYS[4], ARGV[6])
+local day_ttl, minute_ttl = ARGV[#ARGV - 1], ARGV[#ARGV]
+local applied = 0
+for i = 0, #KEYS / 4 - 1 do
+  local k = i * 4  -- the event's four keys and four arguments start here
+  if redis.call('SADD', KEYS[k + 1], ARGV[k + 1]) == 1 then
+    redis.call('EXPIRE', KEYS[k + 1], day_ttl)
+    redis.call('HINCRBY', KEYS[k + 2], ARGV[k + 2], 1)
+    redis.call('EXPIRE', KEYS[k + 2], day_ttl)
+    redis.call('HINCRBY', KEYS[k + 3], ARGV[k + 3], 1)
+    redis.call('EXPIRE', KEYS[k + 3], day_ttl)
+    if ARGV[k + 4] ~= '' then
+      redis.call('HINCRBY', KEYS[k + 4], ARGV[k + 4], 1)
+      redis.call('EXPIRE', KEYS[k + 4], minute_ttl)
+    end
+    applied = applied + 1
+  end
 end
-return 1
+return applied
 """
+APPLY_CHUNK = 500  # events per script call: a call blocks Redis while it runs
 
 
 @dataclass(frozen=True)
@@ -115,24 +127,33 @@ class Counters:
 
     # -- writes -------------------------------------------------------------------------
     def apply(self, events: Iterable[CountedEvent]) -> int:
-        """Count events not counted before; returns how many were new."""
+        """Count events not counted before; returns how many were new. One pipeline, one
+        script call per APPLY_CHUNK events."""
         pipe = self.redis.pipeline(transaction=False)
-        queued = 0
+        keys: list[str] = []
+        args: list[str | int] = []
+        calls = 0
+        day_keys: dict[date, list[str]] = {}  # the day's three keys, built once a day
         for ev in events:
             day = self.local_day(ev.at)
+            if day not in day_keys:
+                day_keys[day] = [self.applied_key(day), self.county_key(day),
+                                 self.township_key(day)]
             # Per minute: where (county and township) and through which channel, so that the
             # last hour can be counted for any view, down to a township.
             minute_field = (f"{ev.county_code}|{ev.township_code}|{ev.source}"
                             if ev.event == "reported" else "")
-            self._apply(
-                keys=[self.applied_key(day), self.county_key(day), self.township_key(day),
-                      self.minute_key(ev.at)],
-                args=[ev.transition_id, f"{ev.county_code}|{ev.event}|{ev.major_class}|{ev.source}",
-                      f"{ev.township_code}|{ev.event}", minute_field, DAY_TTL, MINUTE_TTL],
-                client=pipe,
-            )
-            queued += 1
-        return sum(int(x) for x in pipe.execute()) if queued else 0
+            keys += [*day_keys[day], self.minute_key(ev.at)]
+            args += [ev.transition_id,
+                     f"{ev.county_code}|{ev.event}|{ev.major_class}|{ev.source}",
+                     f"{ev.township_code}|{ev.event}", minute_field]
+            if len(keys) >= 4 * APPLY_CHUNK:
+                self._apply(keys=keys, args=[*args, DAY_TTL, MINUTE_TTL], client=pipe)
+                keys, args, calls = [], [], calls + 1
+        if keys:
+            self._apply(keys=keys, args=[*args, DAY_TTL, MINUTE_TTL], client=pipe)
+            calls += 1
+        return sum(int(x) for x in pipe.execute()) if calls else 0
 
     def applied_ids(self, day: date, ids: list[int]) -> set[int]:
         if not ids:

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Date, cast, delete, event, func, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_access import bulk_load
 from data_access.models import Case, CaseDaily, CaseDailyBuilt
 from data_access.reports import rollup as township_daily
 from data_access.timeutil import day_chunks
@@ -35,7 +35,8 @@ KEY = ("county_code", "major_class", "source", "dispute_type", "resolved_level",
        "mediation_outcome")
 NONE = ""  # key columns are part of the primary key: "none" is stored as ""
 REBUILD_CHUNK_DAYS = 31
-_TRACKED = "govwall.rollup_zone"
+# session.info key: the zone of a session whose case changes case_daily follows (track).
+TRACKED_ZONE = "govwall.rollup_zone"
 
 Key = tuple[Any, ...]  # (day, *KEY values)
 
@@ -59,18 +60,14 @@ def key_of(values: Mapping[str, Any], zone: ZoneInfo) -> Key:
 
 def shift(session: Session, deltas: Mapping[Key, int]) -> None:
     """Add each delta to its row (created if missing), in key order so that concurrent
-    writers lock rows in the same order."""
+    writers lock rows in the same order: one upsert statement for all the keys (a batch of
+    ingested cases moves many at once)."""
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
     if not changes:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    conn = session.connection()
-    for key, n in changes:
-        stmt = insert(CaseDaily).values({**dict(zip(("day", *KEY), key, strict=True)),
-                                         "cases": n})
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["day", *KEY], set_={"cases": CaseDaily.cases + stmt.excluded.cases}))
+    bulk_load.add_rows(session.connection(), CaseDaily.__table__, ("day", *KEY),
+                       [{**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
+                        for key, n in changes])
 
 
 def _changes(session: Session, zone: ZoneInfo) -> Counter[Key]:
@@ -95,13 +92,13 @@ def _changes(session: Session, zone: ZoneInfo) -> Counter[Key]:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    shift(session, _changes(session, session.info[_TRACKED]))
+    shift(session, _changes(session, session.info[TRACKED_ZONE]))
 
 
 def track(session: Session, zone: ZoneInfo) -> None:
     """Keep case_daily in step with the cases this session adds or changes."""
-    if _TRACKED not in session.info:
-        session.info[_TRACKED] = zone
+    if TRACKED_ZONE not in session.info:
+        session.info[TRACKED_ZONE] = zone
         event.listen(session, "before_flush", _before_flush)
 
 

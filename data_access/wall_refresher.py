@@ -119,7 +119,9 @@ class WallRefresher:
 
     def due(self, unit: str) -> list[WallInput]:
         """The unit's inputs that are missing or older than their maximum age: missing ones
-        first (a screen waits for them), then the stalest for their age."""
+        first (a screen waits for them), then those a writer said changed (an ingested case
+        waits for the queue: it goes before the slower inputs that are merely old), then
+        the stalest for their age."""
         now = self.clock().timestamp()
         computed = self.store.computed_at(unit)
         changed = self.store.changed_at()
@@ -129,11 +131,12 @@ class WallRefresher:
             # One "from the future" (a clock stepped back, another process's clock ahead)
             # would otherwise wait that long: recompute it too.
             age = float("inf") if at is None or at > now + CLOCK_SLACK else now - at
-            if at is not None and changed.get(spec.name, 0.0) > at:
+            nudged = at is not None and changed.get(spec.name, 0.0) > at
+            if nudged:
                 age = max(age, spec.max_age)  # new data since (an ingest): due now
             if age >= spec.max_age:
-                ages.append((at is not None, -age / spec.max_age, spec))
-        return [spec for *_order, spec in sorted(ages, key=lambda x: x[:2])]
+                ages.append((at is not None, not nudged, -age / spec.max_age, spec))
+        return [spec for *_order, spec in sorted(ages, key=lambda x: x[:3])]
 
     def recompute(self, spec: WallInput, unit: str) -> bool:
         """Recompute one input if no other process is at it; True if this one did."""

@@ -3,7 +3,7 @@ one ingest path in resumable batches.
 
 Resumable batches, not all-or-nothing per file: a file of a million rows in one transaction
 would hold its locks for minutes and lose everything to one failure at the end. Each batch
-of BATCH rows is one transaction (a savepoint per row, data_access/intake/ingest.py); after
+of BATCH rows is one transaction (the ingest's bulk path, data_access/intake/ingest.py); after
 its commit the number of rows done is written to FILE.progress.json, so a rerun after a
 crash starts at the first batch not committed. Even without that file nothing doubles: a
 case is unique by (source, source case id), so a row sent again is a duplicate.

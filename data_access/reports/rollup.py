@@ -19,17 +19,16 @@ How it stays right, as case_daily does (data_access/rollups.py):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, delete, event, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_access import bulk_load, sla
 from data_access import indicators as ind
-from data_access import sla
 from data_access.models import (
     Case,
     CaseTransition,
@@ -43,7 +42,9 @@ MEASURES = ("reported", "registered", "closed", "accepted", "closed_of_reported"
             "satisfied", "rework", "resolved", "resolved_low", "dispatched", "ack_in_time",
             "due", "on_time", "late_closed", "late_minutes", "handling_minutes", "supervisions")
 CHUNK_DAYS = 31
-_TRACKED = "govwall.township_daily_zone"
+# session.info key: the zone of a session whose case changes township_daily follows.
+TRACKED_ZONE = "govwall.township_daily_zone"
+
 TOPIC_KEY = ("subclass", "dispute_type", "resolved_level", "mediation_outcome")
 _CASE_COLUMNS = tuple(dict.fromkeys((*ind.MEASURE_COLUMNS, "township_code", *TOPIC_KEY)))
 
@@ -65,36 +66,34 @@ def topic_of(values: Mapping[str, Any], zone: ZoneInfo) -> Topic:
 
 def shift_topics(session: Session, deltas: Counter) -> None:
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
-    if not changes:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    conn = session.connection()
     names = ("day", "township_code", *TOPIC_KEY)
-    for key, n in changes:
-        stmt = insert(TopicDaily).values({**dict(zip(names, key, strict=True)), "cases": n})
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=list(names), set_={"cases": TopicDaily.cases + stmt.excluded.cases}))
+    bulk_load.add_rows(session.connection(), TopicDaily.__table__, names,
+                       [{**dict(zip(names, key, strict=True)), "cases": n}
+                        for key, n in changes])
 
 
 def shift(session: Session, deltas: Deltas) -> None:
     """Add each cell's measures to its row (created if missing), in key order so that
-    concurrent writers lock rows in the same order."""
+    concurrent writers lock rows in the same order; one upsert statement for all the cells
+    (every measure is added: the ones a cell does not move add 0)."""
     changes = [(cell, {m: n for m, n in counts.items() if n})
                for cell, counts in sorted(deltas.items())]
-    changes = [(cell, counts) for cell, counts in changes if counts]
-    if not changes:
-        return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    conn = session.connection()
-    for (day, township), counts in changes:
-        stmt = insert(TownshipDaily).values(
-            day=day, township_code=township, **{m: counts.get(m, 0) for m in MEASURES})
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["day", "township_code"],
-            set_={m: getattr(TownshipDaily, m) + getattr(stmt.excluded, m)
-                  for m in counts}))
+    bulk_load.add_rows(session.connection(), TownshipDaily.__table__, ("day", "township_code"),
+                       [{"day": day, "township_code": township,
+                         **{m: counts.get(m, 0) for m in MEASURES}}
+                        for (day, township), counts in changes if counts])
+
+
+def new_case_deltas(rows: Iterable[Mapping[str, Any]], zone: ZoneInfo) -> tuple[Deltas, Counter]:
+    """What new cases (rows of every case column) add to township_daily and topic_daily:
+    the bulk writer's counterpart of the listener below."""
+    cal = sla.DEFAULT_CALENDAR
+    deltas: Deltas = {}
+    topics: Counter = Counter()
+    for row in rows:
+        _add(deltas, row, zone, 1, cal)
+        topics[topic_of(row, zone)] += 1
+    return deltas, topics
 
 
 # -- the write path --------------------------------------------------------------------------
@@ -131,15 +130,15 @@ def _changes(session: Session, zone: ZoneInfo) -> tuple[Deltas, Counter]:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    deltas, topics = _changes(session, session.info[_TRACKED])
+    deltas, topics = _changes(session, session.info[TRACKED_ZONE])
     shift(session, deltas)
     shift_topics(session, topics)
 
 
 def track(session: Session, zone: ZoneInfo) -> None:
     """Keep township_daily in step with the cases this session adds or changes."""
-    if _TRACKED not in session.info:
-        session.info[_TRACKED] = zone
+    if TRACKED_ZONE not in session.info:
+        session.info[TRACKED_ZONE] = zone
         event.listen(session, "before_flush", _before_flush)
 
 

@@ -277,6 +277,22 @@ def test_a_change_said_by_a_writer_makes_the_queue_due_at_once(wall_app):
     assert refresher.store.changed_at()["queue"] <= recomputed
 
 
+def test_a_changed_queue_goes_before_inputs_that_are_merely_old(wall_app):
+    """Every input past its age and the queue said changed: the queue is recomputed first
+    in the pass (a case just ingested waits for it; the others only for their age)."""
+    from data_access.snapshots import mark_changed
+
+    refresher = wall_app.refresher
+    _warm(wall_app, "320300")
+    wall_app.clock.advance(3600)  # every input is old now
+    stale = [s.name for s in refresher.due("320300")]
+    assert len(stale) > 1 and "queue" in stale
+    mark_changed(refresher.store.redis, wall_app.runtime.settings.redis_namespace, "320300",
+                 ("queue",), wall_app.clock().timestamp())
+    assert [s.name for s in refresher.due("320300")] == \
+        ["queue", *(name for name in stale if name != "queue")]
+
+
 def _alert_hrefs(body) -> list[str]:
     rows = body.children[0].children
     return [r.href for r in rows if (r.className or "").startswith("alert-row")]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from data_access.intake.files import import_file
 from data_access.models import Case, CaseDaily, IntakeRejection
-from tests.support.intake import NOW, ZONE, make_intake, make_source
+from tests.support.intake import NOW, ZONE, assert_counts_match_a_rebuild, make_intake, make_source
 from tests.support.tiny_territory import GRIDS
 
 FIELDS = ("source_case_id", "reported_at", "category", "channel", "title", "grid_code",
@@ -87,6 +87,7 @@ def test_each_format_imports_with_reasons_and_counts_right(fresh_backend, tmp_pa
     day = fresh_backend.counters.local_day(NOW)
     assert sum(r.count for r in fresh_backend.counters.day_counts(day)
                if r.event == "reported") == 37
+    assert_counts_match_a_rebuild(fresh_backend)
     assert not path.with_name(path.name + ".progress.json").exists()
 
 
@@ -116,5 +117,6 @@ def test_an_interrupted_import_resumes_after_its_last_batch(fresh_backend, tmp_p
     with fresh_backend.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 47
         assert s.scalar(select(func.sum(CaseDaily.cases))) == 47
+    assert_counts_match_a_rebuild(fresh_backend)
     with again.rejected_file.open(encoding="utf-8") as f:
         assert len(list(csv.DictReader(f))) == 2  # from the first run, kept

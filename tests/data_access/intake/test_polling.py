@@ -14,12 +14,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select
+from sqlalchemy.engine import make_url
 
-from data_access.db import make_engine
+from data_access.db import make_engine, session_factory
+from data_access.intake.ingest import Intake
 from data_access.intake.polling import Poller, configure
 from data_access.models import Case, IntakeRecord, IntakeSource
 from tests.support.backends import SERVER_DB_ENV, database
-from tests.support.intake import make_intake, make_source, prepare_territory
+from tests.support.intake import (
+    assert_counts_match_a_rebuild,
+    make_intake,
+    make_source,
+    prepare_territory,
+)
+from tests.support.tcp_proxy import TcpProxy
 from tests.support.tiny_territory import COUNTY, GRIDS
 
 STAGES = ("上报", "受理", "派遣", "处置", "反馈", "核查")
@@ -160,25 +168,43 @@ def test_kill_9_of_the_poller_then_a_rerun_ends_with_exactly_the_rows(fresh_back
 
 @pytest.mark.parametrize("which", ["staging", "govwall"])
 def test_the_poller_survives_either_database_going_away(fresh_backend, tmp_path, which):
-    """The staging database is renamed away (SQLite) or dropped from under the poller's
-    connection (its table is renamed), or govwall's database refuses: rounds fail, the
-    poller says so once, and it catches up when the database is back."""
+    """A PostgreSQL database really goes away: the poller reaches it through a TCP proxy
+    that the test cuts (its open connections reset, new ones refused) while the source
+    keeps writing to its staging table, then restores. Rounds fail, the poller says so
+    once, and it catches up to exactly the source's rows when the database is back.
+    SQLite has no server to cut: there the staging table is renamed away, or govwall's
+    database is an empty file, and back."""
     intake = make_intake(fresh_backend)
     make_source(fresh_backend, "away")
-    with database(staging_kind(), tmp_path) as url:
+    proxied = (staging_kind() if which == "staging" else fresh_backend.name) == "server"
+    with database(staging_kind(), tmp_path) as url, \
+            TcpProxy(make_url(url).host or "127.0.0.1", make_url(url).port or 5432) \
+            as staging_proxy, \
+            TcpProxy(make_url(fresh_backend.database_url).host or "127.0.0.1",
+                     make_url(fresh_backend.database_url).port or 5432) as govwall_proxy:
         table = staging_table(url)
+        poller_sessions = fresh_backend.sessions
+        if which == "govwall" and proxied:
+            poller_sessions = session_factory(make_engine(_through(
+                fresh_backend.database_url, govwall_proxy), timeout=2))
+            intake = Intake(poller_sessions, fresh_backend.counters, intake.codes, intake.zone,
+                            intake.clock)
         with fresh_backend.sessions.begin() as s:
-            configure(s, "away", url, table.name)
-        writer = Writer(url, table, intake.clock, "A")
+            configure(s, "away", _through(url, staging_proxy)
+                      if which == "staging" and proxied else url, table.name)
+        writer = Writer(url, table, intake.clock, "A")  # the source writes directly
         writer.insert(10)
-        poller = Poller(intake, fresh_backend.sessions, "away", settle=timedelta(0), page=100)
+        poller = Poller(intake, poller_sessions, "away", settle=timedelta(0), page=100)
         time.sleep(0.01)
         assert poller.poll_once() == 10
         writer.insert(10)
-        real_sessions = poller.sessions
-        if which == "staging":
+        if which == "staging" and proxied:
+            staging_proxy.cut()
+        elif which == "staging":
             with writer.engine.begin() as conn:
                 conn.exec_driver_sql('ALTER TABLE gd_work_orders RENAME TO gd_moved')
+        elif proxied:
+            govwall_proxy.cut()
         else:
             poller.sessions = _refusing(fresh_backend, tmp_path)
         stop = threading.Event()
@@ -189,14 +215,23 @@ def test_the_poller_survives_either_database_going_away(fresh_backend, tmp_path,
             while poller.outage is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert poller.outage is not None
+            if proxied:  # the source goes on writing while its reader is cut off
+                writer.insert(10)
+                writer.advance_some(8)
+                time.sleep(0.5)
             assert len(govwall_state(fresh_backend, "away")) == 10
-            if which == "staging":
+            if which == "staging" and proxied:
+                staging_proxy.restore()
+            elif which == "staging":
                 with writer.engine.begin() as conn:
                     conn.exec_driver_sql('ALTER TABLE gd_moved RENAME TO gd_work_orders')
+            elif proxied:
+                govwall_proxy.restore()
             else:
-                poller.sessions = real_sessions
+                poller.sessions = fresh_backend.sessions
+            expected = {sid: EXPECTED_STAGE[STAGES[i]] for sid, i in writer.stage.items()}
             deadline = time.monotonic() + 60
-            while len(govwall_state(fresh_backend, "away")) < 20 and \
+            while govwall_state(fresh_backend, "away") != expected and \
                     time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:
@@ -204,8 +239,18 @@ def test_the_poller_survives_either_database_going_away(fresh_backend, tmp_path,
             thread.join(timeout=60)
             poller.close()
             writer.engine.dispose()
-        assert len(govwall_state(fresh_backend, "away")) == 20
+        assert govwall_state(fresh_backend, "away") == expected
+        assert len(expected) == (30 if proxied else 20)
         assert poller.outage is None
+        if proxied:
+            cut = staging_proxy if which == "staging" else govwall_proxy
+            assert cut.port  # the poller went through it, and through it again after
+    assert_counts_match_a_rebuild(fresh_backend)
+
+
+def _through(url: str, proxy: TcpProxy) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False)
 
 
 def _refusing(backend, tmp_path):
