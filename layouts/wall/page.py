@@ -27,8 +27,11 @@ DEFAULT_CANVAS = (1920, 1080)
 _CANVAS = re.compile(r"^(\d{3,5})x(\d{3,5})$")
 _UNIT = re.compile(r"^\d{6}(\d{3})?$")
 # How often each tile asks (its inputs are recomputed on the server at their own pace; see
-# data_access/wall_refresher.py): about as often as its fastest input changes.
-REFRESH_SECONDS = {"kpis": 3, "queue": 5, "alerts": 5, "coverage": 15, "disputes": 30,
+# data_access/wall_refresher.py): about as often as its fastest input changes. The queue
+# asks every 3 s: an ingested case is recomputed into its snapshot within a pass or two
+# (mark_changed), and the "commit to the live queue within 5 s at p95" cannot
+# afford a 5 s wait on top (bench/intake.py's wall phase: p95 5.15–8 s at 5 s under load).
+REFRESH_SECONDS = {"kpis": 3, "queue": 3, "alerts": 5, "coverage": 15, "disputes": 30,
                    "mix": 10, "warnings": 5}
 DEFAULT_ROTATE_SECONDS = 30
 DEFAULT_MEASURE_SECONDS = 20
