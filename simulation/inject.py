@@ -73,6 +73,7 @@ PROBLEMS: dict[str, tuple[str, str, dict[str, tuple[str, ...]], tuple[tuple[str,
         ("饭店往里倒泔水", "旁边饭店把泔水倒进去", "有餐馆往下水道倒剩菜"),
         ("井盖都被顶起来了", "水把井盖都冲开了", "井盖被污水顶开了"))),
 }
+URBAN = tuple(sub for sub, (major, *_rest) in PROBLEMS.items() if major == "urban")
 # Where in a place a problem is; a problem has one, said in one of its wordings.
 SPOTS = (("楼下", "楼底下", "楼前"), ("单元门口", "单元门前", "楼道口"),
          ("东侧", "东边", "东面"), ("停车场旁边", "停车场边上", "停车的地方"),
@@ -164,9 +165,12 @@ def inject(sessions: sessionmaker[Session], counters: Counters, region: str,
         for k in range(surge_size):
             i = inside[int(rng.integers(len(inside)))]
             at = now - timedelta(minutes=int(rng.integers(5, 240)))
+            # Many problems, one each (its own building, spot and detail): a surge is more
+            # reports of a category, not one problem reported again (a repeat complaint).
+            problem = draw_problem(rng, grids.village[i], URBAN[k % len(URBAN)])
             ids.append(_report(sessions, counters, at, _draft(
                 rng, "S", grids.codes[i], float(grids.lon[i]), float(grids.lat[i]),
-                "illegal_parking", f"{grids.village[i]}机动车乱停放堵塞路口（{k + 1}）")))
+                problem.subclass, paraphrase(rng, problem))))
         truth["surge"] = {"township": township, "category": "urban", "cases": ids}
     if "cluster" in kinds:
         i = (pick + 1) % len(grids.codes)

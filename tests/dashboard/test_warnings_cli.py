@@ -37,3 +37,24 @@ def test_inject_refuses_an_unknown_kind(capsys):
         main(["simulate", "--inject", "surge,earthquake"])
     assert done.value.code == 2
     assert "give some of surge,cluster,caller" in capsys.readouterr().err
+
+
+def test_an_injected_surge_is_many_problems_not_one_repeat_complaint(seed_env, capsys):  # noqa: F811
+    """A surge is more reports of a category in a township, each about its own spot: none of
+    its reports may be taken for a repeat complaint (they were once one text copied 25 times
+    with a number, and the demo showed them as four clusters)."""
+    seed_env.engine.dispose()
+    assert main(["seed", "--days", "2", "--inject", "surge"]) == 0
+    truth = json.loads(capsys.readouterr().out.splitlines()[0])["injected"]["surge"]
+    assert len(truth["cases"]) == 25
+    assert main(["warnings", "detect"]) == 0
+    capsys.readouterr()
+    with seed_env.engine.connect() as conn:
+        texts = conn.execute(text(
+            "SELECT description FROM cases WHERE id IN ({})".format(
+                ",".join(str(i) for i in truth["cases"])))).scalars().all()
+        clustered = conn.execute(text(
+            "SELECT c.case_id FROM warnings w JOIN warning_cases c ON c.warning_id = w.id "
+            "WHERE w.kind = 'cluster'")).scalars().all()
+    assert len(set(texts)) == 25
+    assert set(clustered) & set(truth["cases"]) == set()
