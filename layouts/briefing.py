@@ -3,6 +3,8 @@ plain dicts in (data_access/reports/briefing.collect), Dash components and figur
 text never reaches here; unit and category names are rendered as text, never as HTML."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
@@ -58,6 +60,13 @@ def rank_by_options(data: dict, lang: str) -> list[dict]:
         {"label": _name(f, lang), "value": f["key"]} for f in data["figures"]]
 
 
+def drill_href(data: dict, code: str, lang: str) -> str:
+    """The briefing of unit `code` over the same period (a ranking row's drill-down)."""
+    query = {"period": data["kind"], "date": data["period"], "unit": code,
+             **({"lang": lang} if lang == "en" else {})}
+    return f"/briefing?{urlencode(query)}"
+
+
 def rankings_table(data: dict, lang: str, by: str = "score") -> html.Div:
     rows = data["rankings"]
     if not rows:
@@ -77,7 +86,10 @@ def rankings_table(data: dict, lang: str, by: str = "score") -> html.Div:
     for r in ordered:
         listed = "bf-red" if r["code"] in red else ("bf-black" if r["code"] in black else "")
         body.append(html.Tr(className=listed, children=[
-            html.Td(r[rank_key]), html.Td(r["name"]),
+            html.Td(r[rank_key]),
+            html.Td(html.A(r["name"], href=drill_href(data, r["code"], lang),
+                           className="bf-drill") if data["level"] != "township"
+                    else r["name"]),  # a grid has no briefing of its own
             html.Td("—" if r["score"] is None else f"{r['score']:.2f}"),
             *(html.Td(value_text(meta[k], r[k], lang),
                       className="bf-by" if k == by else "") for k in shown),
