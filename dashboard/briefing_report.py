@@ -154,10 +154,11 @@ def blocks(data: dict, lang: str = "zh") -> list[Block]:
             Block("image", figure=_hot_figure(data, lang)),
             Block("h2", t("briefing.repeat_places", lang)),
             Block("table", sheet="重复诉求" if zh else "Repeat reports",
-                  head=(t("briefing.name", lang), t("briefing.repeats", lang),
-                        t("briefing.reports", lang)),
-                  rows=tuple((r["name"] or r["township_code"], f"{r['repeats']:,}",
-                              f"{r['reports']:,}") for r in data["repeat_places"])),
+                  head=(t("briefing.place", lang), t("briefing.subclasses", lang),
+                        t("briefing.repeats", lang), t("briefing.reports", lang)),
+                  rows=tuple((r["name"], label("subclass", r["subclass"], lang),
+                              f"{r['repeats']:,}", f"{r['reports']:,}")
+                             for r in data["repeat_places"])),
             Block("h2", t("briefing.disputes", lang))]
     kinds = {"dispute_type": "dispute", "resolved_level": "resolved",
              "mediation_outcome": "outcome"}

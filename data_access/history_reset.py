@@ -18,6 +18,7 @@ from data_access.models import (
     IntakeRecord,
     IntakeRejection,
     PatrolCheckin,
+    GridDaily,
     TopicDaily,
     TownshipDaily,
     TownshipDailyBuilt,
@@ -30,7 +31,7 @@ HISTORY_TABLES = (WarningCase.__table__, EarlyWarning.__table__,
                   CaseTransition.__table__, IntakeRecord.__table__, IntakeRejection.__table__,
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
-                  TopicDaily.__table__, TownshipDailyBuilt.__table__)
+                  TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__)
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:

@@ -126,9 +126,10 @@ def hot_issues(data: dict, lang: str) -> html.Div:
         [[label("major", r["major_class"], lang), f"{r['cases']:,}", _pct_change(r["change"])]
          for r in data["classes"]])
     places = _simple_table(
-        [t("briefing.name", lang), t("briefing.repeats", lang), t("briefing.reports", lang)],
-        [[r["name"] or r["township_code"], f"{r['repeats']:,}", f"{r['reports']:,}"]
-         for r in data["repeat_places"]])
+        [t("briefing.place", lang), t("briefing.subclasses", lang), t("briefing.repeats", lang),
+         t("briefing.reports", lang)],
+        [[r["name"], label("subclass", r["subclass"], lang), f"{r['repeats']:,}",
+          f"{r['reports']:,}"] for r in data["repeat_places"]])
     kinds = {"dispute_type": "dispute", "resolved_level": "resolved",
              "mediation_outcome": "outcome"}
 
