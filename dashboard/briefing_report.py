@@ -169,7 +169,7 @@ def blocks(data: dict, lang: str = "zh") -> list[Block]:
                                      else label(kinds[key], r[key], lang), f"{r['cases']:,}")
                                     for r in rows)))
     out += [Block("h1", t("briefing.trends", lang)),
-            Block("image", figure=trends_figure(data, lang)),
+            Block("image", figure=go.Figure(trends_figure(data, lang))),
             Block("table", sheet="趋势" if zh else "Trends",
                   head=("周期" if zh else "Period", *(_name(f, lang) for f in data["figures"])),
                   rows=tuple((r["period"], *(value_text(f, r[f["key"]], lang)

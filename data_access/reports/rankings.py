@@ -1,6 +1,6 @@
 """红黑榜: the units one level down (cities of the province, counties of a city, townships of
-a county, grids of a township) ranked by a composite score and by each indicator, with the rank change against
-the previous period.
+a county, grids of a township) ranked by a composite score and by each indicator, with the
+rank change against the previous period.
 
 The composite score is out of 100: the weighted mean of the rates that have data, a rate
 where lower is better (返工率) counting as 1 − rate. The weights are published on the page
