@@ -82,7 +82,9 @@ def pngs(figures: list[go.Figure]) -> list[bytes]:
     with _CHARTS, warnings.catch_warnings():
         # plotly warns that its kaleido options do not apply to a running server.
         warnings.simplefilter("ignore", UserWarning)
-        kaleido.start_sync_server(silence_warnings=True)
+        # No MathJax: kaleido's default fetches it from a CDN, which on a closed network
+        # stalls the first chart until the request fails (and loads nothing from outside).
+        kaleido.start_sync_server(silence_warnings=True, mathjax=False)
         try:
             return [pio.to_image(f, format="png", scale=2) for f in figures]
         finally:
