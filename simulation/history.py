@@ -179,11 +179,12 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         rng, "return", urgent)))
     dispatched = np.where(returned, return_at + as_span(lifecycle.step_hours(
         rng, "dispatched", urgent)), first_dispatch)
-    handling = dispatched + as_span(lifecycle.step_hours(rng, "handling", urgent))
-    # Signed for after the first dispatch (a return does not undo it), at the latest when
-    # the unit starts handling.
-    acknowledged = np.minimum(office(first_dispatch + as_span(lifecycle.step_hours(
-        rng, "acknowledged", urgent)), "acknowledged"), handling)
+    # Signed for after the first dispatch (a return does not undo it); the unit starts
+    # handling only once it has signed for the case.
+    acknowledged = office(first_dispatch + as_span(lifecycle.step_hours(
+        rng, "acknowledged", urgent)), "acknowledged")
+    handling = _later(dispatched + as_span(lifecycle.step_hours(rng, "handling", urgent)),
+                      acknowledged)
     work = lifecycle.handling_hours(rng, c["major_class"], c["subclass"], urgent)
     first_handled = office(handling + as_span(work), "handled")
     reworked = live & (rng.random(n) < catalog.REWORK_SHARE)
