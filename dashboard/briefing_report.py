@@ -82,7 +82,9 @@ def pngs(figures: list[go.Figure]) -> list[bytes]:
     with _CHARTS, warnings.catch_warnings():
         # plotly warns that its kaleido options do not apply to a running server.
         warnings.simplefilter("ignore", UserWarning)
-        kaleido.start_sync_server(silence_warnings=True)
+        # No MathJax: kaleido's default fetches it from a CDN, which on a closed network
+        # stalls the first chart until the request fails (and loads nothing from outside).
+        kaleido.start_sync_server(silence_warnings=True, mathjax=False)
         try:
             return [pio.to_image(f, format="png", scale=2) for f in figures]
         finally:
@@ -154,10 +156,11 @@ def blocks(data: dict, lang: str = "zh") -> list[Block]:
             Block("image", figure=_hot_figure(data, lang)),
             Block("h2", t("briefing.repeat_places", lang)),
             Block("table", sheet="重复诉求" if zh else "Repeat reports",
-                  head=(t("briefing.name", lang), t("briefing.repeats", lang),
-                        t("briefing.reports", lang)),
-                  rows=tuple((r["name"] or r["township_code"], f"{r['repeats']:,}",
-                              f"{r['reports']:,}") for r in data["repeat_places"])),
+                  head=(t("briefing.place", lang), t("briefing.subclasses", lang),
+                        t("briefing.repeats", lang), t("briefing.reports", lang)),
+                  rows=tuple((r["name"], label("subclass", r["subclass"], lang),
+                              f"{r['repeats']:,}", f"{r['reports']:,}")
+                             for r in data["repeat_places"])),
             Block("h2", t("briefing.disputes", lang))]
     kinds = {"dispute_type": "dispute", "resolved_level": "resolved",
              "mediation_outcome": "outcome"}
@@ -168,7 +171,7 @@ def blocks(data: dict, lang: str = "zh") -> list[Block]:
                                      else label(kinds[key], r[key], lang), f"{r['cases']:,}")
                                     for r in rows)))
     out += [Block("h1", t("briefing.trends", lang)),
-            Block("image", figure=trends_figure(data, lang)),
+            Block("image", figure=go.Figure(trends_figure(data, lang))),
             Block("table", sheet="趋势" if zh else "Trends",
                   head=("周期" if zh else "Period", *(_name(f, lang) for f in data["figures"])),
                   rows=tuple((r["period"], *(value_text(f, r[f["key"]], lang)

@@ -190,12 +190,13 @@ def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         if rt.engine.dialect.name == "postgresql":
             # Fresh statistics, or the planner takes the new rows for none and sorts them.
             with rt.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily")
+                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily, grid_daily")
                 conn.commit()
     finally:
         rt.close()
     print(f"case_daily rebuilt for the last {args.days} days: {rows} rows in "
-          f"{time.perf_counter() - started:.1f} s (township_daily and topic_daily with it)")
+          f"{time.perf_counter() - started:.1f} s (township_daily, topic_daily and grid_daily "
+          "with it)")
     return 0
 
 

@@ -281,8 +281,9 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
         rollups.shift(session, Counter(rollups.key_of(row, zone) for row in rows))
     zone = session.info.get(township_daily.TRACKED_ZONE)
     if zone is not None:
-        deltas, topics = township_daily.new_case_deltas(rows, zone)
+        deltas, grids, topics = township_daily.new_case_deltas(rows, zone)
         township_daily.shift(session, deltas)
+        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
         township_daily.shift_topics(session, topics)
     return ids
 

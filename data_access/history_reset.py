@@ -17,6 +17,7 @@ from data_access.models import (
     CaseSignature,
     CaseTransition,
     EarlyWarning,
+    GridDaily,
     IntakeRecord,
     IntakeRejection,
     PatrolCheckin,
@@ -34,7 +35,7 @@ HISTORY_TABLES = (WarningEvent.__table__, WarningCase.__table__, EarlyWarning.__
                   CaseTransition.__table__, IntakeRecord.__table__, IntakeRejection.__table__,
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
-                  TopicDaily.__table__, TownshipDailyBuilt.__table__)
+                  TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__)
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:

@@ -223,6 +223,36 @@ class TopicDaily(Base):
     cases: Mapped[int] = mapped_column(Integer)
 
 
+class GridDaily(Base):
+    """township_daily's measures per local day × grid × subclass: a township's grids ranked,
+    and repeat reports (the same village and subclass again) without scanning cases. Kept
+    and built with township_daily (data_access/reports/rollup.py), under its built days."""
+
+    __tablename__ = "grid_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    registered: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    closed_of_reported: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rework: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_low: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0)
+    ack_in_time: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    late_closed: Mapped[int] = mapped_column(Integer, default=0)
+    late_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    supervisions: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class TownshipDailyBuilt(Base):
     """Local days whose township_daily rows are complete (rebuilt, then kept by the write
     path)."""

@@ -6,7 +6,7 @@ instant `govwall stats` and the wall agree.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from data_access import indicators as ind
 from data_access import vocabulary as v
-from data_access.models import Case, GridWorker, Unit
+from data_access.models import Case, GridWorker, TownshipDaily, Unit
 from data_access.wall_scope import scope_for
 
 TODAY = ("reported", "registered", "closed")
@@ -28,6 +28,22 @@ def has_cases(session: Session) -> bool:
 
 def _share(ratio: ind.Ratio) -> float | None:
     return None if ratio.value is None else round(ratio.value, 4)
+
+
+def ack_in_time(session: Session, region: str, now: datetime, zone: ZoneInfo) -> ind.Ratio:
+    """及时签收率 over the last RATE_DAYS local days (cases reported in them), from the
+    leaders' rollup: signing for in time is a working-time measure that the rollup keeps
+    per case (indicators.case_measures), not a SQL expression."""
+    scope = scope_for(region)
+    today = now.astimezone(zone).date()
+    in_scope = TownshipDaily.township_code == scope.township if scope.township else \
+        func.substr(TownshipDaily.township_code, 1, 6).in_(scope.counties)
+    part, whole = session.execute(select(
+        func.coalesce(func.sum(TownshipDaily.ack_in_time), 0),
+        func.coalesce(func.sum(TownshipDaily.dispatched), 0)).where(
+        TownshipDaily.day > today - timedelta(days=ind.RATE_DAYS),
+        TownshipDaily.day <= today, in_scope)).one()
+    return ind.Ratio(int(part), int(whole))
 
 
 def collect_stats(session: Session, region: str, zone: ZoneInfo, now: datetime) -> dict:
@@ -57,4 +73,5 @@ def collect_stats(session: Session, region: str, zone: ZoneInfo, now: datetime) 
         "in_progress": ind.count(session, "in_progress", today, where),
         "overdue_open": ind.count(session, "overdue", today, where),
         **{f"{key}_{ind.RATE_DAYS}d": _share(rates[key]) for key in RATES},
+        f"ack_in_time_rate_{ind.RATE_DAYS}d": _share(ack_in_time(session, region, now, zone)),
     }

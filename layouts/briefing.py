@@ -3,9 +3,9 @@ plain dicts in (data_access/reports/briefing.collect), Dash components and figur
 text never reaches here; unit and category names are rendered as text, never as HTML."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from urllib.parse import urlencode
+
 from dash import dcc, html
-from plotly.subplots import make_subplots
 
 from layouts.briefing_format import arrow, change_text, tone, value_text
 from layouts.i18n import label, t
@@ -58,6 +58,13 @@ def rank_by_options(data: dict, lang: str) -> list[dict]:
         {"label": _name(f, lang), "value": f["key"]} for f in data["figures"]]
 
 
+def drill_href(data: dict, code: str, lang: str) -> str:
+    """The briefing of unit `code` over the same period (a ranking row's drill-down)."""
+    query = {"period": data["kind"], "date": data["period"], "unit": code,
+             **({"lang": lang} if lang == "en" else {})}
+    return f"/briefing?{urlencode(query)}"
+
+
 def rankings_table(data: dict, lang: str, by: str = "score") -> html.Div:
     rows = data["rankings"]
     if not rows:
@@ -77,7 +84,10 @@ def rankings_table(data: dict, lang: str, by: str = "score") -> html.Div:
     for r in ordered:
         listed = "bf-red" if r["code"] in red else ("bf-black" if r["code"] in black else "")
         body.append(html.Tr(className=listed, children=[
-            html.Td(r[rank_key]), html.Td(r["name"]),
+            html.Td(r[rank_key]),
+            html.Td(html.A(r["name"], href=drill_href(data, r["code"], lang),
+                           className="bf-drill") if data["level"] != "township"
+                    else r["name"]),  # a grid has no briefing of its own
             html.Td("—" if r["score"] is None else f"{r['score']:.2f}"),
             *(html.Td(value_text(meta[k], r[k], lang),
                       className="bf-by" if k == by else "") for k in shown),
@@ -114,9 +124,10 @@ def hot_issues(data: dict, lang: str) -> html.Div:
         [[label("major", r["major_class"], lang), f"{r['cases']:,}", _pct_change(r["change"])]
          for r in data["classes"]])
     places = _simple_table(
-        [t("briefing.name", lang), t("briefing.repeats", lang), t("briefing.reports", lang)],
-        [[r["name"] or r["township_code"], f"{r['repeats']:,}", f"{r['reports']:,}"]
-         for r in data["repeat_places"]])
+        [t("briefing.place", lang), t("briefing.subclasses", lang), t("briefing.repeats", lang),
+         t("briefing.reports", lang)],
+        [[r["name"], label("subclass", r["subclass"], lang), f"{r['repeats']:,}",
+          f"{r['reports']:,}"] for r in data["repeat_places"]])
     kinds = {"dispute_type": "dispute", "resolved_level": "resolved",
              "mediation_outcome": "outcome"}
 
@@ -138,32 +149,54 @@ def hot_issues(data: dict, lang: str) -> html.Div:
     ])
 
 
-def trends_figure(data: dict, lang: str, columns: int = 4) -> go.Figure:
-    """One small panel per indicator: the last 12 periods, and a year before, faint."""
+def _panel_domains(count: int, columns: int, h_gap: float = 0.05,
+                   v_gap: float = 0.09) -> list[tuple[list[float], list[float]]]:
+    """(x domain, y domain) of `count` panels in rows of `columns`, top row first."""
+    rows = -(-count // columns)
+    width = (1 - (columns - 1) * h_gap) / columns
+    height = (1 - (rows - 1) * v_gap) / rows
+    out = []
+    for i in range(count):
+        row, col = divmod(i, columns)
+        x0, y1 = col * (width + h_gap), 1 - row * (height + v_gap)
+        out.append(([x0, x0 + width], [y1 - height, y1]))
+    return out
+
+
+def trends_figure(data: dict, lang: str, columns: int = 4) -> dict:
+    """One small panel per indicator: the last 12 periods, and a year before, faint. A
+    plain figure dict laid out by hand: plotly's make_subplots and the validation of a
+    go.Figure took most of a fresh briefing's second; the page and the report (kaleido)
+    both take a dict."""
     meta = data["figures"]
     rows = -(-len(meta) // columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[_name(f, lang) for f in meta],
-                        vertical_spacing=0.09, horizontal_spacing=0.05)
     periods = [r["period"] for r in data["trends"]]
-    for i, f in enumerate(meta):
+    traces, layout = [], {
+        "width": TREND_WIDTH, "height": 190 * rows, "autosize": False, "showlegend": False,
+        "margin": {"l": 30, "r": 10, "t": 30, "b": 10}, "paper_bgcolor": "white",
+        "plot_bgcolor": "#fafafa", "font": {"family": "Noto Sans CJK SC, sans-serif", "size": 10},
+        "annotations": []}
+    for i, (f, (x_domain, y_domain)) in enumerate(zip(meta, _panel_domains(len(meta), columns),
+                                                      strict=True)):
+        n = "" if i == 0 else str(i + 1)
         scale = 100 if f["rate"] else 1
         now = [None if r[f["key"]] is None else r[f["key"]] * scale for r in data["trends"]]
         before = [None if r[f["key"] + "_ly"] is None else r[f["key"] + "_ly"] * scale
                   for r in data["trends"]]
-        where = {"row": i // columns + 1, "col": i % columns + 1}
-        fig.add_trace(go.Scatter(x=periods, y=before, mode="lines", showlegend=False,
-                                 line={"color": LAST_YEAR_COLOR, "dash": "dot", "width": 1.5},
-                                 hoverinfo="skip"), **where)
-        fig.add_trace(go.Scatter(x=periods, y=now, mode="lines+markers", showlegend=False,
-                                 line={"color": TREND_COLOR, "width": 2},
-                                 marker={"size": 4}, name=_name(f, lang)), **where)
-        fig.update_xaxes(showticklabels=False, **where)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(width=TREND_WIDTH, height=190 * rows, autosize=False,
-                      margin={"l": 30, "r": 10, "t": 30, "b": 10},
-                      paper_bgcolor="white", plot_bgcolor="#fafafa",
-                      font={"family": "Noto Sans CJK SC, sans-serif", "size": 10})
-    return fig
+        traces += [
+            {"type": "scatter", "x": periods, "y": before, "mode": "lines", "xaxis": f"x{n}",
+             "yaxis": f"y{n}", "hoverinfo": "skip",
+             "line": {"color": LAST_YEAR_COLOR, "dash": "dot", "width": 1.5}},
+            {"type": "scatter", "x": periods, "y": now, "mode": "lines+markers",
+             "xaxis": f"x{n}", "yaxis": f"y{n}", "name": _name(f, lang),
+             "line": {"color": TREND_COLOR, "width": 2}, "marker": {"size": 4}}]
+        layout[f"xaxis{n}"] = {"domain": x_domain, "anchor": f"y{n}", "showticklabels": False}
+        layout[f"yaxis{n}"] = {"domain": y_domain, "anchor": f"x{n}"}
+        layout["annotations"].append({
+            "text": _name(f, lang), "x": sum(x_domain) / 2, "y": y_domain[1], "xref": "paper",
+            "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": 12}})
+    return {"data": traces, "layout": layout}
 
 
 def content(data: dict, lang: str) -> list:
@@ -185,7 +218,7 @@ def content(data: dict, lang: str) -> list:
         html.Section([html.H3(t("briefing.trends", lang)),
                       # A plain dict: the built page is cached, and a go.Figure
                       # validates every property again when it is unpickled.
-                      dcc.Graph(figure=trends_figure(data, lang).to_plotly_json(),
+                      dcc.Graph(figure=trends_figure(data, lang),
                                 config={"displayModeBar": False, "staticPlot": False},
                                 className="bf-trends")], className="bf-section"),
     ]

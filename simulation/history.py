@@ -179,7 +179,12 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         rng, "return", urgent)))
     dispatched = np.where(returned, return_at + as_span(lifecycle.step_hours(
         rng, "dispatched", urgent)), first_dispatch)
-    handling = dispatched + as_span(lifecycle.step_hours(rng, "handling", urgent))
+    # Signed for after the first dispatch (a return does not undo it); the unit starts
+    # handling only once it has signed for the case.
+    acknowledged = office(first_dispatch + as_span(lifecycle.step_hours(
+        rng, "acknowledged", urgent)), "acknowledged")
+    handling = _later(dispatched + as_span(lifecycle.step_hours(rng, "handling", urgent)),
+                      acknowledged)
     work = lifecycle.handling_hours(rng, c["major_class"], c["subclass"], urgent)
     first_handled = office(handling + as_span(work), "handled")
     reworked = live & (rng.random(n) < catalog.REWORK_SHARE)
@@ -234,8 +239,8 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
 
     registered, rejected_at, first_dispatch, return_at = map(
         cut, (registered, rejected_at, first_dispatch, return_at))
-    dispatched, handling, first_handled, rework_at = map(
-        cut, (dispatched, handling, first_handled, rework_at))
+    dispatched, handling, first_handled, rework_at, acknowledged = map(
+        cut, (dispatched, handling, first_handled, rework_at, acknowledged))
     handled, verified, closed, followup_at = map(cut, (handled, verified, closed, followup_at))
     escalation_at, extension_at, supervision1_at, supervision2_at = map(
         cut, (escalation_at, extension_at, supervision1_at, supervision2_at))
@@ -252,6 +257,7 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         ("return", "dispatched", "registered", return_at, None, c["responsible_unit"]),
         ("stage", "registered", "dispatched", _when(~np.isnat(return_at), dispatched), None,
          CENTER),
+        ("acknowledgement", None, None, acknowledged, None, c["responsible_unit"]),
         ("stage", "dispatched", "handling", handling, None, c["responsible_unit"]),
         ("stage", "handling", "handled", first_handled, None, c["responsible_unit"]),
         ("rework", "handled", "handling", rework_at, None, CENTER),
@@ -297,7 +303,8 @@ def build_history(rng: np.random.Generator, reports: Reports, now: datetime, zon
         "extended_until": _when(~np.isnat(extension_at), extended_until),
         "rework_count": (~np.isnat(rework_at)).astype(np.int64),
         "supervision_level": supervision_level.astype(np.int64),
-        "acknowledged_at": np.full(n, NAT), "acknowledged_by": np.full(n, None, dtype=object),
+        "acknowledged_at": acknowledged,
+        "acknowledged_by": np.where(np.isnat(acknowledged), None, c["responsible_unit"]),
         "satisfaction": np.where(np.isnat(followup_at), None, satisfaction),
         "followed_up_at": followup_at, "updated_at": updated,
     }

@@ -49,6 +49,8 @@ SUPERVISION_EVERY = 30.0
 LOG_EVERY = 60.0
 ACTOR = "simulator"
 WRITER = "simulator"
+# The schedule's marker for a sign-for (签收) due, beside the stages a step is expected from.
+SIGN_FOR = "sign_for"
 _FORWARD = {"reported": "registered", "registered": "dispatched", "dispatched": "handling",
             "handling": "handled", "handled": "verified", "verified": "closed"}
 
@@ -94,6 +96,20 @@ class LiveSimulator:
             for wait, case_id in zip(seconds.tolist(), ids[mine].tolist(), strict=True):
                 heapq.heappush(self.due, (now.timestamp() + wait, case_id, stage))
 
+    def plan_sign_for(self, now: datetime, ids: np.ndarray, urgent: np.ndarray,
+                      dispatched: np.ndarray) -> None:
+        """Schedule the sign-for (签收) of dispatched cases not yet signed for: drawn, like a
+        step, from the time since dispatch (`dispatched`, UTC datetime64[us])."""
+        if not len(ids):
+            return
+        now64 = _utc64(now)
+        at = lifecycle.next_step_at(self.rng, "acknowledged",
+                                    lifecycle.step_duration("acknowledged", urgent),
+                                    dispatched, now64, urgent, self.zone)
+        seconds = (at - now64) / np.timedelta64(1, "s") / self.speed
+        for wait, case_id in zip(seconds.tolist(), ids.tolist(), strict=True):
+            heapq.heappush(self.due, (now.timestamp() + wait, case_id, SIGN_FOR))
+
     def _plan_one(self, now: datetime, case_id: int, stage: str, major: str, subclass: str,
                   urgent: bool) -> None:
         self.plan(now, np.array([case_id]), np.array([stage], dtype=object),
@@ -110,14 +126,21 @@ class LiveSimulator:
             rows = session.execute(select(Case.id, Case.stage, Case.major_class, Case.subclass,
                                           Case.priority, func.coalesce(entered, Case.reported_at))
                                    .where(Case.stage.not_in(v.TERMINAL_STAGES))).all()
+            unsigned = session.execute(select(Case.id, Case.priority, Case.dispatched_at).where(
+                Case.stage.not_in(v.TERMINAL_STAGES), Case.dispatched_at.is_not(None),
+                Case.acknowledged_at.is_(None))).all()
         self.due = []
-        if not rows:
-            return
-        ids, stages, majors, subs, priorities, since = zip(*rows, strict=True)
-        self.plan(now, np.array(ids), np.array(stages, dtype=object),
-                  np.array(majors, dtype=object), np.array(subs, dtype=object),
-                  np.array(priorities) == "urgent",
-                  np.array([_utc64(as_utc(at)) for at in since], dtype="datetime64[us]"))
+        if rows:
+            ids, stages, majors, subs, priorities, since = zip(*rows, strict=True)
+            self.plan(now, np.array(ids), np.array(stages, dtype=object),
+                      np.array(majors, dtype=object), np.array(subs, dtype=object),
+                      np.array(priorities) == "urgent",
+                      np.array([_utc64(as_utc(at)) for at in since], dtype="datetime64[us]"))
+        if unsigned:
+            ids, priorities, dispatched = zip(*unsigned, strict=True)
+            self.plan_sign_for(now, np.array(ids), np.array(priorities) == "urgent",
+                               np.array([_utc64(as_utc(at)) for at in dispatched],
+                                        dtype="datetime64[us]"))
 
     # -- writing ----------------------------------------------------------------------------
     @contextmanager
@@ -192,9 +215,14 @@ class LiveSimulator:
             try:
                 with self.change() as session:
                     case = session.get(Case, case_id)
+                    if expected == SIGN_FOR:
+                        self._sign_for(session, case, now)
+                        continue
                     if case is None or case.stage != expected:
                         continue  # someone else moved it; its new stage is not ours to plan
                     target, fields = self._next_step(case)
+                    if target == "handling":
+                        self._sign_for(session, case, now)  # starting work signs for it
                     cs.advance(session, case_id, target, now, ACTOR, **fields)
                     if target == "closed" and self.rng.random() < catalog.FOLLOWUP_SHARE_PATROL:
                         s = catalog.SATISFACTION
@@ -207,6 +235,16 @@ class LiveSimulator:
                 continue
             self.advanced += 1
             self._plan_one(now, case_id, *plan)
+            if plan[0] == "dispatched" and expected == "registered":
+                self.plan_sign_for(now, np.array([case_id]), np.array([plan[3]]),
+                                   np.array([_utc64(now)]))
+
+    @staticmethod
+    def _sign_for(session: Session, case: Case | None, now: datetime) -> None:
+        """The responsible unit signs for the case, unless it has or the case is over."""
+        if case is not None and case.acknowledged_at is None and \
+                case.stage in v.OPEN_STAGES and case.dispatched_at is not None:
+            cs.perform(session, case.id, "acknowledge", case.responsible_unit or ACTOR, now)
 
     def supervise_overdue(self, now: datetime) -> None:
         with self.sessions() as session:

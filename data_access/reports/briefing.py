@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.models import Unit
-from data_access.reports.figures import KEYS, period_figures
+from data_access.reports.figures import KEYS, period_figures, prime_open_overdue
 from data_access.reports.periods import Period
 from data_access.reports.rankings import DEFAULT_WEIGHTS, rankings
 from data_access.reports.topics import topics
+from data_access.reports.trends import span as trends_span
 from data_access.reports.trends import trends
 from data_access.unit_names import unit_names
 from data_access.wall_scope import scope_for
@@ -37,6 +38,8 @@ def collect(session: Session, unit: str, period: Period, zone: ZoneInfo, now: da
             weights: Mapping[str, float] | None = None, top: int = TOP_N) -> dict:
     weights = dict(weights or DEFAULT_WEIGHTS)
     scope = scope_for(unit)
+    # Every part below reads the open overdue cases of some span inside the trends' days.
+    prime_open_overdue(session, scope, *trends_span(period), zone, now)
     ranked = rankings(session, unit, period, zone, now, weights)
     found = topics(session, unit, period)
     return {

@@ -1,6 +1,6 @@
 """红黑榜: the units one level down (cities of the province, counties of a city, townships of
-a county) ranked by a composite score and by each indicator, with the rank change against
-the previous period.
+a county, grids of a township) ranked by a composite score and by each indicator, with the
+rank change against the previous period.
 
 The composite score is out of 100: the weighted mean of the rates that have data, a rate
 where lower is better (返工率) counting as 1 − rate. The weights are published on the page
@@ -68,8 +68,8 @@ def competition_rank(values: pd.Series, better: int) -> pd.Series:
 
 
 def children(session: Session, scope: Scope) -> dict[str, str]:
-    """The units one level down, code → name (empty for a township: grids are not in the
-    rollup)."""
+    """The units one level down, code → name (a township's: its grids, whose codes extend
+    the township's)."""
     if scope.level == "province":
         codes = [a.code for a in admin_areas().values() if a.level == "city"]
     elif scope.level == "city":
@@ -78,7 +78,8 @@ def children(session: Session, scope: Scope) -> dict[str, str]:
         codes = list(session.scalars(select(Unit.code).where(
             Unit.level == "township", Unit.parent_code == scope.unit)))
     else:
-        return {}
+        codes = list(session.scalars(select(Unit.code).where(
+            Unit.level == "grid", Unit.code.startswith(scope.unit, autoescape=True))))
     return dict(sorted(unit_names(session, codes).items()))
 
 

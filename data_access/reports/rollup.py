@@ -1,5 +1,7 @@
 """township_daily: the period indicators' sums per local day × township; topic_daily: reports
-per local day × township × subclass × how a dispute ended (hot issues, disputes picture).
+per local day × township × subclass × how a dispute ended (hot issues, disputes picture);
+grid_daily: the same sums per local day × grid × subclass (a township's grids ranked, repeat
+reports per village and subclass).
 
 Leaders' figures over a month, a quarter or a year read this table (≈ 171 townships × 365
 days a year for Xuzhou) instead of the case table, so a briefing's cost does not grow with
@@ -32,6 +34,7 @@ from data_access import indicators as ind
 from data_access.models import (
     Case,
     CaseTransition,
+    GridDaily,
     TopicDaily,
     TownshipDaily,
     TownshipDailyBuilt,
@@ -46,17 +49,29 @@ CHUNK_DAYS = 31
 TRACKED_ZONE = "govwall.township_daily_zone"
 
 TOPIC_KEY = ("subclass", "dispute_type", "resolved_level", "mediation_outcome")
-_CASE_COLUMNS = tuple(dict.fromkeys((*ind.MEASURE_COLUMNS, "township_code", *TOPIC_KEY)))
+_CASE_COLUMNS = tuple(dict.fromkeys((*ind.MEASURE_COLUMNS, "township_code", "grid_code",
+                                      *TOPIC_KEY)))
 
 Cell = tuple[date, str]  # (day, township)
 Deltas = dict[Cell, Counter]
+GridCell = tuple[date, str, str]  # (day, grid, subclass)
+GridDeltas = dict[GridCell, Counter]
 Topic = tuple[Any, ...]  # (day, township, *TOPIC_KEY), "" for none
 
 
-def _add(deltas: Deltas, values: Mapping[str, Any], zone: ZoneInfo, sign: int,
-         cal: sla.WorkCalendar) -> None:
+def _add(deltas: Deltas, grids: GridDeltas, values: Mapping[str, Any], zone: ZoneInfo,
+         sign: int, cal: sla.WorkCalendar) -> None:
+    """A case's measures, to its township's cells and to its grid × subclass cells."""
+    township, grid, subclass = values["township_code"], values["grid_code"], values["subclass"]
     for day, measure, amount in ind.case_measures(values, zone, cal):
-        deltas.setdefault((day, values["township_code"]), Counter())[measure] += sign * amount
+        deltas.setdefault((day, township), Counter())[measure] += sign * amount
+        grids.setdefault((day, grid, subclass), Counter())[measure] += sign * amount
+
+
+def _add_order(deltas: Deltas, grids: GridDeltas, day: date, township: str, grid: str,
+               subclass: str) -> None:
+    deltas.setdefault((day, township), Counter())["supervisions"] += 1
+    grids.setdefault((day, grid, subclass), Counter())["supervisions"] += 1
 
 
 def topic_of(values: Mapping[str, Any], zone: ZoneInfo) -> Topic:
@@ -72,45 +87,52 @@ def shift_topics(session: Session, deltas: Counter) -> None:
                         for key, n in changes])
 
 
-def shift(session: Session, deltas: Deltas) -> None:
-    """Add each cell's measures to its row (created if missing), in key order so that
-    concurrent writers lock rows in the same order; one upsert statement for all the cells
-    (every measure is added: the ones a cell does not move add 0)."""
+def shift(session: Session, deltas: Mapping[tuple, Counter], table=TownshipDaily,
+          key: tuple[str, ...] = ("day", "township_code")) -> None:
+    """Add each cell's measures to its row of `table` (created if missing), in key order so
+    that concurrent writers lock rows in the same order; one upsert statement for all the
+    cells (every measure is added: the ones a cell does not move add 0)."""
     changes = [(cell, {m: n for m, n in counts.items() if n})
                for cell, counts in sorted(deltas.items())]
-    bulk_load.add_rows(session.connection(), TownshipDaily.__table__, ("day", "township_code"),
-                       [{"day": day, "township_code": township,
+    bulk_load.add_rows(session.connection(), table.__table__, key,
+                       [{**dict(zip(key, cell, strict=True)),
                          **{m: counts.get(m, 0) for m in MEASURES}}
-                        for (day, township), counts in changes if counts])
+                        for cell, counts in changes if counts])
 
 
-def new_case_deltas(rows: Iterable[Mapping[str, Any]], zone: ZoneInfo) -> tuple[Deltas, Counter]:
-    """What new cases (rows of every case column) add to township_daily and topic_daily:
-    the bulk writer's counterpart of the listener below."""
+GRID_KEY = ("day", "grid_code", "subclass")
+
+
+def new_case_deltas(rows: Iterable[Mapping[str, Any]], zone: ZoneInfo
+                    ) -> tuple[Deltas, GridDeltas, Counter]:
+    """What new cases (rows of every case column) add to township_daily, grid_daily and
+    topic_daily: the bulk writer's counterpart of the listener below."""
     cal = sla.DEFAULT_CALENDAR
     deltas: Deltas = {}
+    grids: GridDeltas = {}
     topics: Counter = Counter()
     for row in rows:
-        _add(deltas, row, zone, 1, cal)
+        _add(deltas, grids, row, zone, 1, cal)
         topics[topic_of(row, zone)] += 1
-    return deltas, topics
+    return deltas, grids, topics
 
 
 # -- the write path --------------------------------------------------------------------------
 
-def _changes(session: Session, zone: ZoneInfo) -> tuple[Deltas, Counter]:
+def _changes(session: Session, zone: ZoneInfo) -> tuple[Deltas, GridDeltas, Counter]:
     cal = sla.DEFAULT_CALENDAR
     deltas: Deltas = {}
+    grids: GridDeltas = {}
     topics: Counter = Counter()
     for obj in session.new:
         if isinstance(obj, Case):
             values = {n: getattr(obj, n) for n in _CASE_COLUMNS}
-            _add(deltas, values, zone, 1, cal)
+            _add(deltas, grids, values, zone, 1, cal)
             topics[topic_of(values, zone)] += 1
         elif isinstance(obj, CaseTransition) and obj.kind == "supervision":
             case = session.get(Case, obj.case_id)
-            cell = (as_utc(obj.at).astimezone(zone).date(), case.township_code)
-            deltas.setdefault(cell, Counter())["supervisions"] += 1
+            _add_order(deltas, grids, as_utc(obj.at).astimezone(zone).date(),
+                       case.township_code, case.grid_code, case.subclass)
     for obj in session.dirty:
         if not isinstance(obj, Case):
             continue
@@ -122,16 +144,17 @@ def _changes(session: Session, zone: ZoneInfo) -> tuple[Deltas, Counter]:
             old_values[name] = history.deleted[0] if history.deleted else now_values[name]
             changed |= bool(history.deleted) and old_values[name] != now_values[name]
         if changed:
-            _add(deltas, old_values, zone, -1, cal)
-            _add(deltas, now_values, zone, 1, cal)
+            _add(deltas, grids, old_values, zone, -1, cal)
+            _add(deltas, grids, now_values, zone, 1, cal)
             topics[topic_of(old_values, zone)] -= 1
             topics[topic_of(now_values, zone)] += 1
-    return deltas, topics
+    return deltas, grids, topics
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    deltas, topics = _changes(session, session.info[TRACKED_ZONE])
+    deltas, grids, topics = _changes(session, session.info[TRACKED_ZONE])
     shift(session, deltas)
+    shift(session, grids, GridDaily, GRID_KEY)
     shift_topics(session, topics)
 
 
@@ -155,7 +178,7 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
 def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
                    now: datetime) -> int:
     start, end = local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1]
-    for table in (TownshipDaily, TopicDaily):
+    for table in (TownshipDaily, TopicDaily, GridDaily):
         session.execute(delete(table).where(table.day >= first, table.day <= last))
     session.execute(delete(TownshipDailyBuilt).where(TownshipDailyBuilt.day >= first,
                                                      TownshipDailyBuilt.day <= last))
@@ -164,26 +187,31 @@ def _rebuild_chunk(session: Session, zone: ZoneInfo, first: date, last: date,
     touching = or_(ind.reported_in(window), ind.closed_in(window),
                    _registered_between(start, end), ind.due_in(window))
     deltas: Deltas = {}
+    grids: GridDeltas = {}
     topics: Counter = Counter()
     cal = sla.DEFAULT_CALENDAR
     columns = [getattr(Case, n) for n in _CASE_COLUMNS]
     for row in session.execute(select(*columns).where(touching)).mappings():
-        _add(deltas, row, zone, 1, cal)
+        _add(deltas, grids, row, zone, 1, cal)
         topic = topic_of(row, zone)
         if first <= topic[0] <= last:
             topics[topic] += 1
-    orders = select(CaseTransition.at, Case.township_code).join(
+    orders = select(CaseTransition.at, Case.township_code, Case.grid_code, Case.subclass).join(
         Case, Case.id == CaseTransition.case_id).where(
         CaseTransition.kind == "supervision", CaseTransition.at >= start,
         CaseTransition.at < end)
-    for at, township in session.execute(orders):
-        deltas.setdefault((as_utc(at).astimezone(zone).date(), township),
-                          Counter())["supervisions"] += 1
+    for at, township, grid, subclass in session.execute(orders):
+        _add_order(deltas, grids, as_utc(at).astimezone(zone).date(), township, grid, subclass)
     records = [{"day": day, "township_code": township,
                 **{m: counts.get(m, 0) for m in MEASURES}}
                for (day, township), counts in sorted(deltas.items()) if first <= day <= last]
     if records:
         session.execute(TownshipDaily.__table__.insert(), records)
+    grid_rows = [{**dict(zip(GRID_KEY, cell, strict=True)),
+                  **{m: counts.get(m, 0) for m in MEASURES}}
+                 for cell, counts in sorted(grids.items()) if first <= cell[0] <= last]
+    if grid_rows:
+        session.execute(GridDaily.__table__.insert(), grid_rows)
     names = ("day", "township_code", *TOPIC_KEY)
     topic_rows = [{**dict(zip(names, key, strict=True)), "cases": n}
                   for key, n in sorted(topics.items())]

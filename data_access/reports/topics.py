@@ -3,10 +3,10 @@ the top subclasses and major classes with their change against the previous peri
 places with the most repeat reports, and disputes by type, resolution level and mediation
 outcome.
 
-A repeat report (重复诉求) here is a report of a subclass already reported in the same
-township in the same period: a township's repeats are Σ over its subclasses of (reports − 1).
-The rollup knows townships, not addresses or reporters, so this is the township-level
-picture of issues that keep coming back, not a match of the same complaint.
+A repeat report (重复诉求) is a report of a subclass already reported in the same village or
+community (村/社区) in the same period: a place's repeats are its reports of the subclass
+less one. They are summed from grid_daily (a grid's code extends its village's), so the
+page never scans cases for them.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import vocabulary as v
-from data_access.models import TopicDaily
+from data_access.models import GridDaily, TopicDaily
 from data_access.reports.figures import in_scope
 from data_access.reports.periods import Period
 from data_access.unit_names import unit_names
@@ -30,7 +30,7 @@ MAJOR_OF = {sub: major for major, subs in v.SUBCLASSES.items() for sub in subs}
 class Topics:
     subclasses: pd.DataFrame  # subclass, major_class, cases, previous, change
     classes: pd.DataFrame  # major_class, cases, previous, change
-    repeat_places: pd.DataFrame  # township_code, name, repeats, reports
+    repeat_places: pd.DataFrame  # place_code, name, subclass, major_class, repeats, reports
     disputes: dict[str, pd.DataFrame]  # by dispute_type / resolved_level / mediation_outcome
 
 
@@ -48,6 +48,32 @@ def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...],
     return frame[frame["cases"] > 0]
 
 
+VILLAGE_CODE_LENGTH = 12  # a grid's code is its village's and three digits
+
+
+def repeat_places(session: Session, unit: str, period: Period, top: int) -> pd.DataFrame:
+    """The villages × subclasses reported more than once in the period, most repeats first
+    (ties by place, then subclass), with the place named township·village."""
+    scope = scope_for(unit)
+    village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
+    where = func.substr(GridDaily.grid_code, 1, 9) == scope.township if scope.township \
+        else func.substr(GridDaily.grid_code, 1, 6).in_(scope.counties)
+    reports = func.sum(GridDaily.reported)
+    rows = session.execute(
+        select(village, GridDaily.subclass, reports)
+        .where(GridDaily.day >= period.first, GridDaily.day <= period.last, where)
+        .group_by(village, GridDaily.subclass).having(reports > 1)
+        .order_by(reports.desc(), village, GridDaily.subclass).limit(top)).all()
+    places = pd.DataFrame(rows, columns=["place_code", "subclass", "reports"])
+    places["reports"] = places["reports"].astype("int64")
+    places["repeats"] = places["reports"] - 1
+    names = unit_names(session, {*places["place_code"], *places["place_code"].str[:9]})
+    places.insert(1, "name", ["·".join(names.get(c, c) for c in (code[:9], code))
+                              for code in places["place_code"]])
+    places.insert(3, "major_class", places["subclass"].map(MAJOR_OF).fillna("other"))
+    return places[["place_code", "name", "subclass", "major_class", "repeats", "reports"]]
+
+
 def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFrame:
     a = now.groupby(key)["cases"].sum()
     b = before.groupby(key)["cases"].sum()
@@ -59,20 +85,14 @@ def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFr
 
 
 def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics:
-    now = _sums(session, unit, period, ("township_code", "subclass"))
+    now = _sums(session, unit, period, ("subclass",))
     before = _sums(session, unit, period.previous(), ("subclass",))
     for frame in (now, before):
         frame["major_class"] = frame["subclass"].map(MAJOR_OF).fillna("other")
     subclasses = _with_change(now, before, "subclass").head(top)
     subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
     classes = _with_change(now, before, "major_class")
-    per_place = now.set_index(["township_code", "subclass"])["cases"]
-    places = pd.DataFrame({"repeats": (per_place - 1).groupby(level=0).sum(),
-                           "reports": per_place.groupby(level=0).sum()}).reset_index()
-    places = places[places["repeats"] > 0].sort_values(
-        ["repeats", "township_code"], ascending=[False, True]).head(top)
-    names = unit_names(session, places["township_code"])
-    places.insert(1, "name", places["township_code"].map(names))
+    places = repeat_places(session, unit, period, top)
     disputes = _sums(session, unit, period, ("dispute_type", "resolved_level",
                                              "mediation_outcome"), TopicDaily.dispute_type != "")
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()

@@ -2,7 +2,7 @@
 before (the faint line), from one rollup query grouped by day plus the open overdue cases."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -16,6 +16,11 @@ from data_access.reports.rollup import MEASURES
 from data_access.wall_scope import scope_for
 
 PERIODS = 12
+
+
+def span(period: Period, count: int = PERIODS) -> tuple[date, date]:
+    """The days the trends read: from the year before the first period shown to the last."""
+    return period.shifted(1 - count).year_before().first, period.last
 
 
 def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,

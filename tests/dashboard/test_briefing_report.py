@@ -69,7 +69,8 @@ def test_xlsx_has_one_sheet_per_table_and_pdf_is_printed(briefing_backend):
     assert book.sheetnames[:4] == ["指标", "红黑榜", "热点小类", "重复诉求"]
     assert [c.value for c in book["指标"][2]] == ["上报数", "4", "1", "↑ +300.0%", "1",
                                                  "↑ +300.0%"]
-    assert [c.value for c in book["重复诉求"][2]] == ["第01街道", "1", "2"]
+    assert [c.value for c in book["重复诉求"][1]] == ["地点", "热点小类", "重复件数", "上报数"]
+    assert [c.value for c in book["重复诉求"][2]] == ["第01街道·第01社区", "路灯故障", "1", "2"]
     assert book["趋势"].max_row == 13  # a header and 12 weeks
     pdf = render(briefing_backend.data, "pdf", "en")
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 3

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access import indicators as ind
-from data_access.models import TopicDaily, TownshipDaily
+from data_access.models import GridDaily, TopicDaily, TownshipDaily
 from data_access.reports import periods, rollup
 from data_access.reports.figures import bounds, period_figures
 from data_access.reports.rankings import competition_rank, parse_weights, rankings
@@ -193,10 +193,12 @@ def test_hot_issues_and_repeat_places(briefing):
         {"subclass": "street_light", "major_class": "urban", "cases": 4, "previous": 1,
          "change": 3.0}]
     assert found.classes[["major_class", "cases"]].values.tolist() == [["urban", 4]]
-    # Each township had street lights reported twice: one repeat each.
-    assert found.repeat_places[["township_code", "repeats", "reports"]].values.tolist() == [
-        ["320303001", 1, 2], ["320303002", 1, 2]]
-    assert found.repeat_places["name"].tolist() == ["第01街道", "第02街道"]
+    # Street lights reported twice in each of two communities (c1, c2 in grid 1 of 第01社区;
+    # c3, c4 in grid 1 of 第03社区): one repeat each, ties listed by place code.
+    assert found.repeat_places[["place_code", "subclass", "repeats", "reports"]
+                               ].values.tolist() == [
+        ["320303001001", "street_light", 1, 2], ["320303002001", "street_light", 1, 2]]
+    assert found.repeat_places["name"].tolist() == ["第01街道·第01社区", "第02街道·第03社区"]
     assert all(frame.empty for frame in found.disputes.values())
 
 
@@ -210,3 +212,64 @@ def test_trends_end_with_the_week_and_show_the_year_before(briefing):
         assert last[key] == pytest.approx(value), key
     assert last["reported_ly"] == 1 and last["on_time_rate_ly"] == 1.0
     assert frame["reported"].iloc[-2] == 1 and frame["reported"].iloc[:-2].sum() == 0
+
+
+def _signed_for_in_time(backend, name: str, grid: str) -> None:
+    """A street-light report in the week (Tuesday 30 December), dispatched and signed for
+    20 minutes later, still being handled: 及时签收 1/1, nothing else rated."""
+    from data_access import case_store as cs
+    from tests.support.briefing_cases import _draft, at
+
+    def change(fn):
+        with cs.case_change(backend.sessions, backend.counters) as session:
+            return fn(session)
+
+    case_id = change(lambda s: cs.report_case(s, _draft(name, grid), at("12-30", "10:00", 2025),
+                                              "sim", at("01-09", "17:30")))
+    change(lambda s: cs.advance(s, case_id, "registered", at("12-30", "10:05", 2025), "sim"))
+    change(lambda s: cs.advance(s, case_id, "dispatched", at("12-30", "10:10", 2025), "sim"))
+    change(lambda s: cs.perform(s, case_id, "acknowledge", "duty", at("12-30", "10:30", 2025)))
+
+
+# A township's grids (from grid_daily). By 及时签收率 alone: grids 2 and 3 (one case each,
+# signed for in time) 100 %, tied first; grid 1 (c1 in time, c2 late) 50 %, third; the other
+# three grids of 第01街道 have no case: no score, ranked together after all, by code.
+def test_a_townships_grids_are_ranked_with_ties(briefing):
+    from tests.support.tiny_territory import GRIDS
+
+    _signed_for_in_time(briefing, "g2", GRIDS[1])
+    _signed_for_in_time(briefing, "g3", GRIDS[2])
+    with briefing.sessions() as session:
+        table = rankings(session, "320303001", WEEK, ZONE, NOW, weights={"ack_in_time_rate": 1})
+    assert list(table["code"]) == [GRIDS[1], GRIDS[2], GRIDS[0], *GRIDS[3:6]]
+    assert list(table["rank"]) == [1, 1, 3, 4, 4, 4]
+    assert table["score"].tolist()[:3] == [100.0, 100.0, 50.0]
+    assert table["score"].iloc[3:].isna().all()
+    assert list(table["name"][:3]) == ["第02网格", "第03网格", "第01网格"]
+    assert list(table["reported"]) == [1, 1, 2, 0, 0, 0]
+    # By reports (a volume: the most first): grid 1's two, then the tie of one each.
+    assert list(table["rank_reported"]) == [2, 2, 1, 4, 4, 4]
+    # The live part per grid: c4 is open past its deadline in grid 7 (第02街道), not here.
+    assert table["overdue_in_period"].tolist() == [0, 0, 1, 0, 0, 0]
+    with briefing.sessions() as session:
+        other = rankings(session, "320303002", WEEK, ZONE, NOW)
+    assert other.loc[other["code"] == GRIDS[6], "overdue_in_period"].item() == 1
+    # The write path kept grid_daily as a rebuild computes it.
+    kept = _table(briefing, GridDaily, 3)
+    with briefing.sessions.begin() as session:
+        rollup.rebuild(session, ZONE, date(2024, 12, 1), date(2026, 1, 31))
+    assert _table(briefing, GridDaily, 3) == kept
+
+
+def test_repeat_places_are_villages_and_subclasses(briefing):
+    from tests.support.tiny_territory import GRIDS
+
+    _signed_for_in_time(briefing, "g2", GRIDS[1])
+    _signed_for_in_time(briefing, "g3", GRIDS[2])
+    with briefing.sessions() as session:
+        places = topics(session, "320303", WEEK).repeat_places
+        alone = topics(session, "320303002", WEEK).repeat_places
+    # 第01社区 (grids 1–3): c1, c2, g2, g3, four street-light reports = 3 repeats.
+    assert places[["place_code", "repeats", "reports"]].values.tolist() == [
+        ["320303001001", 3, 4], ["320303002001", 1, 2]]
+    assert alone["place_code"].tolist() == ["320303002001"]

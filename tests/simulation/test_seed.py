@@ -139,6 +139,34 @@ def test_figures_inside_the_calibrated_bands(seeded):
     assert old_closed / old_total >= 0.99
 
 
+def test_units_sign_for_dispatched_cases(seeded):
+    """签收: every dispatched case signed for by its unit after dispatch and no later than it
+    started handling, with an 'acknowledgement' transition at the same time; 及时签收率
+    (within 1 working hour, DOMAIN.md's assessments) in the 90s, in `govwall stats`."""
+    backend, _, stats = seeded
+    t = CaseTransition
+    first_dispatch = (select(t.case_id, func.min(t.at).label("at"))
+                      .where(t.kind == "stage", t.to_stage == "dispatched")
+                      .group_by(t.case_id).subquery())
+    with backend.sessions() as session:
+        dispatched, signed = session.execute(select(
+            func.count(), func.count(Case.acknowledged_at)).where(
+            Case.dispatched_at.is_not(None), Case.handling_at.is_not(None))).one()
+        early = session.scalar(select(func.count()).select_from(Case).join(
+            first_dispatch, first_dispatch.c.case_id == Case.id)
+            .where(Case.acknowledged_at < first_dispatch.c.at))
+        late = session.scalar(select(func.count()).where(
+            Case.acknowledged_at > Case.handling_at))
+        acks = session.scalar(select(func.count()).select_from(t).join(
+            Case, Case.id == t.case_id).where(t.kind == "acknowledgement",
+                                             t.at == Case.acknowledged_at,
+                                             t.actor == Case.acknowledged_by))
+        total_signed = session.scalar(select(func.count(Case.acknowledged_at)))
+    assert dispatched > 1000 and signed == dispatched  # handling started: signed for
+    assert early == 0 and late == 0 and acks == total_signed
+    assert 0.93 <= stats["ack_in_time_rate_30d"] <= 0.99, stats["ack_in_time_rate_30d"]
+
+
 def test_cases_close_in_office_hours_unless_urgent(seeded):
     """The desks close cases from 08:00 to 20:00: at night only urgent cases close."""
     backend, _, _ = seeded

@@ -69,11 +69,11 @@ def intake_app(backend, **settings_changes):
 
 def _tallies(backend, first, last) -> dict:
     """Every rollup row of the local days first..last and today's Redis counters."""
-    from data_access.models import CaseDaily, TopicDaily, TownshipDaily
+    from data_access.models import CaseDaily, GridDaily, TopicDaily, TownshipDaily
 
     tallies: dict = {}
     with backend.sessions() as session:
-        for table in (CaseDaily, TownshipDaily, TopicDaily):
+        for table in (CaseDaily, TownshipDaily, GridDaily, TopicDaily):
             columns = [c for c in table.__table__.columns]
             rows = session.execute(select(*columns).where(table.day >= first,
                                                           table.day <= last)).all()
@@ -91,7 +91,7 @@ def _tallies(backend, first, last) -> dict:
 
 
 def assert_counts_match_a_rebuild(backend, days_before: int = 3, days_after: int = 60) -> dict:
-    """The rollups (case_daily, township_daily, topic_daily) and today's counters as the
+    """The rollups (case_daily, township_daily, grid_daily, topic_daily) and today's counters as the
     write path left them equal what a rebuild from the case table computes; returns them."""
     from datetime import timedelta
 

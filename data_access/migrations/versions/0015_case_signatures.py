@@ -2,7 +2,7 @@
 link and unlink recorded with who and when
 
 Revision ID: 16c4a8e2f0b7
-Revises: 7c2e9a4d5b11
+Revises: 3f8a1d6c2e90
 Create Date: 2026-12-02 17:40:00
 
 `case_signatures` is filled by the detector as it meets cases (no backfill here: the next
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '16c4a8e2f0b7'
-down_revision = '7c2e9a4d5b11'
+down_revision = '3f8a1d6c2e90'
 branch_labels = None
 depends_on = None
 
