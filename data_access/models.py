@@ -229,6 +229,13 @@ class GridDaily(Base):
     and built with township_daily (data_access/reports/rollup.py), under its built days."""
 
     __tablename__ = "grid_daily"
+    __table_args__ = (
+        # Repeat reports over a city's or county's period read only the reported rows
+        # (migration 0014): an index-only scan on PostgreSQL.
+        Index("ix_grid_daily_reported", "day", "grid_code", "subclass",
+              postgresql_include=["reported"], postgresql_where=text("reported > 0"),
+              sqlite_where=text("reported > 0")),
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(32), primary_key=True)

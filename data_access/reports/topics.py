@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from data_access import vocabulary as v
 from data_access.models import GridDaily, TopicDaily
-from data_access.reports.figures import in_scope
+from data_access.reports.figures import grids_in, in_scope
 from data_access.reports.periods import Period
 from data_access.unit_names import unit_names
 from data_access.wall_scope import scope_for
@@ -56,12 +56,11 @@ def repeat_places(session: Session, unit: str, period: Period, top: int) -> pd.D
     (ties by place, then subclass), with the place named township·village."""
     scope = scope_for(unit)
     village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
-    where = func.substr(GridDaily.grid_code, 1, 9) == scope.township if scope.township \
-        else func.substr(GridDaily.grid_code, 1, 6).in_(scope.counties)
     reports = func.sum(GridDaily.reported)
     rows = session.execute(
         select(village, GridDaily.subclass, reports)
-        .where(GridDaily.day >= period.first, GridDaily.day <= period.last, where)
+        .where(GridDaily.day >= period.first, GridDaily.day <= period.last,
+               GridDaily.reported > 0, grids_in(GridDaily.grid_code, scope))
         .group_by(village, GridDaily.subclass).having(reports > 1)
         .order_by(reports.desc(), village, GridDaily.subclass).limit(top)).all()
     places = pd.DataFrame(rows, columns=["place_code", "subclass", "reports"])

@@ -34,6 +34,11 @@ def upgrade() -> None:
         sa.Column('supervisions', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('day', 'grid_code', 'subclass', name='pk_grid_daily'),
     )
+    # The reported rows alone, for repeat reports over a city's or a county's month: an
+    # index-only scan of ~120 k entries instead of a scan of ~10 M rows (3 years of Xuzhou).
+    op.create_index('ix_grid_daily_reported', 'grid_daily', ['day', 'grid_code', 'subclass'],
+                    postgresql_include=['reported'], postgresql_where=sa.text('reported > 0'),
+                    sqlite_where=sa.text('reported > 0'))
     op.execute('DELETE FROM township_daily_built')
 
 
