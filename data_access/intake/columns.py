@@ -197,6 +197,7 @@ class ColumnImport:
         self.intake, self.source = intake, source
         self.deadlines = Deadlines(intake.zone)
         self._limits: dict[tuple[str, str, str, str], sla.TimeLimit] = {}
+        self._maps: dict[tuple[str | None, ...], tuple | str] = {}
 
     def run(self, rows: Sequence[Row]) -> ChunkResult:
         intake, source = self.intake, self.source
@@ -360,7 +361,7 @@ class ColumnImport:
     def _prepare_plain(self, placer, col: dict[str, list], i: int,
                        at: datetime) -> dict[str, Any]:
         """A plain row's new case: as Intake._prepare, from the columns' cells."""
-        source, codes = self.source, self.intake.codes
+        source = self.source
         cell = {name: col[name][i] for name in FIELDS}
         lat = float(cell["lat"]) if cell["lat"] is not None else None
         lon = float(cell["lon"]) if cell["lon"] is not None else None
@@ -373,11 +374,14 @@ class ColumnImport:
             except OutsideRegion as exc:
                 raise Refused(str(exc)) from exc
             grid_code, how = place.grid_code, place.how
-        maps = {kind: codes.lookup(source.name, kind, cell[kind]) for kind in _CODES}
-        unknown = [m.unknown for m in maps.values() if m.unknown]
-        major, sub = maps["category"].value  # type: ignore[misc]
-        channel, priority = str(maps["channel"].value), str(maps["urgency"].value)
-        deadline = self.deadlines.of(self._limit(major, sub, priority, channel), at)
+        mapped = self._mapped(tuple(cell[kind] for kind in _CODES))
+        if isinstance(mapped, str):
+            raise Refused(mapped)
+        major, sub, channel, priority, stage, unknown_codes, limit = mapped
+        if how != "grid" and not (len(grid_code) == v.CODE_LENGTH["grid"]
+                                  and grid_code.isdigit()):
+            raise Refused(f"grid_code: {grid_code!r} is not allowed")
+        deadline = self.deadlines.of(limit, at)
         new = {"source_case_id": cell["source_case_id"],
                "external_id": f"{source.name}:{cell['source_case_id']}", "source": channel,
                "major_class": major, "subclass": sub, "priority": priority,
@@ -386,9 +390,31 @@ class ColumnImport:
                "reporter_name": cell["reporter_name"],
                "reporter_phone": cell["reporter_phone"], "address": cell["address"],
                "reported_at": at, "deadline_at": deadline, "placement": how,
-               "unknown_codes": ";".join(unknown)[:200], "stage": str(maps["stage"].value)}
-        _check_draft(new)
+               "unknown_codes": unknown_codes, "stage": stage}
         return new
+
+    def _mapped(self, given: tuple[str | None, ...]) -> tuple | str:
+        """The codes of a row mapped (as Intake._prepare maps them), checked against the
+        vocabulary (CaseDraft.validate's rules) and their time limit — once per distinct
+        combination; a refusal's message when the mapping gives a value govwall refuses."""
+        if given in self._maps:
+            return self._maps[given]
+        source, codes = self.source, self.intake.codes
+        maps = {kind: codes.lookup(source.name, kind, code)
+                for kind, code in zip(_CODES, given, strict=True)}
+        unknown = [m.unknown for m in maps.values() if m.unknown]
+        major, sub = maps["category"].value  # type: ignore[misc]
+        channel, priority = str(maps["channel"].value), str(maps["urgency"].value)
+        try:
+            cs.CaseDraft("x", channel, major, sub, priority, "", "", "0" * 15, None, None,
+                         None, None, None).validate()
+            out: tuple | str = (major, sub, channel, priority, str(maps["stage"].value),
+                                ";".join(unknown)[:200],
+                                self._limit(major, sub, priority, channel))
+        except cs.ActionRefused as exc:
+            out = exc.message
+        self._maps[given] = out
+        return out
 
     def _prepare_row(self, placer, item: CaseIn, now: datetime) -> dict[str, Any]:
         """A CaseIn's new case by the row path's own _prepare."""
@@ -406,17 +432,6 @@ class ColumnImport:
                 "address": d.address, "reported_at": new.reported_at,
                 "deadline_at": new.deadline_at, "placement": new.placement,
                 "unknown_codes": new.unknown_codes, "stage": new.stage}
-
-
-def _check_draft(new: dict[str, Any]) -> None:
-    """CaseDraft.validate's rules, refused with its message."""
-    try:
-        cs.CaseDraft(**{k: new[k] for k in (
-            "external_id", "source", "major_class", "subclass", "priority", "title",
-            "description", "grid_code", "lon", "lat", "reporter_name", "reporter_phone",
-            "address")}).validate()
-    except cs.ActionRefused as exc:
-        raise Refused(exc.message) from exc
 
 
 __all__ = ["ColumnImport", "Row", "ChunkResult", "Rejected", "unplaced_code"]
