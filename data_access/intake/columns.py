@@ -64,7 +64,7 @@ _TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # What a plain cell looks like (fullmatch); anything else goes to CaseIn.
 _PLAIN = {
     "source_case_id": rf"[A-Za-z0-9._:\-/]{{1,{SOURCE_CASE_ID_LENGTH}}}",
-    "reported_at": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2})?",
+    "reported_at": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2})?",
     "category": rf"{_ONE_LINE}{{1,64}}", "channel": rf"{_ONE_LINE}{{1,64}}",
     "urgency": rf"{_ONE_LINE}{{1,64}}", "stage": rf"{_ONE_LINE}{{1,64}}",
     "title": rf"{_ONE_LINE}{{1,200}}", "description": rf"{_TEXT}{{0,4000}}",
