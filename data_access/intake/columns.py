@@ -295,7 +295,6 @@ class ColumnImport:
             placer = intake._placer_for(session)
             # Per valid row: refusal, or the new case's values; prepared only if needed.
             prepared: dict[int, dict[str, Any]] = {}
-            refused: dict[int, str] = {}
             stepped: list[int] = []
             first_of: dict[str, int] = {}
             for i, sid in zip(valid, sids, strict=True):
@@ -317,7 +316,6 @@ class ColumnImport:
                     else:
                         new = self._prepare_row(placer, items[i], now)
                 except Refused as exc:
-                    refused[i] = exc.reason
                     outcomes[i] = Outcome(sid, REJECTED, reasons=[exc.reason])
                     continue
                 first_of[sid] = i
