@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import bulk_load, rollups
+from data_access import indicators as ind
 from data_access import vocabulary as v
 from data_access.counters import CountedEvent, Counters
 from data_access.models import Case, CaseTransition
@@ -426,3 +429,121 @@ def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator
         with session.begin():
             yield session
         apply_counts(counters, pending_events(session))
+
+
+def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor: str
+                        ) -> list[int]:
+    """report_cases for drafts given as column arrays (the file import's column path,
+    data_access/intake/columns.py): the same rows, transitions, rollup deltas and counted
+    events, without a dict or a psycopg adaptation per row — the cases and transitions are
+    written as COPY text built per column (bulk_load.load; SQLite: executemany).
+
+    `columns` holds the draft's fields (external_id, source, major_class, subclass,
+    priority, title, description, grid_code, lon, lat, reporter_name, reporter_phone,
+    address; object arrays, None for none) and reported_at / deadline_at (datetime64[us],
+    UTC). The caller has validated them (CaseDraft.validate's rules) and made sure that no
+    external id exists yet, as for report_cases."""
+    n = len(columns["external_id"])
+    if not n:
+        return []
+    conn = session.connection()
+    cases, transitions = Case.__table__, CaseTransition.__table__
+    grid = pd.Series(columns["grid_code"], dtype=object)
+    at = np.asarray(columns["reported_at"], dtype="datetime64[us]")
+    empty = np.full(n, None, dtype=object)
+    rows: dict[str, np.ndarray] = {name: empty for name in _EMPTY_CASE_ROW}
+    rows.update({name: np.asarray(columns[name], dtype=object) for name in (
+        "external_id", "source", "major_class", "subclass", "priority", "title",
+        "description", "reporter_name", "reporter_phone", "address", "grid_code", "lon",
+        "lat")})
+    rows.update(township_code=grid.str[:9].to_numpy(object),
+                county_code=grid.str[:6].to_numpy(object),
+                stage=np.full(n, "reported", dtype=object), reported_at=at,
+                deadline_at=np.asarray(columns["deadline_at"], dtype="datetime64[us]"),
+                rework_count=np.zeros(n, np.int64), supervision_level=np.zeros(n, np.int64),
+                updated_at=at)
+    ids = bulk_load.reserve_ids(conn, cases, n)
+    if ids is None:  # SQLite: as report_cases, the ids read back by external id
+        bulk_load.load(conn, cases, rows)
+        found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
+            cases.c.external_id.in_(rows["external_id"].tolist()))).all())
+        ids = [found[e] for e in rows["external_id"]]
+    else:
+        bulk_load.load(conn, cases, {"id": np.asarray(ids, np.int64), **rows})
+    steps: dict[str, np.ndarray] = {
+        "case_id": np.asarray(ids, np.int64), "kind": np.full(n, v.STAGE_CHANGE, object),
+        "from_stage": empty, "to_stage": np.full(n, "reported", object), "level": empty,
+        "actor": np.full(n, actor, object), "note": empty, "at": at, "addressee": empty}
+    step_ids = bulk_load.reserve_ids(conn, transitions, n)
+    if step_ids is None:
+        bulk_load.load(conn, transitions, steps)
+        found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
+            transitions.c.case_id.in_(ids))).all())
+        step_ids = [found[case_id] for case_id in ids]
+    else:
+        bulk_load.load(conn, transitions, {"id": np.asarray(step_ids, np.int64), **steps})
+    # The counters and the rollups take Python values: one conversion per column.
+    at_py = _python_values(at)
+    county, township = rows["county_code"].tolist(), rows["township_code"].tolist()
+    major, source = rows["major_class"].tolist(), rows["source"].tolist()
+    session.info.setdefault(_EVENTS_KEY, []).extend(
+        CountedEvent(step_id, at_py[i], county[i], township[i], "reported", major[i],
+                     source[i]) for i, step_id in enumerate(step_ids))
+    zone = session.info.get(rollups.TRACKED_ZONE)
+    if zone is not None:
+        rollups.shift(session, _daily_deltas(rows, at_py, zone))
+    zone = session.info.get(township_daily.TRACKED_ZONE)
+    if zone is not None:
+        deltas, topics = _township_deltas(rows, zone)
+        township_daily.shift(session, deltas)
+        township_daily.shift_topics(session, topics)
+    return list(ids)
+
+
+def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, Counter]:
+    """township_daily.new_case_deltas of new cases, computed once per group of cases that
+    count alike and scaled by the group's size. A new case (stage "reported", nothing
+    registered, dispatched or closed) counts by its local report day and deadline day and
+    its other measure and topic columns (constant or None here); the group's first case
+    stands for it."""
+    keys = pd.DataFrame({
+        "reported_day": pd.Series(rows["reported_at"]).dt.tz_localize("UTC")
+        .dt.tz_convert(zone).dt.date,
+        "due_day": pd.Series(rows["deadline_at"]).dt.tz_localize("UTC")
+        .dt.tz_convert(zone).dt.date,
+        **{name: pd.Series(rows[name], dtype=object).astype(str)
+           for name in dict.fromkeys(("township_code", *township_daily.TOPIC_KEY,
+                                      *ind.MEASURE_COLUMNS))
+           if name not in ("reported_at", "deadline_at")}})
+    assert all(rows[name].dtype == object and not pd.Series(rows[name]).notna().any()
+               for name in ("registered_at", "closed_at", "dispatched_at", "acknowledged_at",
+                            "extended_until", "rejected_at")), "new cases only"
+    deltas: dict = {}
+    topics: Counter = Counter()
+    names = list(rows)
+    for members in keys.groupby(list(keys.columns), sort=False, dropna=False).indices.values():
+        first = int(members[0])
+        one = {name: _python_values(rows[name][first:first + 1])[0] for name in names}
+        group_deltas, group_topics = township_daily.new_case_deltas([one], zone)
+        for cell, counts in group_deltas.items():
+            into = deltas.setdefault(cell, Counter())
+            for measure, amount in counts.items():
+                into[measure] += amount * len(members)
+        for topic, amount in group_topics.items():
+            topics[topic] += amount * len(members)
+    return deltas, topics
+
+
+def _python_values(values: np.ndarray) -> list:
+    if values.dtype.kind == "M":
+        return pd.Series(values).dt.tz_localize("UTC").dt.to_pydatetime().tolist()
+    return values.tolist()
+
+
+def _daily_deltas(rows: dict[str, np.ndarray], at_py: list, zone) -> Counter:
+    """case_daily's deltas of new cases: rows counted per (local day, key columns)."""
+    frame = pd.DataFrame({name: pd.Series(rows[name], dtype=object).fillna(rollups.NONE)
+                          for name in rollups.KEY})
+    frame.insert(0, "day", [a.astimezone(zone).date() for a in at_py])
+    sizes = frame.groupby(["day", *rollups.KEY], sort=False, dropna=False).size()
+    return Counter({key: int(count) for key, count in sizes.items()})

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access.db import make_engine
-from data_access.intake.files import _clean
+from data_access.intake.columns import clean_values as _clean
 from data_access.intake.ingest import DUPLICATE, Intake
 from data_access.intake.schema import CaseIn, EventIn, error_reasons
 from data_access.intake.sources import SourceError, SourceRef

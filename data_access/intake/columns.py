@@ -1,0 +1,435 @@
+"""The column-wise path of `govwall import`: a chunk of a file's rows checked, placed, mapped
+and written as columns (pandas/numpy), not as one pydantic model and one dict per row.
+
+The row path (Intake.create) costs Python per row — validation, placement, code mapping,
+the deadline, COPY's adaptation — which held a 1 M-row import under 1,000 rows/s. Here:
+
+- A row whose every cell passes a vectorised check that is at least as strict as CaseIn
+  ("plain" rows: text cells, an ISO time, in-range numbers) is taken without pydantic.
+  Any other row is validated by CaseIn itself, so a bad row's reasons are the row path's
+  own, word for word, and a valid but unusual one (XLSX numbers, a time pydantic parses
+  but the check does not) still gets in.
+- Report time in range, grid-code placement, code mapping and the vocabulary checks run
+  on columns; placement by point or address, and every refusal's message, use the row
+  path's own functions (Placer.place, Intake._check_time) for the few rows that need them.
+- Deadlines are computed once per distinct (limit, reported minute): the working-time
+  function is linear within a minute (its breakpoints — opening, lunch, closing — fall on
+  whole minutes), so two exact calls per minute give every row's exact deadline; a minute
+  where that does not hold is computed row by row.
+- Duplicates are decided as the row path decides them (known ids, then the first valid
+  row of an id in the chunk); cases that arrive past "reported" take the row path's
+  savepoint-per-case route in the same transaction; a racing sender's commit (the insert
+  fails) sends the whole chunk through Intake.create.
+- The cases, transitions and intake records are written by case_store.report_case_columns
+  and bulk_load.load (COPY text built per column); counters after the commit, once.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from data_access import bulk_load, sla
+from data_access import case_store as cs
+from data_access import vocabulary as v
+from data_access.intake.ingest import (
+    ACCEPTED,
+    DUPLICATE,
+    FUTURE_TOLERANCE,
+    MAX_AGE,
+    REJECTED,
+    Intake,
+    Outcome,
+    Refused,
+    _case_ids,
+)
+from data_access.intake.placement import OutsideRegion, ensure_unplaced_unit, unplaced_code
+from data_access.intake.schema import SOURCE_CASE_ID_LENGTH, CaseIn, error_reasons
+from data_access.intake.sources import SourceRef
+from data_access.models import IntakeRecord
+
+FIELDS = tuple(CaseIn.model_fields)
+_CODES = ("category", "channel", "urgency", "stage")  # the row path's order of unknown codes
+_ONE_LINE = r"[^\x00-\x1f\x7f]"
+_TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# What a plain cell looks like (fullmatch); anything else goes to CaseIn.
+_PLAIN = {
+    "source_case_id": rf"[A-Za-z0-9._:\-/]{{1,{SOURCE_CASE_ID_LENGTH}}}",
+    "reported_at": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2})?",
+    "category": rf"{_ONE_LINE}{{1,64}}", "channel": rf"{_ONE_LINE}{{1,64}}",
+    "urgency": rf"{_ONE_LINE}{{1,64}}", "stage": rf"{_ONE_LINE}{{1,64}}",
+    "title": rf"{_ONE_LINE}{{1,200}}", "description": rf"{_TEXT}{{0,4000}}",
+    "grid_code": r"[0-9]{15}", "lat": r"-?\d{1,3}(\.\d{1,15})?", "lon": r"-?\d{1,3}(\.\d{1,15})?",
+    "address": rf"{_ONE_LINE}{{0,200}}", "reporter_name": rf"{_ONE_LINE}{{0,32}}",
+    "reporter_phone": r"[0-9+\-() ]{3,20}",
+    "resolved_level": "|".join(re.escape(x) for x in v.RESOLUTION_LEVELS),
+}
+_NUMBER_FIELDS = ("lat", "lon")
+_REQUIRED = ("source_case_id", "reported_at", "category", "title")
+_OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
+
+
+@dataclass
+class Row:
+    """One row of the file: its number, its cells (or why it could not be read)."""
+
+    number: int
+    values: dict[str, Any] | str
+
+
+@dataclass
+class Rejected:
+    number: int
+    source_case_id: str | None
+    reasons: str
+    values: str
+
+
+@dataclass
+class ChunkResult:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[Rejected] | None = None
+
+
+def _plain_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Rows every cell of which is plain text a CaseIn would take as it is (or empty)."""
+    ok = np.ones(len(frame), bool)
+    for name in frame.columns:
+        if name not in _PLAIN:  # a cell CaseIn does not know (JSONL): CaseIn says why
+            ok &= frame[name].isna().to_numpy()
+            continue
+        column = frame[name]
+        present = column.notna().to_numpy()
+        is_text = column.map(type).eq(str).to_numpy()
+        matches = column.where(is_text, "").astype(str).str.fullmatch(_PLAIN[name]) \
+            .fillna(False).to_numpy(bool)
+        ok &= ~present | (is_text & matches)
+    for name in _REQUIRED:
+        ok &= frame[name].notna().to_numpy() if name in frame else False
+    if "lat" in frame or "lon" in frame:
+        lat = frame["lat"].notna() if "lat" in frame else pd.Series(False, frame.index)
+        lon = frame["lon"].notna() if "lon" in frame else pd.Series(False, frame.index)
+        ok &= (lat == lon).to_numpy()
+        for name, limit in (("lat", 90), ("lon", 180)):
+            if name in frame:
+                number = pd.to_numeric(frame[name].where(ok), errors="coerce")
+                ok &= (number.isna() | number.abs().le(limit)).to_numpy()
+    return ok
+
+
+def _times(column: pd.Series, zone) -> pd.Series:
+    """The plain report times as UTC: with an offset as given, without one in the zone."""
+    text = column.astype(str)
+    has_offset = text.str.contains(_OFFSET)
+    out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[us, UTC]")
+    if has_offset.any():
+        out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True,
+                                         errors="coerce").astype("datetime64[us, UTC]")
+    if (~has_offset).any():
+        local = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce")
+        out[~has_offset] = local.dt.tz_localize(zone, ambiguous="NaT",
+                                                nonexistent="NaT").dt.tz_convert(UTC) \
+            .astype("datetime64[us, UTC]")
+    return out
+
+
+class Deadlines:
+    """sla.add_working_time per row, computed once per (limit, reported minute)."""
+
+    def __init__(self, zone):
+        self.zone = zone
+        self._minutes: dict[tuple[sla.TimeLimit, datetime], tuple[datetime, timedelta]] = {}
+
+    def of(self, limit: sla.TimeLimit, at: datetime) -> datetime:
+        minute = at.replace(second=0, microsecond=0)
+        known = self._minutes.get((limit, minute))
+        if known is None:
+            start = sla.add_working_time(minute, limit, zone=self.zone)
+            end = sla.add_working_time(minute + timedelta(minutes=1), limit, zone=self.zone)
+            known = (start, end - start)
+            self._minutes[(limit, minute)] = known
+        start, slope = known
+        if slope == timedelta(minutes=1):
+            return start + (at - minute)
+        if slope == timedelta(0):
+            return start
+        return sla.add_working_time(at, limit, zone=self.zone)  # a breakpoint inside
+
+
+def clean_values(values: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """Spreadsheet cells as CaseIn wants them: empty cells are absent, a time without an
+    offset is the center's local time, ids and codes that a spreadsheet made numbers are
+    text again."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if not name or value is None or value == "":
+            continue
+        if name == "reported_at":
+            when = value if isinstance(value, datetime) else None
+            if when is None and isinstance(value, str):
+                try:
+                    when = datetime.fromisoformat(value.strip())
+                except ValueError:
+                    when = None
+            if when is not None:
+                value = (when if when.tzinfo else when.replace(tzinfo=zone)).isoformat()
+        elif name not in _NUMBER_FIELDS and isinstance(value, int | float) and \
+                not isinstance(value, bool):
+            value = str(int(value)) if float(value).is_integer() else str(value)
+        out[name] = value
+    return out
+
+
+class ColumnImport:
+    """Chunks of one source's file rows, each one transaction."""
+
+    def __init__(self, intake: Intake, source: SourceRef):
+        self.intake, self.source = intake, source
+        self.deadlines = Deadlines(intake.zone)
+        self._limits: dict[tuple[str, str, str, str], sla.TimeLimit] = {}
+        self._maps: dict[tuple[str | None, ...], tuple | str] = {}
+
+    def run(self, rows: Sequence[Row]) -> ChunkResult:
+        intake, source = self.intake, self.source
+        now = intake.clock()
+        result = ChunkResult(rejected=[])
+        readable = [r for r in rows if not isinstance(r.values, str)]
+        unreadable = [r for r in rows if isinstance(r.values, str)]
+        frame = pd.DataFrame.from_records([r.values for r in readable]) if readable \
+            else pd.DataFrame()
+        frame = frame.where(frame.ne(""), None) if len(frame) else frame
+        plain = _plain_mask(frame) if len(frame) else np.zeros(0, bool)
+        reported = _times(frame["reported_at"].where(pd.Series(plain, index=frame.index)),
+                          intake.zone) if len(frame) and "reported_at" in frame \
+            else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+        plain &= reported.notna().to_numpy()  # a time pandas cannot read: CaseIn says why
+        # Rows CaseIn validates (not plain): items for the row path's _prepare.
+        items: dict[int, CaseIn] = {}
+        invalid: list[Rejected] = [Rejected(r.number, None, r.values, "")  # type: ignore
+                                   for r in unreadable]
+        for i in np.flatnonzero(~plain):
+            values = readable[i].values
+            assert isinstance(values, dict)
+            try:
+                items[int(i)] = CaseIn.model_validate(clean_values(values, intake.zone))
+            except ValidationError as exc:
+                sid = values.get("source_case_id")
+                invalid.append(Rejected(
+                    readable[i].number, str(sid)[:64] if sid is not None else None,
+                    "; ".join(error_reasons(exc.errors(include_url=False))),
+                    json.dumps(values, ensure_ascii=False, default=str)[:2000]))
+        valid = np.flatnonzero(plain).tolist() + sorted(items)
+        valid.sort()
+        outcomes: dict[int, Outcome] = {}
+        try:
+            self._write(frame, readable, plain, items, valid, outcomes, reported, now)
+        except IntegrityError:  # a racing sender committed one of these ids: row path
+            outcomes = self._by_rows(frame, readable, plain, items, valid)
+        rejected_outcomes = [outcomes[i] for i in valid if outcomes[i].status == REJECTED]
+        if rejected_outcomes:
+            intake.record_rejections(source, "file", [(o.source_case_id, "; ".join(o.reasons))
+                                                      for o in rejected_outcomes], now)
+        if invalid:
+            intake.record_rejections(source, "file", [(r.source_case_id, r.reasons)
+                                                      for r in invalid])
+        if intake.on_commit is not None and any(o.status == ACCEPTED
+                                                for o in outcomes.values()):
+            intake.on_commit()
+        for i in valid:
+            outcome = outcomes[i]
+            if outcome.status == ACCEPTED:
+                result.accepted += 1
+            elif outcome.status == DUPLICATE:
+                result.duplicate += 1
+            else:
+                invalid.append(Rejected(readable[i].number, outcome.source_case_id,
+                                        "; ".join(outcome.reasons),
+                                        self._item(frame, readable, plain, items, i)
+                                        .model_dump_json()))
+        result.rejected = sorted(invalid, key=lambda r: r.number)
+        return result
+
+    def _item(self, frame, readable, plain, items, i: int) -> CaseIn:
+        """Row i as CaseIn (the row path's object, for its rejected-rows line)."""
+        if i in items:
+            return items[i]
+        return CaseIn.model_validate(clean_values(readable[i].values, self.intake.zone))
+
+    def _by_rows(self, frame, readable, plain, items, valid) -> dict[int, Outcome]:
+        ordered = [self._item(frame, readable, plain, items, i) for i in valid]
+        return dict(zip(valid, self.intake._create_each(self.source, ordered,
+                                                        self.intake.clock()), strict=True))
+
+    def _limit(self, major: str, sub: str, priority: str, channel: str) -> sla.TimeLimit:
+        key = (major, sub, priority, channel)
+        if key not in self._limits:
+            self._limits[key] = sla.limit_for(*key)
+        return self._limits[key]
+
+    def _write(self, frame: pd.DataFrame, readable: list[Row], plain: np.ndarray,
+               items: dict[int, CaseIn], valid: list[int], outcomes: dict[int, Outcome],
+               reported: pd.Series, now: datetime) -> None:
+        intake, source = self.intake, self.source
+        n = len(frame)
+        # Python values once per column: cells are read row by row below.
+        col = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist()
+               if name in frame else [None] * n for name in FIELDS}
+        low, high = now - MAX_AGE, now + FUTURE_TOLERANCE
+        in_range = (reported.notna() & reported.ge(low) & reported.le(high)).to_numpy()
+        reported_at = [t.to_pydatetime() if ok else None
+                       for t, ok in zip(reported, in_range, strict=True)]
+        with cs.case_change(intake.sessions, intake.counters) as session:
+            sids = [str(col["source_case_id"][i]) if plain[i]
+                    else items[i].source_case_id for i in valid]
+            known = _case_ids(session, source, sorted(set(sids)))
+            placer = intake._placer_for(session)
+            # Per valid row: refusal, or the new case's values; prepared only if needed.
+            prepared: dict[int, dict[str, Any]] = {}
+            stepped: list[int] = []
+            first_of: dict[str, int] = {}
+            for i, sid in zip(valid, sids, strict=True):
+                if sid in known:
+                    outcomes[i] = Outcome(sid, DUPLICATE, known[sid])
+                    continue
+                if sid in first_of:
+                    outcomes[i] = Outcome(sid, DUPLICATE)
+                    continue
+                try:
+                    if plain[i]:
+                        if not in_range[i]:
+                            # The row path's message (and any parse it does differently).
+                            item = self._item(frame, readable, plain, items, i)
+                            items[i] = item
+                            new = self._prepare_row(placer, item, now)
+                        else:
+                            new = self._prepare_plain(placer, col, i, reported_at[i])
+                    else:
+                        new = self._prepare_row(placer, items[i], now)
+                except Refused as exc:
+                    outcomes[i] = Outcome(sid, REJECTED, reasons=[exc.reason])
+                    continue
+                first_of[sid] = i
+                if new["stage"] == "reported":
+                    prepared[i] = new
+                else:
+                    stepped.append(i)
+            fresh = [i for i in valid if i in prepared]
+            for county in sorted({prepared[i]["grid_code"][:6] for i in fresh
+                                  if prepared[i]["placement"] == "unplaced"}):
+                ensure_unplaced_unit(session, county)
+            columns = {name: np.array([prepared[i][name] for i in fresh], dtype=object)
+                       for name in ("external_id", "source", "major_class", "subclass",
+                                    "priority", "title", "description", "grid_code", "lon",
+                                    "lat", "reporter_name", "reporter_phone", "address")}
+            for name in ("reported_at", "deadline_at"):
+                columns[name] = np.array([prepared[i][name].replace(tzinfo=None)
+                                          for i in fresh], dtype="datetime64[us]")
+            ids = cs.report_case_columns(session, columns, f"src:{source.name}")
+            received = np.full(len(fresh), np.datetime64(now.astimezone(UTC)
+                                                         .replace(tzinfo=None), "us"))
+            bulk_load.load(session.connection(), IntakeRecord.__table__, {
+                "source_id": np.full(len(fresh), source.id, np.int64),
+                "source_case_id": np.array([prepared[i]["source_case_id"] for i in fresh],
+                                           dtype=object),
+                "case_id": np.asarray(ids, np.int64),
+                "placement": np.array([prepared[i]["placement"] for i in fresh], dtype=object),
+                "unknown_codes": np.array([prepared[i]["unknown_codes"] for i in fresh],
+                                          dtype=object),
+                "source_reported_at": columns["reported_at"], "received_at": received})
+            for i, case_id in zip(fresh, ids, strict=True):
+                outcomes[i] = Outcome(prepared[i]["source_case_id"], ACCEPTED, case_id)
+            for i in stepped:
+                item = self._item(frame, readable, plain, items, i)
+                outcomes[i] = intake._create_one(session, placer, source, item, now)
+        for i in valid:
+            outcome = outcomes[i]
+            if outcome.status == DUPLICATE and outcome.case_id is None:
+                outcome.case_id = outcomes[first_of[outcome.source_case_id]].case_id
+
+    def _prepare_plain(self, placer, col: dict[str, list], i: int,
+                       at: datetime) -> dict[str, Any]:
+        """A plain row's new case: as Intake._prepare, from the columns' cells."""
+        source = self.source
+        cell = {name: col[name][i] for name in FIELDS}
+        lat = float(cell["lat"]) if cell["lat"] is not None else None
+        lon = float(cell["lon"]) if cell["lon"] is not None else None
+        grid = cell["grid_code"]
+        if grid is not None and grid in placer.grids:
+            grid_code, how = grid, "grid"
+        else:
+            try:
+                place = placer.place(grid, lat, lon, cell["address"], source.county_code)
+            except OutsideRegion as exc:
+                raise Refused(str(exc)) from exc
+            grid_code, how = place.grid_code, place.how
+        mapped = self._mapped(tuple(cell[kind] for kind in _CODES))
+        if isinstance(mapped, str):
+            raise Refused(mapped)
+        major, sub, channel, priority, stage, unknown_codes, limit = mapped
+        if how != "grid" and not (len(grid_code) == v.CODE_LENGTH["grid"]
+                                  and grid_code.isdigit()):
+            raise Refused(f"grid_code: {grid_code!r} is not allowed")
+        deadline = self.deadlines.of(limit, at)
+        new = {"source_case_id": cell["source_case_id"],
+               "external_id": f"{source.name}:{cell['source_case_id']}", "source": channel,
+               "major_class": major, "subclass": sub, "priority": priority,
+               "title": cell["title"], "description": cell["description"] or "",
+               "grid_code": grid_code, "lon": lon, "lat": lat,
+               "reporter_name": cell["reporter_name"],
+               "reporter_phone": cell["reporter_phone"], "address": cell["address"],
+               "reported_at": at, "deadline_at": deadline, "placement": how,
+               "unknown_codes": unknown_codes, "stage": stage}
+        return new
+
+    def _mapped(self, given: tuple[str | None, ...]) -> tuple | str:
+        """The codes of a row mapped (as Intake._prepare maps them), checked against the
+        vocabulary (CaseDraft.validate's rules) and their time limit — once per distinct
+        combination; a refusal's message when the mapping gives a value govwall refuses."""
+        if given in self._maps:
+            return self._maps[given]
+        source, codes = self.source, self.intake.codes
+        maps = {kind: codes.lookup(source.name, kind, code)
+                for kind, code in zip(_CODES, given, strict=True)}
+        unknown = [m.unknown for m in maps.values() if m.unknown]
+        major, sub = maps["category"].value  # type: ignore[misc]
+        channel, priority = str(maps["channel"].value), str(maps["urgency"].value)
+        try:
+            cs.CaseDraft("x", channel, major, sub, priority, "", "", "0" * 15, None, None,
+                         None, None, None).validate()
+            out: tuple | str = (major, sub, channel, priority, str(maps["stage"].value),
+                                ";".join(unknown)[:200],
+                                self._limit(major, sub, priority, channel))
+        except cs.ActionRefused as exc:
+            out = exc.message
+        self._maps[given] = out
+        return out
+
+    def _prepare_row(self, placer, item: CaseIn, now: datetime) -> dict[str, Any]:
+        """A CaseIn's new case by the row path's own _prepare."""
+        new = self.intake._prepare(placer, self.source, item, now)
+        try:
+            new.draft.validate()
+        except cs.ActionRefused as exc:
+            raise Refused(exc.message) from exc
+        d = new.draft
+        return {"source_case_id": new.source_case_id, "external_id": d.external_id,
+                "source": d.source, "major_class": d.major_class, "subclass": d.subclass,
+                "priority": d.priority, "title": d.title, "description": d.description,
+                "grid_code": d.grid_code, "lon": d.lon, "lat": d.lat,
+                "reporter_name": d.reporter_name, "reporter_phone": d.reporter_phone,
+                "address": d.address, "reported_at": new.reported_at,
+                "deadline_at": new.deadline_at, "placement": new.placement,
+                "unknown_codes": new.unknown_codes, "stage": new.stage}
+
+
+__all__ = ["ColumnImport", "Row", "ChunkResult", "Rejected", "unplaced_code"]
