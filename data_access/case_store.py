@@ -494,14 +494,16 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
         rollups.shift(session, _daily_deltas(rows, at_py, zone))
     zone = session.info.get(township_daily.TRACKED_ZONE)
     if zone is not None:
-        deltas, topics = _township_deltas(rows, zone)
+        deltas, grids, topics = _township_deltas(rows, zone)
         township_daily.shift(session, deltas)
+        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
         township_daily.shift_topics(session, topics)
     return list(ids)
 
 
-def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, Counter]:
-    """township_daily.new_case_deltas of new cases, computed once per group of cases that
+def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Counter]:
+    """township_daily.new_case_deltas (township, grid and topic cells) of new cases,
+    computed once per group of cases that
     count alike and scaled by the group's size. A new case (stage "reported", nothing
     registered, dispatched or closed) counts by its local report day and deadline day and
     its other measure and topic columns (constant or None here); the group's first case
@@ -512,26 +514,28 @@ def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, Counter]:
         "due_day": pd.Series(rows["deadline_at"]).dt.tz_localize("UTC")
         .dt.tz_convert(zone).dt.date,
         **{name: pd.Series(rows[name], dtype=object).astype(str)
-           for name in dict.fromkeys(("township_code", *township_daily.TOPIC_KEY,
+           for name in dict.fromkeys(("township_code", "grid_code", *township_daily.TOPIC_KEY,
                                       *ind.MEASURE_COLUMNS))
            if name not in ("reported_at", "deadline_at")}})
     assert all(rows[name].dtype == object and not pd.Series(rows[name]).notna().any()
                for name in ("registered_at", "closed_at", "dispatched_at", "acknowledged_at",
                             "extended_until", "rejected_at")), "new cases only"
     deltas: dict = {}
+    grids: dict = {}
     topics: Counter = Counter()
     names = list(rows)
     for members in keys.groupby(list(keys.columns), sort=False, dropna=False).indices.values():
         first = int(members[0])
         one = {name: _python_values(rows[name][first:first + 1])[0] for name in names}
-        group_deltas, group_topics = township_daily.new_case_deltas([one], zone)
-        for cell, counts in group_deltas.items():
-            into = deltas.setdefault(cell, Counter())
-            for measure, amount in counts.items():
-                into[measure] += amount * len(members)
+        group_deltas, group_grids, group_topics = township_daily.new_case_deltas([one], zone)
+        for into_all, group in ((deltas, group_deltas), (grids, group_grids)):
+            for cell, counts in group.items():
+                into = into_all.setdefault(cell, Counter())
+                for measure, amount in counts.items():
+                    into[measure] += amount * len(members)
         for topic, amount in group_topics.items():
             topics[topic] += amount * len(members)
-    return deltas, topics
+    return deltas, grids, topics
 
 
 def _python_values(values: np.ndarray) -> list:
