@@ -214,15 +214,7 @@ def report_case(session: Session, draft: CaseDraft, at: datetime, actor: str,
     exists = session.scalar(select(Case.id).where(Case.external_id == draft.external_id))
     if exists is not None:
         return None
-    case = Case(
-        external_id=draft.external_id, source=draft.source, major_class=draft.major_class,
-        subclass=draft.subclass, dispute_type=draft.dispute_type,
-        mediation_type=draft.mediation_type, priority=draft.priority, title=draft.title,
-        description=draft.description, reporter_name=draft.reporter_name,
-        reporter_phone=draft.reporter_phone, address=draft.address, grid_code=draft.grid_code,
-        township_code=draft.grid_code[:9], county_code=draft.grid_code[:6], lon=draft.lon,
-        lat=draft.lat, stage="reported", reported_at=at, deadline_at=deadline_at,
-        rework_count=0, supervision_level=0, updated_at=at)
+    case = Case(**_new_case_values(draft, at, deadline_at))
     session.add(case)
     session.flush()
     _append(session, case, v.STAGE_CHANGE, at, actor, None, "reported")
@@ -298,8 +290,13 @@ _EMPTY_CASE_ROW: dict[str, Any] = {c.name: None for c in Case.__table__.columns
 def _new_case_row(draft: CaseDraft, at: datetime, deadline_at: datetime | None
                   ) -> dict[str, Any]:
     """Every column of a new case (a multi-row insert needs the same keys in each row)."""
-    row = dict(_EMPTY_CASE_ROW)
-    row.update(
+    return {**_EMPTY_CASE_ROW, **_new_case_values(draft, at, deadline_at)}
+
+
+def _new_case_values(draft: CaseDraft, at: datetime, deadline_at: datetime | None
+                     ) -> dict[str, Any]:
+    """A new report's columns, the same for the ORM path and the bulk rows."""
+    return dict(
         external_id=draft.external_id, source=draft.source, major_class=draft.major_class,
         subclass=draft.subclass, dispute_type=draft.dispute_type,
         mediation_type=draft.mediation_type, priority=draft.priority, title=draft.title,
@@ -308,7 +305,6 @@ def _new_case_row(draft: CaseDraft, at: datetime, deadline_at: datetime | None
         township_code=draft.grid_code[:9], county_code=draft.grid_code[:6], lon=draft.lon,
         lat=draft.lat, stage="reported", reported_at=at, deadline_at=deadline_at,
         rework_count=0, supervision_level=0, updated_at=at)
-    return row
 
 
 def advance(session: Session, case_id: int, to_stage: str, at: datetime, actor: str,

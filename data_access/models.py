@@ -176,17 +176,10 @@ class CaseDailyBuilt(Base):
     built_at: Mapped[datetime] = mapped_column(UtcTime)
 
 
-class TownshipDaily(Base):
-    """The period indicators' sums per local day × township (data_access/reports/rollup.py
-    keeps it). Each measure counts on its own day: a report on the day of report, a closure on
-    the day of closure, a deadline on the day it falls, a supervision order on the day it is
-    given; the rates' cohorts (accepted, answered, ...) on the day of report. Minutes are
-    working minutes (data_access.sla)."""
+class DailyMeasures:
+    """The leaders' measures a day's row sums (data_access/reports/rollup.py MEASURES), shared
+    by township_daily and grid_daily (declared after each table's key columns)."""
 
-    __tablename__ = "township_daily"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
     reported: Mapped[int] = mapped_column(Integer, default=0)
     registered: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
@@ -205,6 +198,20 @@ class TownshipDaily(Base):
     late_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
     handling_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
     supervisions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TownshipDaily(Base, DailyMeasures):
+    """The period indicators' sums per local day × township (data_access/reports/rollup.py
+    keeps it). Each measure counts on its own day: a report on the day of report, a closure on
+    the day of closure, a deadline on the day it falls, a supervision order on the day it is
+    given; the rates' cohorts (accepted, answered, ...) on the day of report. Minutes are
+    working minutes (data_access.sla)."""
+
+    __tablename__ = "township_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    # and the measures of DailyMeasures
 
 
 class TopicDaily(Base):
@@ -223,7 +230,7 @@ class TopicDaily(Base):
     cases: Mapped[int] = mapped_column(Integer)
 
 
-class GridDaily(Base):
+class GridDaily(Base, DailyMeasures):
     """township_daily's measures per local day × grid × subclass: a township's grids ranked,
     and repeat reports (the same village and subclass again) without scanning cases. Kept
     and built with township_daily (data_access/reports/rollup.py), under its built days."""
@@ -240,24 +247,7 @@ class GridDaily(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
-    reported: Mapped[int] = mapped_column(Integer, default=0)
-    registered: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    accepted: Mapped[int] = mapped_column(Integer, default=0)
-    closed_of_reported: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rework: Mapped[int] = mapped_column(Integer, default=0)
-    resolved: Mapped[int] = mapped_column(Integer, default=0)
-    resolved_low: Mapped[int] = mapped_column(Integer, default=0)
-    dispatched: Mapped[int] = mapped_column(Integer, default=0)
-    ack_in_time: Mapped[int] = mapped_column(Integer, default=0)
-    due: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    late_closed: Mapped[int] = mapped_column(Integer, default=0)
-    late_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
-    handling_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
-    supervisions: Mapped[int] = mapped_column(Integer, default=0)
+    # and the measures of DailyMeasures
 
 
 class TownshipDailyBuilt(Base):
