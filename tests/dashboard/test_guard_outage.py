@@ -7,6 +7,7 @@ away (its directory entry becomes a directory, which SQLite cannot open)."""
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,15 @@ def outage(request, tmp_path_factory):
                 yield Outage(live, token, sqlite.cut, sqlite.restore)
 
 
+def _healthy_within(live, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if live.get(live.client(), "/healthz").status_code == 200:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_valid_screens_and_people_ride_out_an_outage_while_tiles_go_stale(outage):
     live = outage.live
     screen, duty = live.screen(outage.token), live.person("duty")
@@ -99,7 +109,9 @@ def test_valid_screens_and_people_ride_out_an_outage_while_tiles_go_stale(outage
         outage.restore()
     live.advance(RETRY_SECONDS)
     assert tile_state(live.alerts(screen, rows=9, fresh=True))["ok"] is True
-    assert live.get(live.client(), "/healthz").status_code == 200
+    # The alerts are back; the refresher's pass may still be recomputing other stale inputs
+    # (it takes missing and changed ones first), so health recovers within that pass.
+    assert _healthy_within(live, seconds=20)
 
 
 def test_after_the_grace_period_the_guard_answers_503_then_recovers(outage):
