@@ -72,6 +72,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def reading_sessions(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same pool whose statements each commit at once (AUTOCOMMIT): for
+    readers that do minutes of pandas work between statements (the wall's refresher on a
+    million-case day). In a transaction they sat "idle in transaction" the whole time,
+    holding a snapshot that keeps VACUUM from cleaning and a stop waiting; with autocommit
+    the connection is idle between statements. Not for writers."""
+    engine = factory.kw["bind"]
+    return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                        expire_on_commit=False)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access import alerts, coverage, disputes, kpis, mix, queue
 from data_access.counter_sync import keep_counters
 from data_access.counters import Counters
+from data_access.db import reading_sessions
 from data_access.metrics import PANEL_RECOMPUTES
 from data_access.snapshots import Snapshot, SnapshotStore
 from data_access.wall_scope import Scope, ScopeError, scope_for
@@ -113,6 +114,15 @@ class WallRefresher:
         self._outage: str | None = None
         self._counters_checked = self._caught_up = 0.0
 
+    @property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions for the inputs, which only read: each statement is its own transaction,
+        so the pandas work between them holds no snapshot open (see reading_sessions).
+        Made from `sessions` whenever that changes (a test points it at a dead server)."""
+        if getattr(self, "_reads_of", None) is not self.sessions:
+            self._reads_of, self._reads = self.sessions, reading_sessions(self.sessions)
+        return self._reads
+
     def units(self) -> list[str]:
         in_use = self.store.units_in_use(self.clock().timestamp())
         return [self.region, *(u for u in in_use if u != self.region)]
@@ -154,7 +164,7 @@ class WallRefresher:
             scope = scope_for(unit)
             recounting = spec.counted and not self.counters.is_complete(
                 self.counters.local_day(now))
-            with self.sessions() as session:
+            with self.reads() as session:
                 value = spec.query(Ask(session, self.counters, scope, now, self.zone))
             self.store.put(spec.name, unit, Snapshot(value, now.timestamp(), recounting))
             self.recomputed += 1
