@@ -184,8 +184,10 @@ def tile_answer(panel: str, names: Sequence[str], unit: str | None, request: dic
         return (*[no_update] * n_content, *stale(panel, state, request, lang))
 
 
-def case_href(external_id: str) -> str:
-    return CaseFilter(q=external_id).href()
+def case_href(external_id: str, case_id: int) -> str:
+    """/ops with the case's own detail open (case=, exact) beside the list found by its
+    number (q=, a text search that may also list others with a longer number)."""
+    return f"{CaseFilter(q=external_id).href()}&case={int(case_id)}"
 
 
 def filter_href(**fields) -> str:

@@ -37,7 +37,7 @@ def span_text(delta: timedelta, lang: str) -> str:
     return f"{days}d {hours}h" if days else f"{hours}h {mins}m"
 
 
-def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> html.A:
+def _alert_row(case, lang: str, now: datetime, href: Callable[[str, int], str]) -> html.A:
     red = case.state in RED_STATES
     acknowledged = bool(case.acknowledged_by) and not pd.isna(case.acknowledged_at)
     flash = bool(case.newly_overdue) and not acknowledged
@@ -45,7 +45,7 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str], str]) -> ht
         .format(time=span_text(case.due - now, lang))
     supervision = int(case.supervision_level or 0)
     return html.A(className="alert-row " + ("red" if red else "yellow") +
-                  (" flash" if flash else ""), href=href(case.external_id), children=[
+                  (" flash" if flash else ""), href=href(case.external_id, case.id), children=[
         html.Span(label("deadline", case.state, lang), className="a-state"),
         html.Span(case.title, className="a-title"),
         html.Span(when, className="a-when"),
@@ -106,7 +106,7 @@ def page_count(rows: pd.DataFrame, per_page: int) -> int:
 
 
 def alert_board(rows: pd.DataFrame, by_unit: pd.DataFrame, level: str, red_total: int,
-                yellow_total: int, lang: str, now: datetime, case_href: Callable[[str], str],
+                yellow_total: int, lang: str, now: datetime, case_href: Callable[[str, int], str],
                 unit_href: Callable[[str], str], per_page: int, page: int = 0,
                 ranked_rows: int = RANKED_ROWS) -> html.Div:
     """Page `page` (modulo the pages there are) of every red and yellow case, and the

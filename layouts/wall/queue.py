@@ -28,13 +28,13 @@ def order_for_board(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame[urgent], frame[~urgent]])
 
 
-def _row(case, lang: str, now: datetime, zone: ZoneInfo, href: Callable[[str], str]):
+def _row(case, lang: str, now: datetime, zone: ZoneInfo, href: Callable[[str, int], str]):
     is_new = now - case.reported_at < NEW_FOR
     urgent = case.priority == "urgent" and case.stage not in OPEN_ENDED
     # A case not yet registered has no deadline: NaT in the frame (and NaT is a datetime).
     due = case.due if pd.notna(case.due) and case.stage not in OPEN_ENDED else None
     classes = "queue-row" + (" new" if is_new else "") + (" urgent" if urgent else "")
-    return html.A(className=classes, href=href(case.external_id), children=[
+    return html.A(className=classes, href=href(case.external_id, case.id), children=[
         html.Span(case.reported_at.astimezone(zone).strftime("%H:%M"), className="q-time"),
         html.Span([html.B(t("wall.queue.new", lang), className="badge-new") if is_new else None,
                    html.B(label("priority", "urgent", lang), className="badge-urgent")
@@ -51,8 +51,9 @@ def _row(case, lang: str, now: datetime, zone: ZoneInfo, href: Callable[[str], s
 
 
 def queue_pages(frame: pd.DataFrame, lang: str, now: datetime, zone: ZoneInfo,
-                href: Callable[[str], str], rows_per_page: int) -> list:
-    """Pages of rows (only one shows at a time); `href(external_id)` links a case to /ops."""
+                href: Callable[[str, int], str], rows_per_page: int) -> list:
+    """Pages of rows (only one shows at a time); `href(external_id, case_id)` links a case
+    to /ops."""
     if frame.empty:
         return [no_data(lang)]
     ordered = list(order_for_board(frame).itertuples(index=False))

@@ -82,7 +82,7 @@ def test_alerts_page_through_every_case_and_only_a_new_one_flashes_for_a_while(l
             f"document.querySelector('{PAGE_NO}')?.textContent === '第 {number}/{pages} 页'",
             timeout=30_000)
         seen.setdefault(number, [r["href"] for r in _rows(page)])
-    shown = [href.split("q=")[-1] for n in range(1, pages + 1) for href in seen[n]]
+    shown = [href.split("q=")[-1].split("&")[0] for n in range(1, pages + 1) for href in seen[n]]
     # Every red and yellow case once: the new one first, then longest overdue first
     # (D 12 days, T-L7 … T-L3, C 2 hours before the fixture's start, T-L2 2 hours before
     # the test's later start, T-L1), then the yellow one (E).

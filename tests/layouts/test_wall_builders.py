@@ -83,13 +83,19 @@ def _alert_frame() -> pd.DataFrame:
     ])
 
 
+def _case_link(external_id: str, case_id: int) -> str:
+    """A row's link reduced to its number: the paging tests read the order by it."""
+    return external_id
+
+
 BY_COUNTY = pd.DataFrame({"unit_code": ["320303", "320302"], "unit_name": ["云龙区", "鼓楼区"],
                           "red": [1, 1], "yellow": [1, 0]})
 
 
 def test_alert_rows_colour_flash_acknowledgement_and_text():
     board = alerts.alert_board(_alert_frame(), BY_COUNTY, "county", 2, 1, "zh", NOW,
-                               lambda e: f"/ops?q={e}", lambda c: f"/ops?unit={c}", per_page=6)
+                               lambda e, i: f"/ops?q={e}&case={i}", lambda c: f"/ops?unit={c}",
+                               per_page=6)
     rows = board.children[0].children[1:]
     # Nothing newly overdue: nothing flashes, however long overdue and unacknowledged.
     assert [r.className for r in rows] == ["alert-row red", "alert-row red",
@@ -98,12 +104,12 @@ def test_alert_rows_colour_flash_acknowledgement_and_text():
     assert "<b>油烟</b>" in texts and "严重超期" in texts and "挂牌督办" in texts
     assert "已签收·王值班" in texts and "超 2天3时" in texts
     assert "剩 3时5分" in _texts(rows[2])
-    assert rows[1].href == "/ops?q=X2"
+    assert rows[1].href == "/ops?q=X2&case=2"
     ranking = board.children[1].children
     assert ranking[0].children == "各县区红黄预警"
     assert ranking[1].href == "/ops?unit=320303" and _texts(ranking[1])[0] == "云龙区"
-    english = alerts.alert_board(_alert_frame(), BY_COUNTY, "city", 2, 1, "en", NOW, str, str,
-                                 6)
+    english = alerts.alert_board(_alert_frame(), BY_COUNTY, "city", 2, 1, "en", NOW, _case_link,
+                                 str, 6)
     assert "Acknowledged · 王值班" in _texts(english.children[0].children[1])
     assert english.children[1].children[0].children == "Red / yellow by city"
     assert alerts.red_ids(_alert_frame()) == []
@@ -132,15 +138,15 @@ def test_alert_board_pages_through_every_red_and_yellow_case():
     assert alerts.page_count(frame, 5) == 3
     seen = []
     for n in range(3):
-        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, _case_link, str,
                                    per_page=5, page=n)
         seen += _shown(board)
         assert board.children[0].children[-1].children == f"第 {n + 1}/3 页"
     assert seen == [f"X{i}" for i in range(11)]  # every case once, longest overdue first
     # Pages wrap around: the fourth turn shows the first page again.
-    assert _shown(alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+    assert _shown(alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, _case_link, str,
                                      per_page=5, page=3)) == seen[:5]
-    one_page = alerts.alert_board(frame.head(4), BY_COUNTY, "county", 4, 0, "zh", NOW, str,
+    one_page = alerts.alert_board(frame.head(4), BY_COUNTY, "county", 4, 0, "zh", NOW, _case_link,
                                   str, per_page=5)
     assert len(_shown(one_page)) == 4 and "alert-page-no" not in str(one_page)
 
@@ -149,7 +155,7 @@ def test_only_newly_overdue_unacknowledged_rows_flash_and_lead_every_page():
     frame = _many_alerts(red=8, yellow=3, newly=(6, 7))
     frame.loc[frame["id"] == 7, ["acknowledged_at", "acknowledged_by"]] = [NOW, "李值班"]
     for n in range(3):
-        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, str, str,
+        board = alerts.alert_board(frame, BY_COUNTY, "county", 8, 3, "zh", NOW, _case_link, str,
                                    per_page=5, page=n)
         rows = [r for r in board.children[0].children if r.className.startswith("alert-row")]
         if n == 0:
@@ -170,10 +176,11 @@ def test_queue_pages_put_urgent_open_cases_first_and_page():
          "source": "grid_patrol", "stage": "handling",
          "priority": "urgent" if i == 5 else "normal", "due": NOW + timedelta(hours=1)}
         for i in range(1, 11)])
-    pages = queue.queue_pages(frame, "zh", NOW, ZONE, lambda e: f"/ops?q={e}", rows_per_page=4)
+    pages = queue.queue_pages(frame, "zh", NOW, ZONE, lambda e, i: f"/ops?q={e}&case={i}",
+                              rows_per_page=4)
     assert len(pages) == 3
     first = pages[0].children[0]
-    assert first.className == "queue-row urgent" and first.href == "/ops?q=Q5"
+    assert first.className == "queue-row urgent" and first.href == "/ops?q=Q5&case=5"
     assert pages[0].children[1].className == "queue-row new"  # 1 minute old
     assert _texts(pages[2].children[-1]) == ["第 3/3 页"]
     assert _texts(pages[0].children[0])[1:4] == ["紧急", "事件5", ""]
@@ -188,7 +195,7 @@ def test_queue_row_of_a_case_without_deadline_shows_a_dash():
          "priority": "normal", "due": None if i == 2 else NOW + timedelta(hours=1)}
         for i in (1, 2)])
     assert frame["due"].isna().tolist() == [False, True]
-    rows = queue.queue_pages(frame, "zh", NOW, ZONE, str, rows_per_page=4)[0].children
+    rows = queue.queue_pages(frame, "zh", NOW, ZONE, _case_link, rows_per_page=4)[0].children
     countdowns = [next(c for c in row.children if "countdown" in (c.className or ""))
                   for row in rows[:2]]
     assert [c.children for c in countdowns] == ["", "—"]
