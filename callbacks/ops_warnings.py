@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.context import current
 from callbacks.identity import current_identity
@@ -34,6 +34,13 @@ def warning_list(_tick, _version, picked, lang: str):
         rows = store.warning_list(session, rt.clock() - timedelta(days=LIST_DAYS), scope.covers)
     return page.warning_table(rows, lang, rt.settings.zone, _id(picked),
                               lambda external: CaseFilter(q=external).href())
+
+
+def pick_row(_clicks) -> int:
+    """A click on a warning's row picks it; a list drawn anew (no click) picks nothing."""
+    if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+        return no_update
+    return ctx.triggered_id["index"]
 
 
 def act(_a, _d, _s, _l, _u, picked, reason, level, number, version, lang: str):
@@ -73,6 +80,9 @@ def register(app: Dash) -> None:
     app.callback(Output(page.LIST_ID, "children"), Input(page.TICK_ID, "n_intervals"),
                  Input(page.VERSION_ID, "data"), Input(page.PICK_ID, "value"),
                  State(page.LANG_ID, "data"))(warning_list)
+    app.callback(Output(page.PICK_ID, "value"),
+                 Input({"type": page.ROW_TYPE, "index": ALL}, "n_clicks"),
+                 prevent_initial_call=True)(pick_row)
     app.callback(Output(page.RESULT_ID, "children"), Output(page.VERSION_ID, "data"),
                  *(Input(page.button_id(b), "n_clicks") for b in page.BUTTONS),
                  State(page.PICK_ID, "value"), State(page.REASON_ID, "value"),

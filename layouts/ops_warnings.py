@@ -21,6 +21,7 @@ VERSION_ID = "ops-action-warning-version"
 LANG_ID = "ops-warnings-lang"
 TICK_ID = "ops-warnings-tick"
 CASE_NUMBER_ID = "ops-warnings-case-number"
+ROW_TYPE = "ops-warnings-row"  # a row's id: {"type": ROW_TYPE, "index": warning id}
 BUTTONS = ("acknowledge", "dismiss", "supervise", "link", "unlink")
 SHOWN_CASES = 6
 
@@ -94,7 +95,10 @@ def warning_table(rows: list[dict], lang: str, zone: ZoneInfo, picked: int | Non
         cases = [html.A(c, href=case_href(c), className="me-1") for c in r["cases"][:SHOWN_CASES]]
         if len(r["cases"]) > SHOWN_CASES:
             cases.append(html.Span(f"+{len(r['cases']) - SHOWN_CASES}"))
-        body.append(html.Tr(className="table-warning" if r["id"] == picked else "", children=[
+        # A click on the row picks the warning (the number field still takes one typed).
+        body.append(html.Tr(id={"type": ROW_TYPE, "index": r["id"]}, n_clicks=0,
+                            className="ops-warnings-row"
+                            + (" table-warning" if r["id"] == picked else ""), children=[
             html.Td(str(r["id"])), html.Td(t(f"wall.warnings.kind.{r['kind']}", lang)),
             html.Td(r["place"]), html.Td(label("major", r["category"], lang)),
             html.Td(_figures(r, lang)),

@@ -87,6 +87,22 @@ def _links(backend, warning_id: int) -> dict[int, tuple[str, str | None]]:
             .where(WarningCase.warning_id == warning_id))}
 
 
+def test_a_click_on_a_row_picks_its_warning(live, page):
+    url, backend, warning_id, _ids, _other = live
+    sign_in(page, url, "/ops/warnings", "duty")
+    row = page.locator(f"tr.ops-warnings-row:has(td:first-child:text-is('{warning_id}'))")
+    row.wait_for()
+    assert page.locator("tr.table-warning").count() == 0  # nothing picked yet
+    assert page.input_value("#ops-warnings-pick") == ""
+    row.locator("td").nth(2).click()
+    page.wait_for_function(
+        "id => document.querySelector('tr.table-warning td')?.textContent === String(id)",
+        arg=warning_id)
+    assert page.input_value("#ops-warnings-pick") == str(warning_id)
+    assert page.locator("tr.table-warning").count() == 1
+    assert page.problems == []
+
+
 def test_an_officer_unlinks_a_case_and_links_another_by_its_number(live, page):
     url, backend, warning_id, ids, other = live
     sign_in(page, url, f"/ops/warnings?id={warning_id}", "duty")
