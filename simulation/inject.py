@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import case_store as cs
 from data_access.counters import Counters
+from simulation.lifecycle import deadlines
 from simulation.territory import load_grids
 
 KINDS = ("surge", "cluster", "caller")
@@ -132,8 +133,13 @@ def paraphrase(rng: np.random.Generator, problem: Problem) -> str:
 
 def _report(sessions: sessionmaker[Session], counters: Counters, at: datetime,
             draft: cs.CaseDraft) -> int:
+    # Its time limit as any report of its kind has (the queue's countdown showed "—").
+    due = deadlines(np.array([at.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]"),
+                    np.array([draft.major_class]), np.array([draft.subclass]),
+                    np.array([draft.priority]), np.array([draft.source]), counters.zone)[0]
+    deadline = datetime.fromtimestamp(due.astype("int64") / 1e6, UTC)
     with cs.case_change(sessions, counters) as session:
-        case_id = cs.report_case(session, draft, at, ACTOR, None)
+        case_id = cs.report_case(session, draft, at, ACTOR, deadline)
     assert case_id is not None
     return case_id
 

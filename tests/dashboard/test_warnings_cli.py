@@ -58,3 +58,9 @@ def test_an_injected_surge_is_many_problems_not_one_repeat_complaint(seed_env, c
             "WHERE w.kind = 'cluster'")).scalars().all()
     assert len(set(texts)) == 25
     assert set(clustered) & set(truth["cases"]) == set()
+    # Each has the time limit of its kind (the queue's countdown showed "—" without one).
+    with seed_env.engine.connect() as conn:
+        spans = conn.execute(text(
+            "SELECT reported_at, deadline_at FROM cases WHERE id IN ({})".format(
+                ",".join(str(i) for i in truth["cases"])))).all()
+    assert len(spans) == 25 and all(d is not None and d > r for r, d in spans)
