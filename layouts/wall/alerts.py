@@ -49,12 +49,15 @@ def _alert_row(case, lang: str, now: datetime, href: Callable[[str, int], str]) 
         html.Span(label("deadline", case.state, lang), className="a-state"),
         html.Span(case.title, className="a-title"),
         html.Span(when, className="a-when"),
-        html.Span(case.place, className="a-place"),
+        # Two lines a row (three until 3 December: two alerts a page at 1920×1080): where,
+        # then who has signed for it, share the second line; the supervision order ends it.
+        html.Span(className="a-where", children=[
+            html.Span(case.place, className="a-place"),
+            html.Span(t("wall.alerts.acknowledged", lang).format(who=case.acknowledged_by or "—")
+                      if acknowledged else t("wall.alerts.unacknowledged", lang),
+                      className="a-ack" + ("" if acknowledged else " pending"))]),
         html.Span(label("supervision", str(supervision), lang) if supervision else "",
                   className=f"a-sup sup-{supervision}"),
-        html.Span(t("wall.alerts.acknowledged", lang).format(who=case.acknowledged_by or "—")
-                  if acknowledged else t("wall.alerts.unacknowledged", lang),
-                  className="a-ack" + ("" if acknowledged else " pending")),
     ])
 
 

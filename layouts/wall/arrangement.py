@@ -26,7 +26,7 @@ TILE_BORDER = 1
 TILE_HEAD = 40  # the title line (24 px type) and its margin
 QUEUE_ROW = 60  # two lines of 19/18 px type, padding; plus its gap
 QUEUE_FOOT = 28  # the page number line
-ALERT_ROW = 84  # three lines of 18/19 px type, padding; plus its gap
+ALERT_ROW = 60  # two lines of 19/18 px type, padding; plus its gap (as a queue row)
 ALERT_TOTALS = 36
 RANK_ROW = 30
 RANK_TITLE = 32
@@ -56,9 +56,9 @@ class Shape:
 
 
 # Aspect ratio (W / H) from which each family applies, widest last. Portrait's alert row is
-# tall enough for 4 slots (a page of 3 alerts and its page line; it had 2: one alert a page).
-# Standard and wide keep 3 slots: 4 (428 design px) and the dispute tile under it (401) do not
-# fit one column of 802, and the mix tile beside it overflows below ~400 (the geometry test).
+# tall enough for 5 slots. Standard has 4 (a page of 3 alerts and its page line) since an
+# alert row is two lines; with three lines it had 3, and 4 slots (428 design px) and the
+# dispute tile under it (401) did not fit one column of 802.
 SHAPES: tuple[tuple[float, Shape], ...] = (
     (0.0, Shape("portrait", (1080, 1920), header=128, kpis=256, kpi_columns=5,
                 columns=(0.9, 1.1), rows=(21, 30, 21, 28),
