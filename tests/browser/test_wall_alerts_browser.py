@@ -44,29 +44,29 @@ def _rows(page) -> list[dict]:
 def test_alerts_page_through_every_case_and_only_a_new_one_flashes_for_a_while(live_wall,
                                                                                browser):
     clock = live_wall.clock
-    late = {f"T-L{i}": timedelta(hours=i) for i in range(1, 8)}  # 7 more overdue
+    late = {f"T-L{i}": timedelta(hours=i) for i in range(1, 9)}  # 8 more overdue
     _add_overdue(live_wall, late)
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    # An ultra-wide canvas: its tall alert list holds the eleven alerts on two pages, so a
+    # An ultra-wide canvas: its tall alert list holds the twelve alerts on two pages, so a
     # cycle of pages ends well within the minute a new case stays new.
     page.goto(live_wall.wall(f"canvas={CANVAS[0]}x{CANVAS[1]}"))
     red_total = "document.querySelector('#wall-alerts-body .total.red b')?.textContent.trim()"
     no_flash = f"""() => {{ const rows = [...document.querySelectorAll('{ROWS}')];
         return rows.length > 0 && rows.every(r => !r.classList.contains('flash')); }}"""
-    page.wait_for_function(f"{red_total} === '9'", timeout=30_000)  # D, C and the seven
-    # A minute on, those seven are no longer new.
+    page.wait_for_function(f"{red_total} === '10'", timeout=30_000)  # D, C and the eight
+    # A minute on, those eight are no longer new.
     clock.advance(65)
     page.wait_for_function(no_flash, timeout=30_000)
     _add_overdue(live_wall, {"T-NEW": timedelta(minutes=30)})
-    # 3 of the fixture (D, C red; E yellow) + 8 = 11 alerts, on pages of the rows fitted to
-    # the tile on this canvas less the page number's line.
+    # 3 of the fixture (D, C red; E yellow) + 9 = 12 alerts, on pages of the rows fitted to
+    # the tile on this canvas (11 two-line slots) less the page number's line.
     per_page = fitted_rows(shape_for(*CANVAS), *CANVAS)["alerts"] - 1
-    pages = -(-11 // per_page)
+    pages = -(-12 // per_page)
     assert pages >= 2
     # A page turns every 10 s: page 1 comes round within a cycle of them all.
-    page.wait_for_function(f"""() => {red_total} === '10' && document.querySelector('{PAGE_NO}')
+    page.wait_for_function(f"""() => {red_total} === '11' && document.querySelector('{PAGE_NO}')
         ?.textContent === '第 1/{pages} 页'""", timeout=15_000 * pages)
     first = _rows(page)
     assert len(first) == per_page
@@ -84,13 +84,13 @@ def test_alerts_page_through_every_case_and_only_a_new_one_flashes_for_a_while(l
         seen.setdefault(number, [r["href"] for r in _rows(page)])
     shown = [href.split("q=")[-1].split("&")[0] for n in range(1, pages + 1) for href in seen[n]]
     # Every red and yellow case once: the new one first, then longest overdue first
-    # (D 12 days, T-L7 … T-L3, C 2 hours before the fixture's start, T-L2 2 hours before
+    # (D 12 days, T-L8 … T-L3, C 2 hours before the fixture's start, T-L2 2 hours before
     # the test's later start, T-L1), then the yellow one (E).
-    assert shown == ["T-NEW", "T-D", *[f"T-L{i}" for i in range(7, 2, -1)], "T-C", "T-L2",
+    assert shown == ["T-NEW", "T-D", *[f"T-L{i}" for i in range(8, 2, -1)], "T-C", "T-L2",
                      "T-L1", "T-E"]
     # A minute after the wall first saw it, the case is still overdue but no longer new.
     clock.advance(65)
     page.wait_for_function(no_flash, timeout=30_000)
-    assert page.evaluate(red_total) == "10"
+    assert page.evaluate(red_total) == "11"
     assert errors == []
     page.close()
