@@ -11,6 +11,10 @@ the un-injected and the injected counts. Printed: detection rate by kind, size a
 footprint, median days to detect (0 = on the first day), +3 SD township surges the same day
 and by the next, false warnings a day on the un-injected runs, PPV per kind, a run's time.
 
+`--ceiling`: the same city's +3 SD township surges as found within one day by a detector
+that knows every series' true mean and spends the whole budget on them (the most any
+detector of daily counts can do at that budget).
+
 Space-time scan: `--scan-null` runs without a cluster and `--scan-runs` with one cluster of
 5 grids across a township border, over ~10,800 generated grid centroids: signals by chance,
 detection by size, a class's scan time.
