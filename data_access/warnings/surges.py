@@ -389,7 +389,11 @@ def thresholds(scored: list[Scored], config: SurgeConfig) -> Thresholds:
     for key, share in shares.items():
         positive = pooled[key][pooled[key] > 0]
         allowed = int(config.budget_per_day * share * config.calibration_days(key))
-        score[key] = (positive[allowed] if allowed < len(positive)
+        # A new day's score passes the k-th highest of n with chance k / (n + 1): the
+        # allowed-th highest lets through about `allowed` on as many new series-days (the
+        # (allowed + 1)-th, as before, 20 % more for the three-day window's 5).
+        at = max(allowed - 1, 0)
+        score[key] = (positive[at] if at < len(positive)
                       else (positive[-1] if len(positive) else 0.0))
     return Thresholds(pooled, score, shares)
 
