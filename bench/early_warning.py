@@ -11,6 +11,10 @@ the un-injected and the injected counts. Printed: detection rate by kind, size a
 footprint, median days to detect (0 = on the first day), +3 SD township surges the same day
 and by the next, false warnings a day on the un-injected runs, PPV per kind, a run's time.
 
+`--ceiling`: the same city's +3 SD township surges as found within one day by a detector
+that knows every series' true mean and spends the whole budget on them (the most any
+detector of daily counts can do at that budget).
+
 Space-time scan: `--scan-null` runs without a cluster and `--scan-runs` with one cluster of
 5 grids across a township border, over ~10,800 generated grid centroids: signals by chance,
 detection by size, a class's scan time.
@@ -27,6 +31,7 @@ Speed: `--database-url` (a seeded city) times one `detect_once` over it, per det
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import time
@@ -274,6 +279,66 @@ def _print_surge_figures(scenarios: list[Scenario], detected_on: dict[int, int |
               f"{false:.0f} false warnings, the kind's share)")
     print(f"  one run (all series, both levels, null and injected): median "
           f"{statistics.median(seconds):.1f} s")
+
+
+def _nb_threshold(target: float, mean: np.ndarray, alpha: np.ndarray | float) -> np.ndarray:
+    """Per series, the least count y with P(Y ≥ y) ≤ p under NB(mean, alpha), at the one p
+    that makes the expected false warnings a day (summed over series) at most `target`."""
+    from scipy import stats
+
+    size = 1 / np.asarray(alpha, dtype=float)
+
+    def at(p: float) -> np.ndarray:
+        return stats.nbinom.isf(p, size, size / (size + mean)) + 1
+
+    def false(y: np.ndarray) -> float:
+        return float(stats.nbinom.sf(y - 1, size, size / (size + mean)).sum())
+
+    lo, hi = 1e-9, 0.5
+    for _ in range(60):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (lo, mid) if false(at(mid)) > target else (mid, hi)
+    return at(lo)
+
+
+def surge_ceiling(args) -> None:
+    """What no detector of daily counts can beat: one that knows every township series'
+    true mean on a weekday of year 2 (no fit, no estimation) and spends the whole budget on
+    the 1,026 township series alone (none on counties), split between a one-day and a
+    two-day window; +3 SD township surges of the bench's three kinds (same sizes, rounding
+    up, lengths 2–5), found on their first day or the next (the target's "within one day"),
+    by Monte-Carlo over `--ceiling-draws` draws of each series."""
+    rng = np.random.default_rng(args.seed)
+    config = surges.SurgeConfig()
+    _days, mu = city_counts(rng, date(2024, 6, 1), config.history_days + 730,
+                            args.townships, args.per_day)
+    m = mu[:, config.history_days + 365 + 100]
+    k = 1 / ALPHA
+    alpha_2 = ALPHA / 2  # a sum of two independent days of equal mean
+    sd = np.sqrt(m * (1 + ALPHA * m))
+    print(f"surge ceiling: {len(m)} township series (median mean {np.median(m):.1f} a day), "
+          f"true means known, budget {args.budget:g} false warnings a day on them alone; "
+          f"+3 SD township surges found within one day, {args.ceiling_draws} draws")
+    for one_day in (0.4, 0.6, 0.8, 1.0):
+        y1 = _nb_threshold(args.budget * one_day, m, ALPHA)
+        y2 = (_nb_threshold(args.budget * (1 - one_day), 2 * m, alpha_2) if one_day < 1
+              else np.full_like(m, np.inf))
+        found = {}
+        for kind in KINDS:
+            rates = []
+            for length in ([1] if kind == "spike" else [2, 3, 4, 5]):
+                extra = np.ceil(shape(kind, 3, length)[:, None] * sd[None, :])
+                hit = np.zeros((args.ceiling_draws, len(m)), dtype=bool)
+                before = rng.negative_binomial(k, k / (k + m), hit.shape)
+                for day in range(min(length, 2)):
+                    y = rng.negative_binomial(k, k / (k + m), hit.shape) + extra[day]
+                    hit |= (y >= y1) | (y + before >= y2)
+                    before = y
+                rates.append(hit.mean())
+            found[kind] = float(np.mean(rates))
+        print(f"  one-day window {one_day:.0%} of the budget, two-day {1 - one_day:.0%}: "
+              f"within one day {np.mean(list(found.values())):.0%}; " +
+              ", ".join(f"{kind} {rate:.0%}" for kind, rate in found.items()))
 
 
 COMMUNITY_CHARS = "和平幸福光明振兴朝阳育才团结胜利文化民主建设人民新华友谊长安繁荣"
@@ -550,6 +615,10 @@ def main() -> None:
                         help="space-time scan runs without a cluster")
     parser.add_argument("--scan-runs", type=int, default=40,
                         help="space-time scan runs with an injected cluster")
+    parser.add_argument("--ceiling-draws", type=int, default=2000,
+                        help="Monte-Carlo draws of the surge ceiling (with --ceiling)")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="print the surge ceiling: a detector knowing the true means")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--region", default="320300")
     parser.add_argument("--end", default=None,
@@ -581,6 +650,8 @@ def main() -> None:
                           shingle)
     if "surges" not in skip:
         surge_bench(args)
+    if args.ceiling:
+        surge_ceiling(args)
     if "scan" not in skip:
         scan_bench(args)
     if args.database_url and args.steps_only:
