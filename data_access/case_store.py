@@ -519,10 +519,13 @@ def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Cou
     deltas: dict = {}
     grids: dict = {}
     topics: Counter = Counter()
-    names = list(rows)
-    for members in keys.groupby(list(keys.columns), sort=False, dropna=False).indices.values():
-        first = int(members[0])
-        one = {name: _python_values(rows[name][first:first + 1])[0] for name in names}
+    groups = list(keys.groupby(list(keys.columns), sort=False, dropna=False)
+                  .indices.values())
+    # The groups' first cases as Python values: one conversion per column, not per group.
+    firsts = np.array([int(members[0]) for members in groups], dtype=np.int64)
+    values = {name: _python_values(rows[name][firsts]) for name in rows}
+    for g, members in enumerate(groups):
+        one = {name: column[g] for name, column in values.items()}
         group_deltas, group_grids, group_topics = township_daily.new_case_deltas([one], zone)
         for into_all, group in ((deltas, group_deltas), (grids, group_grids)):
             for cell, counts in group.items():
