@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -416,15 +416,21 @@ def one_of_many(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
-def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator[Session]:
-    """One case change: a session in a transaction; commit, then count. On an error nothing
-    is written and nothing counted."""
+def case_change(sessions: sessionmaker[Session], counters: Counters,
+                count: Callable[[list[CountedEvent]], object] | None = None
+                ) -> Iterator[Session]:
+    """One case change: a session in a transaction; commit, then count (`count`: hand the
+    committed events to it instead, e.g. to count them in another thread). On an error
+    nothing is written and nothing counted."""
     with sessions() as session:
         rollups.track(session, counters.zone)  # case_daily moves in the same transaction
         township_daily.track(session, counters.zone)  # and the leaders' rollup
         with session.begin():
             yield session
-        apply_counts(counters, pending_events(session))
+        if count is None:
+            apply_counts(counters, pending_events(session))
+        else:
+            count(pending_events(session))
 
 
 def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor: str

@@ -143,6 +143,9 @@ class RowImport:
     def check(self, rows: list[Row]) -> list[Row]:
         return rows
 
+    def finish(self) -> None:
+        pass
+
     def run(self, rows: list[Row]) -> ChunkResult:
         return self.write(rows)
 
@@ -290,7 +293,9 @@ def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | Non
         columns = (RowImport if by_rows else ColumnImport)(intake, source)
         ahead = contextlib.closing(_read_ahead(
             columns, read_rows(path, fmt, encoding, counter), counter, batch_size, done_rows))
-        with ahead as parts:
+        with contextlib.ExitStack() as stack:
+            stack.callback(columns.finish)  # the committed chunks counted, even on an error
+            parts = stack.enter_context(ahead)
             for part in parts:
                 result.skipped += part.skipped
                 result.rows += len(part.chunk)
