@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -416,15 +416,21 @@ def one_of_many(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
-def case_change(sessions: sessionmaker[Session], counters: Counters) -> Iterator[Session]:
-    """One case change: a session in a transaction; commit, then count. On an error nothing
-    is written and nothing counted."""
+def case_change(sessions: sessionmaker[Session], counters: Counters,
+                count: Callable[[list[CountedEvent]], object] | None = None
+                ) -> Iterator[Session]:
+    """One case change: a session in a transaction; commit, then count (`count`: hand the
+    committed events to it instead, e.g. to count them in another thread). On an error
+    nothing is written and nothing counted."""
     with sessions() as session:
         rollups.track(session, counters.zone)  # case_daily moves in the same transaction
         township_daily.track(session, counters.zone)  # and the leaders' rollup
         with session.begin():
             yield session
-        apply_counts(counters, pending_events(session))
+        if count is None:
+            apply_counts(counters, pending_events(session))
+        else:
+            count(pending_events(session))
 
 
 def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor: str
@@ -519,10 +525,13 @@ def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Cou
     deltas: dict = {}
     grids: dict = {}
     topics: Counter = Counter()
-    names = list(rows)
-    for members in keys.groupby(list(keys.columns), sort=False, dropna=False).indices.values():
-        first = int(members[0])
-        one = {name: _python_values(rows[name][first:first + 1])[0] for name in names}
+    groups = list(keys.groupby(list(keys.columns), sort=False, dropna=False)
+                  .indices.values())
+    # The groups' first cases as Python values: one conversion per column, not per group.
+    firsts = np.array([int(members[0]) for members in groups], dtype=np.int64)
+    values = {name: _python_values(rows[name][firsts]) for name in rows}
+    for g, members in enumerate(groups):
+        one = {name: column[g] for name, column in values.items()}
         group_deltas, group_grids, group_topics = township_daily.new_case_deltas([one], zone)
         for into_all, group in ((deltas, group_deltas), (grids, group_grids)):
             for cell, counts in group.items():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from data_access import bulk_load, sla
@@ -76,6 +78,43 @@ _PLAIN = {
 _NUMBER_FIELDS = ("lat", "lon")
 _REQUIRED = ("source_case_id", "reported_at", "category", "title")
 _OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
+_CASE_COLUMNS = ("external_id", "source", "major_class", "subclass", "priority", "title",
+                 "description", "grid_code", "lon", "lat", "reporter_name", "reporter_phone",
+                 "address", "reported_at", "deadline_at")
+# The trigram GIN indexes of cases (migration 0005; all three serve the /ops free-text
+# search, an OR of ILIKEs). Their inserts go to a pending list (fastupdate) that the
+# inserting backend merges into the index whenever it passes gin_pending_list_limit (4 MB):
+# many times in every 20,000-row chunk. The import lets its chunks' pending entries pile
+# up (IMPORT_GIN_PENDING_KB) and merges them itself every MERGE_EVERY chunks and at the
+# end (merge_gin_pending): one sort of 100,000 rows' trigrams in maintenance_work_mem
+# instead of one per 4 MB. Not left to autovacuum: it may be off (it is on the bench's
+# server), and an API request inserting with the default limit would pay for the merge.
+GIN_INDEXES = ("ix_cases_title_trgm", "ix_cases_description_trgm",
+               "ix_cases_external_id_trgm")
+IMPORT_GIN_PENDING_KB = 1024 * 1024
+MERGE_EVERY = 5
+MERGE_MEMORY = "256MB"
+
+
+def gin_pending_list(session) -> None:
+    """PostgreSQL: this transaction's trigram entries stay in the pending lists."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL gin_pending_list_limit = {IMPORT_GIN_PENDING_KB}"))
+
+
+def merge_gin_pending(sessions) -> None:
+    """PostgreSQL: merge the trigram indexes' pending lists into the indexes (each index
+    that exists: the trigram ones need pg_trgm)."""
+    with sessions.begin() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        session.execute(text(f"SET LOCAL maintenance_work_mem = '{MERGE_MEMORY}'"))
+        for name in list(session.scalars(text(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = 'cases' AND indexname = ANY(:names)"),
+                {"names": list(GIN_INDEXES)})):
+            session.execute(text("SELECT gin_clean_pending_list(CAST(:name AS regclass))"),
+                            {"name": name})
 
 
 @dataclass
@@ -99,6 +138,29 @@ class ChunkResult:
     accepted: int = 0
     duplicate: int = 0
     rejected: list[Rejected] | None = None
+
+
+@dataclass
+class Checked:
+    """A chunk read, checked, placed, mapped and made into columns (ColumnImport.check):
+    everything that needs no transaction, so that `govwall import` can do it for the next
+    chunk in a thread while the server writes this one."""
+
+    readable: list[Row]
+    frame: pd.DataFrame
+    plain: np.ndarray
+    items: dict[int, CaseIn]
+    invalid: list[Rejected]
+    valid: list[int]
+    now: datetime
+    # Per valid row: its new case's values (as Intake._prepare makes them) or its refusal;
+    # made before the duplicates are known (a duplicate's is not used).
+    prepared: dict[int, dict[str, Any] | Refused]
+    sids: list[str]  # per valid row
+    # The columns of the valid rows that would be new cases at "reported", in `candidates`
+    # order; the write takes the rows that are not duplicates out of them.
+    candidates: list[int]
+    columns: dict[str, np.ndarray]
 
 
 def _plain_mask(frame: pd.DataFrame) -> np.ndarray:
@@ -198,11 +260,46 @@ class ColumnImport:
         self.deadlines = Deadlines(intake.zone)
         self._limits: dict[tuple[str, str, str, str], sla.TimeLimit] = {}
         self._maps: dict[tuple[str | None, ...], tuple | str] = {}
+        self._counting: ThreadPoolExecutor | None = None
+        self._unmerged = 0  # chunks committed since the last merge_gin_pending
+        self._counted: list[Future] = []
+
+    def _count(self, events: list) -> None:
+        """A committed chunk's counted events, applied to Redis in a thread while the next
+        chunk is written (finish() waits for them)."""
+        if self._counting is None:
+            self._counting = ThreadPoolExecutor(1, thread_name_prefix="import-counters")
+        self._counted.append(self._counting.submit(cs.apply_counts, self.intake.counters,
+                                                   events))
+
+    def merge(self) -> None:
+        """After a committed chunk: the pending trigram entries merged every MERGE_EVERY
+        chunks (see GIN_INDEXES)."""
+        self._unmerged += 1
+        if self._unmerged >= MERGE_EVERY:
+            merge_gin_pending(self.intake.sessions)
+            self._unmerged = 0
+
+    def finish(self) -> None:
+        """The pending trigram entries merged; wait until every committed chunk's events
+        are counted."""
+        if self._unmerged:
+            merge_gin_pending(self.intake.sessions)
+            self._unmerged = 0
+        if self._counting is not None:
+            self._counting.shutdown(wait=True)
+            counted, self._counting, self._counted = self._counted, None, []
+            for future in counted:
+                future.result()  # apply_counts logs a Redis outage; anything else is raised
 
     def run(self, rows: Sequence[Row]) -> ChunkResult:
-        intake, source = self.intake, self.source
+        return self.write(self.check(rows))
+
+    def check(self, rows: Sequence[Row]) -> Checked:
+        """Everything about a chunk that needs no transaction (thread-safe: the caches it
+        fills are dicts of values that do not change)."""
+        intake = self.intake
         now = intake.clock()
-        result = ChunkResult(rejected=[])
         readable = [r for r in rows if not isinstance(r.values, str)]
         unreadable = [r for r in rows if isinstance(r.values, str)]
         frame = pd.DataFrame.from_records([r.values for r in readable]) if readable \
@@ -230,9 +327,33 @@ class ColumnImport:
                     json.dumps(values, ensure_ascii=False, default=str)[:2000]))
         valid = np.flatnonzero(plain).tolist() + sorted(items)
         valid.sort()
+        prepared, sids = self._prepare_all(frame, readable, plain, items, valid, reported,
+                                           now)
+        candidates = [i for i in valid if isinstance(prepared[i], dict)
+                      and prepared[i]["stage"] == "reported"]  # type: ignore[index]
+        columns = {name: np.array([prepared[i][name] for i in candidates],  # type: ignore
+                                  dtype=object)
+                   for name in ("external_id", "source", "major_class", "subclass",
+                                "priority", "title", "description", "grid_code", "lon",
+                                "lat", "reporter_name", "reporter_phone", "address",
+                                "source_case_id", "placement", "unknown_codes")}
+        for name in ("reported_at", "deadline_at"):
+            columns[name] = np.array([prepared[i][name].replace(tzinfo=None)  # type: ignore
+                                      for i in candidates], dtype="datetime64[us]")
+        return Checked(readable, frame, plain, items, invalid, valid, now, prepared, sids,
+                       candidates, columns)
+
+    def write(self, checked: Checked) -> ChunkResult:
+        """A checked chunk written in one transaction; its rejections recorded."""
+        intake, source = self.intake, self.source
+        frame, readable, plain, items = (checked.frame, checked.readable, checked.plain,
+                                         checked.items)
+        invalid, valid, now = list(checked.invalid), checked.valid, checked.now
+        result = ChunkResult(rejected=[])
         outcomes: dict[int, Outcome] = {}
         try:
-            self._write(frame, readable, plain, items, valid, outcomes, reported, now)
+            self._write(checked, outcomes)
+            self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
             outcomes = self._by_rows(frame, readable, plain, items, valid)
         rejected_outcomes = [outcomes[i] for i in valid if outcomes[i].status == REJECTED]
@@ -276,10 +397,11 @@ class ColumnImport:
             self._limits[key] = sla.limit_for(*key)
         return self._limits[key]
 
-    def _write(self, frame: pd.DataFrame, readable: list[Row], plain: np.ndarray,
-               items: dict[int, CaseIn], valid: list[int], outcomes: dict[int, Outcome],
-               reported: pd.Series, now: datetime) -> None:
-        intake, source = self.intake, self.source
+    def _prepare_all(self, frame: pd.DataFrame, readable: list[Row], plain: np.ndarray,
+                     items: dict[int, CaseIn], valid: list[int], reported: pd.Series,
+                     now: datetime) -> tuple[dict[int, dict[str, Any] | Refused], list[str]]:
+        """Each valid row's new case or refusal (no database work: the placer holds the
+        territory), and its source case id."""
         n = len(frame)
         # Python values once per column: cells are read row by row below.
         col = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist()
@@ -288,68 +410,76 @@ class ColumnImport:
         in_range = (reported.notna() & reported.ge(low) & reported.le(high)).to_numpy()
         reported_at = [t.to_pydatetime() if ok else None
                        for t, ok in zip(reported, in_range, strict=True)]
-        with cs.case_change(intake.sessions, intake.counters) as session:
-            sids = [str(col["source_case_id"][i]) if plain[i]
-                    else items[i].source_case_id for i in valid]
-            known = _case_ids(session, source, sorted(set(sids)))
+        with self.intake.sessions() as session:
+            placer = self.intake._placer_for(session)
+        sids = [str(col["source_case_id"][i]) if plain[i] else items[i].source_case_id
+                for i in valid]
+        prepared: dict[int, dict[str, Any] | Refused] = {}
+        for i in valid:
+            try:
+                if plain[i]:
+                    if not in_range[i]:
+                        # The row path's message (and any parse it does differently).
+                        item = self._item(frame, readable, plain, items, i)
+                        items[i] = item
+                        prepared[i] = self._prepare_row(placer, item, now)
+                    else:
+                        prepared[i] = self._prepare_plain(placer, col, i, reported_at[i])
+                else:
+                    prepared[i] = self._prepare_row(placer, items[i], now)
+            except Refused as exc:
+                prepared[i] = exc
+        return prepared, sids
+
+    def _write(self, checked: Checked, outcomes: dict[int, Outcome]) -> None:
+        intake, source = self.intake, self.source
+        prepared, valid, now = checked.prepared, checked.valid, checked.now
+        with cs.case_change(intake.sessions, intake.counters, self._count) as session:
+            gin_pending_list(session)
+            known = _case_ids(session, source, sorted(set(checked.sids)))
             placer = intake._placer_for(session)
-            # Per valid row: refusal, or the new case's values; prepared only if needed.
-            prepared: dict[int, dict[str, Any]] = {}
             stepped: list[int] = []
+            fresh: list[int] = []
             first_of: dict[str, int] = {}
-            for i, sid in zip(valid, sids, strict=True):
+            for i, sid in zip(valid, checked.sids, strict=True):
                 if sid in known:
                     outcomes[i] = Outcome(sid, DUPLICATE, known[sid])
                     continue
                 if sid in first_of:
                     outcomes[i] = Outcome(sid, DUPLICATE)
                     continue
-                try:
-                    if plain[i]:
-                        if not in_range[i]:
-                            # The row path's message (and any parse it does differently).
-                            item = self._item(frame, readable, plain, items, i)
-                            items[i] = item
-                            new = self._prepare_row(placer, item, now)
-                        else:
-                            new = self._prepare_plain(placer, col, i, reported_at[i])
-                    else:
-                        new = self._prepare_row(placer, items[i], now)
-                except Refused as exc:
-                    outcomes[i] = Outcome(sid, REJECTED, reasons=[exc.reason])
+                new = prepared[i]
+                if isinstance(new, Refused):
+                    outcomes[i] = Outcome(sid, REJECTED, reasons=[new.reason])
                     continue
                 first_of[sid] = i
                 if new["stage"] == "reported":
-                    prepared[i] = new
+                    fresh.append(i)
                 else:
                     stepped.append(i)
-            fresh = [i for i in valid if i in prepared]
-            for county in sorted({prepared[i]["grid_code"][:6] for i in fresh
-                                  if prepared[i]["placement"] == "unplaced"}):
+            for county in sorted({prepared[i]["grid_code"][:6] for i in fresh  # type: ignore
+                                  if prepared[i]["placement"] == "unplaced"}):  # type: ignore
                 ensure_unplaced_unit(session, county)
-            columns = {name: np.array([prepared[i][name] for i in fresh], dtype=object)
-                       for name in ("external_id", "source", "major_class", "subclass",
-                                    "priority", "title", "description", "grid_code", "lon",
-                                    "lat", "reporter_name", "reporter_phone", "address")}
-            for name in ("reported_at", "deadline_at"):
-                columns[name] = np.array([prepared[i][name].replace(tzinfo=None)
-                                          for i in fresh], dtype="datetime64[us]")
-            ids = cs.report_case_columns(session, columns, f"src:{source.name}")
+            position = {i: k for k, i in enumerate(checked.candidates)}
+            take = np.array([position[i] for i in fresh], dtype=np.int64)
+            columns = {name: values[take] for name, values in checked.columns.items()}
+            ids = cs.report_case_columns(session, {name: columns[name] for name in _CASE_COLUMNS},
+                                         f"src:{source.name}")
             received = np.full(len(fresh), np.datetime64(now.astimezone(UTC)
                                                          .replace(tzinfo=None), "us"))
             bulk_load.load(session.connection(), IntakeRecord.__table__, {
                 "source_id": np.full(len(fresh), source.id, np.int64),
-                "source_case_id": np.array([prepared[i]["source_case_id"] for i in fresh],
-                                           dtype=object),
+                "source_case_id": columns["source_case_id"],
                 "case_id": np.asarray(ids, np.int64),
-                "placement": np.array([prepared[i]["placement"] for i in fresh], dtype=object),
-                "unknown_codes": np.array([prepared[i]["unknown_codes"] for i in fresh],
-                                          dtype=object),
+                "placement": columns["placement"],
+                "unknown_codes": columns["unknown_codes"],
                 "source_reported_at": columns["reported_at"], "received_at": received})
             for i, case_id in zip(fresh, ids, strict=True):
-                outcomes[i] = Outcome(prepared[i]["source_case_id"], ACCEPTED, case_id)
+                outcomes[i] = Outcome(prepared[i]["source_case_id"],  # type: ignore[index]
+                                      ACCEPTED, case_id)
             for i in stepped:
-                item = self._item(frame, readable, plain, items, i)
+                item = self._item(checked.frame, checked.readable, checked.plain,
+                                  checked.items, i)
                 outcomes[i] = intake._create_one(session, placer, source, item, now)
         for i in valid:
             outcome = outcomes[i]

@@ -15,10 +15,13 @@ one). Rows that fail go to FILE.rejected.csv with their row number and reasons.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +140,16 @@ class RowImport:
     def __init__(self, intake: Intake, source: SourceRef):
         self.intake, self.source = intake, source
 
+    def check(self, rows: list[Row]) -> list[Row]:
+        return rows
+
+    def finish(self) -> None:
+        pass
+
     def run(self, rows: list[Row]) -> ChunkResult:
+        return self.write(rows)
+
+    def write(self, rows: list[Row]) -> ChunkResult:
         result = ChunkResult(rejected=[])
         pending: list[tuple[int, CaseIn]] = []
         invalid: list[Rejected] = []
@@ -169,6 +181,72 @@ class RowImport:
                                         "; ".join(outcome.reasons), item.model_dump_json()))
         result.rejected = sorted(invalid, key=lambda r: r.number)
         return result
+
+
+@dataclass
+class _Part:
+    """A chunk read and checked ahead: its rows, what check() made of them, the rows of the
+    file seen up to its end (the progress file's count), the bytes read by then."""
+
+    chunk: list[Row]
+    checked: Any
+    seen: int
+    position: int
+    skipped: int
+
+
+def _read_ahead(columns: ColumnImport | RowImport, rows: Iterator[tuple[int, Any]],
+                counter: _Counting, batch_size: int, done_rows: int) -> Iterator[_Part]:
+    """The file's chunks, each read and checked (columns.check: no transaction) in a thread
+    one chunk ahead of the caller, which writes the one before meanwhile: the two cores are
+    the import's Python and the server's COPY (psycopg lets go of the GIL while it waits).
+    An error of the reader (a bad header, a decoding error) is raised here, in order."""
+    parts: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                parts.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            chunk: list[Row] = []
+            seen = skipped = 0
+            for number, values in rows:
+                seen += 1
+                if seen <= done_rows:
+                    skipped += 1
+                    continue
+                chunk.append(Row(number, values))
+                if len(chunk) >= batch_size:
+                    if not put(_Part(chunk, columns.check(chunk), seen, counter.done,
+                                     skipped)):
+                        return
+                    chunk, skipped = [], 0
+            put(_Part(chunk, columns.check(chunk) if chunk else None, seen, counter.done,
+                      skipped))
+            put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            put(exc)
+
+    reader = threading.Thread(target=read, name="import-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = parts.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 @dataclass
@@ -212,36 +290,28 @@ def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | Non
         if not resuming:
             writer.writerow(["row", "source_case_id", "reasons", "values"])
         counter = _Counting(raw)  # type: ignore[arg-type]
-        chunk: list[Row] = []
-        seen = 0
         columns = (RowImport if by_rows else ColumnImport)(intake, source)
-
-        def flush() -> None:
-            nonlocal chunk
-            done = columns.run(chunk)
-            result.accepted += done.accepted
-            result.duplicate += done.duplicate
-            for row in done.rejected or []:
-                writer.writerow([row.number, row.source_case_id, row.reasons, row.values])
-                result.rejected += 1
-            rejected_out.flush()
-            progress_file.write_text(json.dumps({"file": fingerprint, "source": source.name,
-                                                 "rows_done": seen}))
-            result.batches += 1
-            chunk = []
-            if progress:
-                progress(counter.done, result)
-
-        for number, values in read_rows(path, fmt, encoding, counter):
-            seen += 1
-            if seen <= done_rows:
-                result.skipped += 1
-                continue
-            result.rows += 1
-            chunk.append(Row(number, values))
-            if len(chunk) >= batch_size:
-                flush()
-        if chunk:
-            flush()
+        ahead = contextlib.closing(_read_ahead(
+            columns, read_rows(path, fmt, encoding, counter), counter, batch_size, done_rows))
+        with contextlib.ExitStack() as stack:
+            stack.callback(columns.finish)  # the committed chunks counted, even on an error
+            parts = stack.enter_context(ahead)
+            for part in parts:
+                result.skipped += part.skipped
+                result.rows += len(part.chunk)
+                if not part.chunk:
+                    continue
+                done = columns.write(part.checked)
+                result.accepted += done.accepted
+                result.duplicate += done.duplicate
+                for row in done.rejected or []:
+                    writer.writerow([row.number, row.source_case_id, row.reasons, row.values])
+                    result.rejected += 1
+                rejected_out.flush()
+                progress_file.write_text(json.dumps({"file": fingerprint, "source": source.name,
+                                                     "rows_done": part.seen}))
+                result.batches += 1
+                if progress:
+                    progress(part.position, result)
     progress_file.unlink(missing_ok=True)
     return result
