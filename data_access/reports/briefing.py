@@ -12,7 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.models import Unit
-from data_access.reports.figures import KEYS, period_figures, prime_open_overdue
+from data_access.reports.figures import (
+    KEYS,
+    period_figures,
+    prime_open_overdue,
+    remember_sums,
+)
 from data_access.reports.periods import Period
 from data_access.reports.rankings import DEFAULT_WEIGHTS, rankings
 from data_access.reports.topics import topics
@@ -40,10 +45,15 @@ def collect(session: Session, unit: str, period: Period, zone: ZoneInfo, now: da
     scope = scope_for(unit)
     # Every part below reads the open overdue cases of some span inside the trends' days.
     prime_open_overdue(session, scope, *trends_span(period), zone, now)
-    ranked = rankings(session, unit, period, zone, now, weights)
+    remember_sums(session, True)  # the rankings' two periods are the figures' first two
+    try:
+        figures = period_figures(session, unit, period, zone, now).as_dict()
+        ranked = rankings(session, unit, period, zone, now, weights)
+    finally:
+        remember_sums(session, False)
     found = topics(session, unit, period)
     return {
-        **period_figures(session, unit, period, zone, now).as_dict(),
+        **figures,
         "unit_name": unit_names(session, [unit]).get(unit, unit),
         "level": scope.level,
         "weights": weights,
