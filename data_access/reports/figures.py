@@ -130,9 +130,11 @@ def bounds(period: Period, zone: ZoneInfo) -> ind.Window:
 
 
 def in_scope(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
+    """Township codes inside the scope, said as grids_in says them (a range over the common
+    prefix that the rollups' primary keys, after the day or month, serve)."""
     if scope.township:
         return column == scope.township
-    return func.substr(column, 1, 6).in_(scope.counties)
+    return grids_in(column, scope)
 
 
 def grids_in(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
