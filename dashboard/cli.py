@@ -190,7 +190,8 @@ def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         if rt.engine.dialect.name == "postgresql":
             # Fresh statistics, or the planner takes the new rows for none and sorts them.
             with rt.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily, grid_daily")
+                conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily, grid_daily, "
+                                     "township_monthly, topic_monthly")
                 conn.commit()
     finally:
         rt.close()

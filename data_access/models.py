@@ -250,6 +250,35 @@ class GridDaily(Base, DailyMeasures):
     # and the measures of DailyMeasures
 
 
+class TownshipMonthly(Base, DailyMeasures):
+    """township_daily summed per local month (`month` is the month's first day), kept by the
+    same write path and rebuilt from township_daily (data_access/reports/rollup.py): a
+    month, a quarter or a year of a unit reads a few rows per township, and only the partial
+    edge months of a week or custom period read days. Always the sum of its month's daily
+    rows."""
+
+    __tablename__ = "township_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    # and the measures of DailyMeasures
+
+
+class TopicMonthly(Base):
+    """topic_daily summed per local month (`month` is the month's first day), kept with it:
+    the hot issues and disputes picture of a month, quarter or year."""
+
+    __tablename__ = "topic_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
 class TownshipDailyBuilt(Base):
     """Local days whose township_daily rows are complete (rebuilt, then kept by the write
     path)."""

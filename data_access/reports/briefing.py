@@ -3,7 +3,8 @@ report files and `govwall briefing` all read this one collection."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.models import Unit
-from data_access.reports.figures import KEYS, period_figures, prime_open_overdue
+from data_access.reports.figures import (
+    KEYS,
+    period_figures,
+    prime_open_overdue,
+    remember_sums,
+)
 from data_access.reports.periods import Period
 from data_access.reports.rankings import DEFAULT_WEIGHTS, rankings
 from data_access.reports.topics import topics
@@ -34,16 +40,41 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+_APART = ThreadPoolExecutor(2, thread_name_prefix="briefing")
+
+
+def _apart(session: Session, read: Callable, *args) -> Future:
+    """`read(own session, *args)` on a thread with a connection of its own (PostgreSQL: the
+    hot issues' rollup reads wait on the database while this thread puts the open overdue
+    cases on the working-time clock); SQLite: now, in the caller's session."""
+    if session.get_bind().dialect.name != "postgresql":
+        done: Future = Future()
+        done.set_result(read(session, *args))
+        return done
+
+    def run():
+        with Session(session.get_bind()) as own:
+            return read(own, *args)
+    return _APART.submit(run)
+
+
 def collect(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,
             weights: Mapping[str, float] | None = None, top: int = TOP_N) -> dict:
     weights = dict(weights or DEFAULT_WEIGHTS)
     scope = scope_for(unit)
+    hot = _apart(session, topics, unit, period)  # reads no open cases: on its own
     # Every part below reads the open overdue cases of some span inside the trends' days.
     prime_open_overdue(session, scope, *trends_span(period), zone, now)
-    ranked = rankings(session, unit, period, zone, now, weights)
-    found = topics(session, unit, period)
+    remember_sums(session, True)  # the rankings' two periods are the figures' first two
+    try:
+        figures = period_figures(session, unit, period, zone, now).as_dict()
+        ranked = rankings(session, unit, period, zone, now, weights)
+    finally:
+        remember_sums(session, False)
+    trend = trends(session, unit, period, zone, now)
+    found = hot.result()
     return {
-        **period_figures(session, unit, period, zone, now).as_dict(),
+        **figures,
         "unit_name": unit_names(session, [unit]).get(unit, unit),
         "level": scope.level,
         "weights": weights,
@@ -53,7 +84,7 @@ def collect(session: Session, unit: str, period: Period, zone: ZoneInfo, now: da
         "classes": _records(found.classes),
         "repeat_places": _records(found.repeat_places),
         "disputes": {k: _records(v) for k, v in found.disputes.items()},
-        "trends": _records(trends(session, unit, period, zone, now)),
+        "trends": _records(trend),
         "keys": list(KEYS),
     }
 

@@ -22,7 +22,7 @@ from data_access import indicators as ind
 from data_access import sla
 from data_access.models import Case, GridDaily, TownshipDaily
 from data_access.reports.periods import Period
-from data_access.reports.rollup import MEASURES, built_days
+from data_access.reports.rollup import MEASURES, built_days, over
 from data_access.timeutil import as_utc
 from data_access.wall_scope import Scope, scope_for
 
@@ -130,9 +130,11 @@ def bounds(period: Period, zone: ZoneInfo) -> ind.Window:
 
 
 def in_scope(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
+    """Township codes inside the scope, said as grids_in says them (a range over the common
+    prefix that the rollups' primary keys, after the day or month, serve)."""
     if scope.township:
         return column == scope.township
-    return func.substr(column, 1, 6).in_(scope.counties)
+    return grids_in(column, scope)
 
 
 def grids_in(column: ColumnElement, scope: Scope) -> ColumnElement[bool]:
@@ -152,17 +154,35 @@ def child_of(township: str, level: str) -> str:
     return {"province": township[:4] + "00", "city": township[:6]}.get(level, township)
 
 
+_SUMS = "govwall.briefing_township_sums"
+
+
+def remember_sums(session: Session, on: bool) -> None:
+    """While on, `sums_by_township` answers a span it has read in this session again from
+    memory (a briefing asks its period and the previous one for the figures and again for
+    the rankings). `collect` turns it on for its own reads and off after."""
+    if on:
+        session.info[_SUMS] = {}
+    else:
+        session.info.pop(_SUMS, None)
+
+
 def sums_by_township(session: Session, scope: Scope, first: date, last: date) -> pd.DataFrame:
-    """The rollup's measures over first..last, one row per township in scope."""
-    rows = session.execute(
-        select(TownshipDaily.township_code,
-               *(func.sum(getattr(TownshipDaily, m)).label(m) for m in MEASURES))
-        .where(TownshipDaily.day >= first, TownshipDaily.day <= last,
-               in_scope(TownshipDaily.township_code, scope))
-        .group_by(TownshipDaily.township_code)).all()
-    frame = pd.DataFrame(rows, columns=["township_code", *MEASURES])
+    """The rollup's measures over first..last, one row per township in scope: whole months
+    from township_monthly, edge days from township_daily."""
+    memo = session.info.get(_SUMS)
+    if memo is not None and (scope.unit, first, last) in memo:
+        return memo[(scope.unit, first, last)]
+    rows = over(TownshipDaily, first, last, lambda t: (in_scope(t.township_code, scope),))
+    found = session.execute(
+        select(rows.c.township_code, *(func.sum(rows.c[m]).label(m) for m in MEASURES))
+        .group_by(rows.c.township_code)).all()
+    frame = pd.DataFrame(found, columns=["township_code", *MEASURES])
     frame[list(MEASURES)] = frame[list(MEASURES)].astype("int64")
-    return frame.set_index("township_code")
+    frame = frame.set_index("township_code")
+    if memo is not None:
+        memo[(scope.unit, first, last)] = frame
+    return frame
 
 
 _OPEN_OVERDUE = "govwall.briefing_open_overdue"

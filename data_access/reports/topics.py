@@ -20,6 +20,7 @@ from data_access import vocabulary as v
 from data_access.models import GridDaily, TopicDaily
 from data_access.reports.figures import grids_in, in_scope
 from data_access.reports.periods import Period
+from data_access.reports.rollup import over
 from data_access.unit_names import unit_names
 from data_access.wall_scope import scope_for
 
@@ -36,13 +37,15 @@ class Topics:
 
 def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...],
           *where) -> pd.DataFrame:
-    """topic_daily's reports over the period grouped in the database by `by` (a few thousand
-    rows at most: a city's month is ~100 k rollup rows)."""
+    """topic_daily's reports over the period grouped in the database by `by` (whole months
+    from topic_monthly: a city's month is ~15 k rollup rows instead of ~100 k); each of
+    `where` is a filter of a table (daily or monthly)."""
     scope = scope_for(unit)
-    columns = [getattr(TopicDaily, c) for c in by]
-    rows = session.execute(select(*columns, func.sum(TopicDaily.cases)).where(
-        TopicDaily.day >= period.first, TopicDaily.day <= period.last,
-        in_scope(TopicDaily.township_code, scope), *where).group_by(*columns)).all()
+    source = over(TopicDaily, period.first, period.last,
+                  lambda t: (in_scope(t.township_code, scope), *(w(t) for w in where)))
+    columns = [source.c[c] for c in by]
+    rows = session.execute(select(*columns, func.sum(source.c.cases))
+                           .group_by(*columns)).all()
     frame = pd.DataFrame(rows, columns=[*by, "cases"])
     frame["cases"] = frame["cases"].astype("int64")
     return frame[frame["cases"] > 0]
@@ -93,7 +96,7 @@ def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics
     classes = _with_change(now, before, "major_class")
     places = repeat_places(session, unit, period, top)
     disputes = _sums(session, unit, period, ("dispute_type", "resolved_level",
-                                             "mediation_outcome"), TopicDaily.dispute_type != "")
+                                             "mediation_outcome"), lambda t: t.dispute_type != "")
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
                      .sort_values(["cases", key], ascending=[False, True]))
                for key in ("dispute_type", "resolved_level", "mediation_outcome")}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data_access.models import TownshipDaily
 from data_access.reports.figures import KEYS, in_scope, open_overdue_by_day, value_of
 from data_access.reports.periods import Period
-from data_access.reports.rollup import MEASURES
+from data_access.reports.rollup import MEASURES, over
 from data_access.wall_scope import scope_for
 
 PERIODS = 12
@@ -31,11 +31,14 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     shown = [period.shifted(i - count + 1) for i in range(count)]
     before = [p.year_before() for p in shown]
     first = min(p.first for p in before)
+    # Months, quarters and years are whole months: their rows come a month at a time from
+    # township_monthly (keyed by the month's first day, inside the period it belongs to).
+    source = over(TownshipDaily, first, period.last,
+                  lambda t: (in_scope(t.township_code, scope),),
+                  months=period.kind in ("month", "quarter", "year"))
     rows = session.execute(
-        select(TownshipDaily.day, *(func.sum(getattr(TownshipDaily, m)) for m in MEASURES))
-        .where(TownshipDaily.day >= first, TownshipDaily.day <= period.last,
-               in_scope(TownshipDaily.township_code, scope))
-        .group_by(TownshipDaily.day)).all()
+        select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
+        .group_by(source.c.day)).all()
     days = pd.DataFrame(rows, columns=["day", *MEASURES]).set_index("day")
     days = days.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
     days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),

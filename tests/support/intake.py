@@ -68,20 +68,31 @@ def intake_app(backend, **settings_changes):
 
 
 def _tallies(backend, first, last) -> dict:
-    """Every rollup row of the local days first..last and today's Redis counters."""
-    from data_access.models import CaseDaily, GridDaily, TopicDaily, TownshipDaily
+    """Every rollup row of the local days first..last (and of the months they fall in) and
+    today's Redis counters."""
+    from data_access.models import (
+        CaseDaily,
+        GridDaily,
+        TopicDaily,
+        TopicMonthly,
+        TownshipDaily,
+        TownshipMonthly,
+    )
 
     tallies: dict = {}
     with backend.sessions() as session:
-        for table in (CaseDaily, TownshipDaily, GridDaily, TopicDaily):
+        for table in (CaseDaily, TownshipDaily, GridDaily, TopicDaily, TownshipMonthly,
+                      TopicMonthly):
             columns = [c for c in table.__table__.columns]
-            rows = session.execute(select(*columns).where(table.day >= first,
-                                                          table.day <= last)).all()
+            key = table.__table__.c.get("day", table.__table__.c.get("month"))
+            rows = session.execute(select(*columns).where(
+                key >= first.replace(day=1) if key.name == "month" else key >= first,
+                key <= last)).all()
             # A row of zeros is no row (a key taken back leaves one behind).
             tallies[table.__tablename__] = sorted(
                 tuple(r) for r in rows
                 if any(v for c, v in zip(columns, r, strict=True)
-                       if c.name not in ("day",) and isinstance(v, int)))
+                       if c.name not in ("day", "month") and isinstance(v, int)))
     day = backend.counters.local_day(NOW)
     tallies["county counters"] = sorted(
         (r.county_code, r.event, r.major_class, r.source, r.count)
@@ -91,8 +102,9 @@ def _tallies(backend, first, last) -> dict:
 
 
 def assert_counts_match_a_rebuild(backend, days_before: int = 3, days_after: int = 60) -> dict:
-    """The rollups (case_daily, township_daily, grid_daily, topic_daily) and today's counters as the
-    write path left them equal what a rebuild from the case table computes; returns them."""
+    """The rollups (case_daily, township_daily, grid_daily, topic_daily and the monthly ones)
+    and today's counters as the write path left them equal what a rebuild from the case
+    table computes; returns them."""
     from datetime import timedelta
 
     from data_access import counter_sync, rollups

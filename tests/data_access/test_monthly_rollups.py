@@ -1,0 +1,182 @@
+"""township_monthly and topic_monthly: each month's row is the sum of its days' rows after the
+write path (one case, a batch, a case that moves on), after a rebuild from the case table,
+and a period that crosses the New Year — whole months from the monthly rows, the edge days
+from the daily rows — counts what the indicators' SQL counts over the case table.
+
+The cases are tests/support/briefing_cases.py's: c1 c2 (township A) and c5 (B) reported in
+December 2025, c3 c4 (B) in January 2026, c6 (A) in January 2025.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from data_access import case_store as cs
+from data_access import indicators as ind
+from data_access.models import TopicDaily, TopicMonthly, TownshipDaily, TownshipMonthly
+from data_access.reports import periods, rollup
+from data_access.reports.figures import bounds, period_figures
+from data_access.reports.topics import topics
+from data_access.reports.trends import trends
+from data_access.wall_scope import scope_for
+from tests.support.backends import ZONE
+from tests.support.briefing_cases import NOW, A, B, at, insert_briefing_cases
+from tests.support.tiny_territory import GRIDS
+
+DAILY = {TownshipDaily: (TownshipMonthly, 2), TopicDaily: (TopicMonthly, 6)}
+
+
+@pytest.fixture
+def briefing(fresh_backend):
+    insert_briefing_cases(fresh_backend)
+    return fresh_backend
+
+
+def _rows(backend, model, key: int) -> dict[tuple, tuple]:
+    """key columns → the other columns, for the rows with a count (the write path leaves a
+    row at 0 when a case moves away)."""
+    with backend.sessions() as session:
+        return {tuple(r[:key]): tuple(r[key:])
+                for r in session.execute(select(*model.__table__.columns)) if any(r[key:])}
+
+
+def _days_by_month(backend, daily, key: int) -> dict[tuple, tuple]:
+    sums: dict[tuple, Counter] = {}
+    for (day, *rest), values in _rows(backend, daily, key).items():
+        total = sums.setdefault((day.replace(day=1), *rest), Counter())
+        total.update(dict(enumerate(values)))
+    return {k: tuple(c[i] for i in range(len(c))) for k, c in sums.items() if any(c.values())}
+
+
+def assert_months_are_their_days(backend) -> dict:
+    kept = {}
+    for daily, (monthly, key) in DAILY.items():
+        kept[monthly] = _rows(backend, monthly, key)
+        assert kept[monthly] == _days_by_month(backend, daily, key), monthly.__tablename__
+    return kept
+
+
+def test_months_are_their_days_and_a_rebuild_from_the_cases_agrees(briefing):
+    kept = assert_months_are_their_days(briefing)
+    township = kept[TownshipMonthly]
+    reported = TownshipMonthly.__table__.columns.keys().index("reported") - 2
+    assert {k: v[reported] for k, v in township.items() if v[reported]} == {
+        (date(2025, 1, 1), A): 1, (date(2025, 12, 1), A): 2, (date(2025, 12, 1), B): 1,
+        (date(2026, 1, 1), B): 2}
+    topic = kept[TopicMonthly]
+    assert topic[(date(2025, 12, 1), A, "street_light", "", "county", "")] == (1,)  # c2
+    # Rebuilt from the case table: the whole span, then a span inside two months (the
+    # months are summed again from all their days, not only the rebuilt ones).
+    for first, last in ((date(2024, 12, 1), date(2026, 1, 31)),
+                        (date(2025, 12, 20), date(2026, 1, 2))):
+        with briefing.sessions.begin() as session:
+            rollup.rebuild(session, ZONE, first, last)
+        assert assert_months_are_their_days(briefing) == kept
+
+
+# Across the New Year: ten edge days of December and the whole of January; and two whole
+# months, December and January.
+CROSSING = [periods.parse("custom", "2025-12-22..2026-01-31"),
+            periods.parse("custom", "2025-12-01..2026-01-31")]
+
+
+@pytest.mark.parametrize("period", CROSSING, ids=["edge-days-and-a-month", "two-months"])
+@pytest.mark.parametrize("unit", ["320303", "320300"])
+def test_a_period_across_the_new_year_counts_what_the_case_table_counts(briefing, period,
+                                                                        unit):
+    whole, _ = rollup.split(period.first, period.last)
+    assert whole is not None and whole[1] == date(2026, 1, 1)  # January from the months
+    where = scope_for(unit).case_filter()
+    with briefing.sessions() as session:
+        result = period_figures(session, unit, period, ZONE, NOW)
+        figures = result.by_key()
+        for label, p in (("value", period), ("previous", period.previous()),
+                         ("year_before", period.year_before())):
+            window = bounds(p, ZONE)
+            # (not overdue_in_period: the case table's reads the clock, the figures NOW)
+            for key in ("reported", "registered", "closed"):
+                assert getattr(figures[key], label) == ind.count(session, key, window,
+                                                                 where), (label, key)
+            rates = ind.ratios(session, ("closure_rate", "on_time_rate", "satisfaction",
+                                         "rework_rate", "resolved_at_or_below_township"),
+                               window, where)
+            for key, ratio in rates.items():
+                assert getattr(figures[key], label) == pytest.approx(ratio.value), (label, key)
+        assert figures["reported"].value == 5  # c1 c2 c5 in December, c3 c4 in January
+        hot = topics(session, unit, period)
+        reported = ind.count(session, "reported", bounds(period, ZONE), where)
+    assert hot.subclasses[["subclass", "cases"]].values.tolist() == [["street_light", reported]]
+    assert hot.classes["cases"].sum() == reported
+
+
+def test_whole_months_come_from_the_monthly_rows(briefing):
+    """A month reads township_monthly and topic_monthly; a span of days inside a month reads
+    the daily rows (a monthly row put out of step shows which was read)."""
+    with briefing.sessions.begin() as session:
+        session.execute(update(TownshipMonthly).where(
+            TownshipMonthly.month == date(2026, 1, 1), TownshipMonthly.township_code == B)
+            .values(reported=TownshipMonthly.reported + 100))
+        session.execute(update(TopicMonthly).where(
+            TopicMonthly.month == date(2026, 1, 1), TopicMonthly.township_code == B)
+            .values(cases=TopicMonthly.cases + 100))
+    january = periods.parse("month", "2026-01")
+    days = periods.parse("custom", "2026-01-01..2026-01-30")
+    with briefing.sessions() as session:
+        assert period_figures(session, "320303", january, ZONE, NOW).by_key()[
+            "reported"].value == 102
+        assert period_figures(session, "320303", days, ZONE, NOW).by_key()[
+            "reported"].value == 2
+        assert topics(session, "320303", january).subclasses["cases"].tolist() == [102]
+        assert topics(session, "320303", days).subclasses["cases"].tolist() == [2]
+        shown = trends(session, "320303", january, ZONE, NOW).set_index("period")
+    assert shown.loc["2026-01", "reported"] == 102 and shown.loc["2025-12", "reported"] == 3
+
+
+def test_a_write_moves_the_months_with_the_days(briefing):
+    b = briefing
+    january = periods.parse("month", "2026-01")
+    february = periods.parse("month", "2026-02")
+
+    def draft(external_id: str, grid: str, subclass: str = "street_light") -> cs.CaseDraft:
+        return cs.CaseDraft(external_id=external_id, source="grid_patrol", major_class="urban",
+                            subclass=subclass, priority="normal", title="路灯损坏",
+                            description="路灯不亮", grid_code=grid, lon=117.2, lat=34.2,
+                            reporter_name="王伟", reporter_phone="13900001111",
+                            address="和平路1号")
+
+    # One case (the ORM path), reported 20 January and closed 2 February; two more in a
+    # batch (the bulk path), 31 January and 1 February, either side of the month's end.
+    with cs.case_change(b.sessions, b.counters) as session:
+        one = cs.report_case(session, draft("m1", GRIDS[0]), at("01-20", "10:00"), "sim",
+                             at("02-06", "17:30"))
+    for i, stage in enumerate(("registered", "dispatched", "handling", "handled", "verified",
+                               "closed")):
+        with cs.case_change(b.sessions, b.counters) as session:
+            extra = {"resolved_level": "village"} if stage == "closed" else {}
+            cs.advance(session, one, stage, at("02-02", f"10:{10 + i}"), "sim", **extra)
+    with cs.case_change(b.sessions, b.counters) as session:
+        cs.report_cases(session, [(draft("m2", GRIDS[6], "road_damage"), at("01-31", "23:30"),
+                                   None),
+                                  (draft("m3", GRIDS[6], "road_damage"), at("02-01", "00:30"),
+                                   None)], "sim")
+    kept = assert_months_are_their_days(b)
+    where = scope_for("320303").case_filter()
+    with b.sessions() as session:
+        jan = period_figures(session, "320303", january, ZONE, NOW).by_key()
+        feb = period_figures(session, "320303", february, ZONE, NOW).by_key()
+        assert (jan["reported"].value, feb["reported"].value) == (4, 1)  # c3 c4 m1 m2; m3
+        assert (jan["closed"].value, feb["closed"].value) == (2, 1)  # c1 c2 4 Jan; m1 2 Feb
+        for p, got in ((january, jan), (february, feb)):
+            for key in ("reported", "registered", "closed"):
+                assert got[key].value == ind.count(session, key, bounds(p, ZONE), where), key
+        hot = topics(session, "320303", january).subclasses
+    assert hot[["subclass", "cases"]].values.tolist() == [["street_light", 3],
+                                                          ["road_damage", 1]]
+    with b.sessions.begin() as session:
+        rollup.rebuild(session, ZONE, date(2026, 1, 1), date(2026, 2, 28))
+    assert assert_months_are_their_days(b) == kept
+    assert rollup.month_end(date(2024, 2, 1)) == date(2024, 2, 29)
+    assert rollup.month_end(date(2025, 12, 1)) + timedelta(days=1) == date(2026, 1, 1)
