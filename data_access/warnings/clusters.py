@@ -174,12 +174,13 @@ def alike(a: TextCase, b: TextCase, sa: Signature, sb: Signature,
         return None
     similarity = sa.jaccard(sb)
     places_a, places_b = _kind(sa.spots, "place"), _kind(sb.spots, "place")
-    if _numbered(sa.spots) & _numbered(sb.spots):
+    if places_a and places_b and not places_a & places_b:
+        # two spots named (22号楼楼下 / 22号楼幼儿园旁): even one building needs a near copy
+        needed = config.other_place_threshold
+    elif _numbered(sa.spots) & _numbered(sb.spots):
         needed = config.spot_threshold
     elif places_a & places_b:
         needed = config.place_threshold
-    elif places_a and places_b:
-        needed = config.other_place_threshold
     else:
         needed = config.threshold
     return similarity if similarity >= needed else None

@@ -35,7 +35,8 @@ SAME_PROBLEM = [
     # 单元门前 / 楼道口, 下水道 / 排水管, 往外冒水 / 污水外溢
     ("单元门前的下水道堵住了往外冒水，臭气熏天", "楼道口排水管堵塞，污水外溢，麻烦赶紧来看看"),
     # 工地打桩 / 夜间施工, 噪音 / 噪声, the same side of the place
-    ("东边工地打桩噪音太大，半夜吵得睡不着觉", "小区东面夜间施工噪声扰民，严重影响休息，请执法部门处理"),
+    ("东边工地打桩噪音太大，半夜吵得睡不着觉",
+     "小区东面夜间施工噪声扰民，严重影响休息，请执法部门处理"),
 ]
 
 NEAR_MISSES = [
@@ -46,6 +47,8 @@ NEAR_MISSES = [
     # the same object in one community, two landmarks
     ("东门的路灯坏了，晚上一片漆黑", "菜市场旁边路灯一直不亮，天黑后看不清路"),
     ("东门的路灯一直不亮，晚上一片漆黑", "菜市场旁边的路灯一直不亮，晚上一片漆黑"),
+    # one building, two spots of it: the building alone does not make them one problem
+    ("二十二号楼楼跟前污水井堵住了往外冒水，路面全是污水", "22栋幼儿园那里的排水管排水不畅，积水越来越多"),
     # the same object, one names a landmark, the other a different unit of a building
     ("3号楼2单元门口下水道堵了", "3号楼5单元门口下水道堵了"),
 ]
