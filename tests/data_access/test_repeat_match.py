@@ -48,7 +48,8 @@ NEAR_MISSES = [
     ("东门的路灯坏了，晚上一片漆黑", "菜市场旁边路灯一直不亮，天黑后看不清路"),
     ("东门的路灯一直不亮，晚上一片漆黑", "菜市场旁边的路灯一直不亮，晚上一片漆黑"),
     # one building, two spots of it: the building alone does not make them one problem
-    ("二十二号楼楼跟前污水井堵住了往外冒水，路面全是污水", "22栋幼儿园那里的排水管排水不畅，积水越来越多"),
+    ("二十二号楼楼跟前污水井堵住了往外冒水，路面全是污水",
+     "22栋幼儿园那里的排水管排水不畅，积水越来越多"),
     # the same object, one names a landmark, the other a different unit of a building
     ("3号楼2单元门口下水道堵了", "3号楼5单元门口下水道堵了"),
 ]
