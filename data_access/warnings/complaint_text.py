@@ -182,8 +182,10 @@ LANDMARKS = ("楼下", "单元门口", "东侧", "南侧", "西侧", "北侧", "
              "路口", "桥下")
 # A request (请… / 希望… / 麻烦…) says what the caller wants, not what the problem is; and
 # what callers add about their calls says nothing of the problem either.
+# A request is a short clause of its own: a longer run (a record without punctuation that
+# opens with 请…) is left whole rather than lose the problem with it.
 _REQUEST = re.compile(r"(?:^|(?<=[\s，。、：；！？,.:;!?]))(?:请|希望|麻烦|恳请|要求|盼)"
-                      r"[^\s，。、：；！？,.:;!?]*")
+                      r"[^\s，。、：；！？,.:;!?]{0,12}(?=[\s，。、：；！？,.:;!?]|$)")
 _ASIDES = re.compile(r"(?:已经|都)?打(?:过|了)(?:好几次|几次|多次|很多次)?电话了?"
                      r"|物业(?:说)?不(?:归他们)?管|(?:之前|以前)?反映过(?:好几次|多次)?"
                      r"|大家意见很大|意见很大")
