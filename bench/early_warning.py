@@ -386,17 +386,27 @@ def paraphrase_corpus(rng: np.random.Generator, problems: int, reports: int, vil
     return cases, {i + 1: p for i, (_at, p, _c) in enumerate(drafts)}
 
 
+# Each spot of inject.SPOTS said only in words the matcher's tables do not know (`--unseen`):
+# what the figures become when callers name a place in words outside CANONICAL / LANDMARKS.
+UNSEEN_SPOTS = (("楼房底下", "楼脚下", "楼栋下方"), ("进单元的地方", "楼洞口", "单元楼入户处"),
+                ("东首", "朝东那块", "东半拉"), ("车位旁", "地面车位那", "泊车处"),
+                ("北出入口", "北口那里", "朝北的出口"), ("买菜的地方", "早市那块", "集市旁"),
+                ("运动器械边", "老人锻炼的地方", "跳舞的空地"),
+                ("托儿所门口", "托班旁", "小朋友上学的园子"))
+
+
 def _precision_recall(said: set[tuple[int, int]], truth: set[tuple[int, int]]
                       ) -> tuple[float, float]:
     hit = len(said & truth)
     return hit / max(len(said), 1), hit / max(len(truth), 1)
 
 
-def cluster_bench(args, config: clusters.ClusterConfig, shingle: int) -> None:
+def cluster_bench(args, config: clusters.ClusterConfig, shingle: int, vocabulary: bool = True,
+                  label: str = "") -> None:
     rng = np.random.default_rng(args.seed + 1)
     cases, problem_of = paraphrase_corpus(rng, args.problems, args.reports, args.villages)
     started = time.perf_counter()
-    sigs = clusters.signatures(cases, k=shingle)
+    sigs = clusters.signatures(cases, k=shingle, vocabulary=vocabulary)
     pairs = clusters.similar_pairs(cases, config, sigs)
     placed = clusters.assign(list(zip(cases, sigs, strict=True)), clusters.Neighbourhood(),
                              config)
@@ -418,12 +428,15 @@ def cluster_bench(args, config: clusters.ClusterConfig, shingle: int) -> None:
     warned = sum(1 for p in range(args.problems)
                  if any(len(set(g) & members[p]) >= config.min_size for g in groups))
     mixed = sum(1 for g in groups if len({problem_of[i] for i in g}) > 1)
-    print(f"repeat complaints: {args.problems} problems × {args.reports} paraphrased reports "
+    print(f"repeat complaints{label} (seed {args.seed}): {args.problems} problems × "
+          f"{args.reports} paraphrased reports "
           f"over {args.villages} villages ({len(truth)} same-problem pairs; {len(hard)} "
           f"hard-negative pairs: a twin problem of the same subclass in the same community), "
           f"MinHash {clusters.NUM_PERM} permutations over character {shingle}-grams of the "
-          f"content, threshold {config.threshold} ({config.spot_threshold} when a numbered "
-          f"spot is shared)")
+          f"content{'' if vocabulary else ' without the canonical vocabulary'}, threshold "
+          f"{config.threshold} ({config.spot_threshold} when a numbered spot is shared; "
+          f"{config.place_threshold} when a landmark is, {config.other_place_threshold} when "
+          f"both name only other landmarks)")
     print(f"  similar pairs: precision {pair_p:.3f}, recall {pair_r:.3f}; hard negatives "
           f"called similar: {len(hard & {(a, b) for a, b, _s in pairs})}")
     print(f"  clusters ≥ {config.min_size} (pairs put together): precision {cl_p:.3f}, "
@@ -611,6 +624,8 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--reports", type=int, default=4)
     parser.add_argument("--villages", type=int, default=40)
+    parser.add_argument("--unseen", action="store_true",
+                        help="repeat complaints: spots said in words the tables do not know")
     parser.add_argument("--scan-null", type=int, default=20,
                         help="space-time scan runs without a cluster")
     parser.add_argument("--scan-runs", type=int, default=40,
@@ -640,14 +655,23 @@ def main() -> None:
     print(f"early-warning bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} "
           f"CPUs; load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     skip = set(args.skip.split(","))
+    if args.unseen:
+        assert len(UNSEEN_SPOTS) == len(inject.SPOTS)
+        inject.SPOTS = UNSEEN_SPOTS
+        print("spots said only in words outside the vocabulary and landmark tables (--unseen)")
     if "quality" not in skip:
         default = clusters.ClusterConfig()
-        for shingle, threshold, spot_threshold in ((3, 0.3, 0.3), (2, 0.3, 0.3),
-                                                   (2, 0.3, default.spot_threshold),
-                                                   (2, 0.2, default.spot_threshold)):
-            cluster_bench(args, clusters.ClusterConfig(threshold=threshold,
-                                                       spot_threshold=spot_threshold),
-                          shingle)
+        neutral = replace(default, place_threshold=default.threshold,
+                          other_place_threshold=default.threshold)
+        # The defaults, then each part taken out: the vocabulary table, the landmark rule,
+        # both; then 3-grams instead of bigrams.
+        for label, config, shingle, vocabulary in (
+                (", defaults", default, 2, True),
+                (", without the vocabulary table", default, 2, False),
+                (", without the landmark rule", neutral, 2, True),
+                (", without either", neutral, 2, False),
+                (", 3-grams", default, 3, True)):
+            cluster_bench(args, config, shingle, vocabulary, label)
     if "surges" not in skip:
         surge_bench(args)
     if args.ceiling:

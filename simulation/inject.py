@@ -76,9 +76,19 @@ PROBLEMS: dict[str, tuple[str, str, dict[str, tuple[str, ...]], tuple[tuple[str,
 }
 URBAN = tuple(sub for sub, (major, *_rest) in PROBLEMS.items() if major == "urban")
 # Where in a place a problem is; a problem has one, said in one of its wordings.
-SPOTS = (("楼下", "楼底下", "楼前"), ("单元门口", "单元门前", "楼道口"),
-         ("东侧", "东边", "东面"), ("停车场旁边", "停车场边上", "停车的地方"),
-         ("北门口", "北大门", "北门那里"), ("菜市场旁边", "菜场边上", "农贸市场旁"))
+SPOTS = (("楼下", "楼底下", "楼前", "楼跟前"), ("单元门口", "单元门前", "楼道口", "单元入口"),
+         ("东侧", "东边", "东面", "靠东头那块"), ("停车场旁边", "停车场边上", "停车的地方",
+                                         "停车场那一片"),
+         ("北门口", "北大门", "北门那里", "北门进来"), ("菜市场旁边", "菜场边上", "农贸市场旁",
+                                                  "菜市场门口"),
+         ("健身器材旁边", "健身广场边上", "锻炼器材那边"),
+         ("幼儿园门口", "幼儿园旁边", "幼儿园那里"))
+# What callers add that says nothing of the problem (realistic noise, not content).
+_ASIDES = ("已经打过好几次电话了，", "物业说不归他们管，", "都一个多星期了，", "之前反映过没人管，",
+           "大家意见很大，", "")
+# Typing and speech-to-text slips of the hotline's records (one at most a report).
+_SLIPS = (("的", "得"), ("在", "再"), ("已经", "以经"), ("反映", "反应"), ("一直", "一值"),
+          ("麻烦", "麻凡"), ("处理", "处里"))
 _OPENINGS = ("", "", "我家附近", "我要反映一下", "您好，", "我是附近居民，")
 _ORDERS = ("{open}{where}{obj}{state}，{detail}{risk}，{ask}。",
            "{open}{ask}：{where}的{obj}{state}，{detail}{risk}。",
@@ -117,7 +127,9 @@ def draw_problem(rng: np.random.Generator, community: str, subclass: str | None 
 def paraphrase(rng: np.random.Generator, problem: Problem) -> str:
     """One report of the problem in a caller's own words: other synonyms, another order,
     the building written 5号楼 / 五号楼 / 5栋 or not said, the place named or not, the
-    detail said in one of its wordings or left out — never a copy."""
+    spot in one of its wordings (or only "这边"), the detail said in one of its wordings or
+    left out, an aside that says nothing of the problem, now and then a typing slip or no
+    punctuation — never a copy."""
     _major, _title, slots, details = PROBLEMS[problem.subclass]
     words = {k: options[int(rng.integers(len(options)))] for k, options in slots.items()}
 
@@ -126,9 +138,19 @@ def paraphrase(rng: np.random.Generator, problem: Problem) -> str:
     building = pick((f"{problem.building}号楼", f"{_chinese(problem.building)}号楼",
                      f"{problem.building}栋", ""))  # a quarter say no building
     community = pick((problem.community, problem.community, "我们小区", "小区里"))
-    where = f"{community}{building}{pick(SPOTS[problem.spot])}"
+    # One in ten says only "here", not where in the place.
+    spot = pick(SPOTS[problem.spot]) if rng.random() >= 0.1 else "这边"
+    where = f"{community}{building}{spot}"
     detail = f"{pick(details[problem.detail])}，" if rng.random() < 0.7 else ""
-    return pick(_ORDERS).format(open=pick(_OPENINGS), where=where, detail=detail, **words)
+    aside = pick(_ASIDES) if rng.random() < 0.4 else ""
+    text = pick(_ORDERS).format(open=pick(_OPENINGS) + aside, where=where, detail=detail,
+                                **words)
+    if rng.random() < 0.3:  # a slip of the keyboard or of speech-to-text
+        wrong, slip = pick([s for s in _SLIPS if s[0] in text] or [("", "")])
+        text = text.replace(wrong, slip, 1) if wrong else text
+    if rng.random() < 0.2:  # a hotline record without punctuation
+        text = text.replace("，", " ").replace("。", "")
+    return text
 
 
 def _report(sessions: sessionmaker[Session], counters: Counters, at: datetime,

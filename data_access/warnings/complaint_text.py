@@ -109,8 +109,9 @@ def spots(text: str, places: Iterable[str] = ()) -> frozenset[str]:
 
 
 def spots_agree(a: frozenset[str], b: frozenset[str]) -> bool:
-    """False when both name a spot of some kind and none of the same number."""
-    for kind in {s.split(":", 1)[0] for s in a} & {s.split(":", 1)[0] for s in b}:
+    """False when both name a spot of some kind and none of the same number, or objects
+    and none the same (landmarks, place:…, are not compared here: `clusters.alike`)."""
+    for kind in ({s.split(":", 1)[0] for s in a} & {s.split(":", 1)[0] for s in b}) - {"place"}:
         if not {s for s in a if s.startswith(kind + ":")} & \
                 {s for s in b if s.startswith(kind + ":")}:
             return False
@@ -118,25 +119,110 @@ def spots_agree(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 # One way to say a side or a spot of a place (东侧 / 东边 / 东面 are the same side).
-_SIDES = re.compile(r"([东南西北])(?:侧|边|面|头)")
-_NEAR = re.compile(r"(?:旁边|边上|附近|跟前|周边)")
+_SIDES = re.compile(r"(?:靠)?([东南西北])(?:侧|边|面|头)(?:那块|那边|那一片)?")
+_NEAR = re.compile(r"(?:旁边|边上|附近|跟前|周边|那一片|那里|那边|这边)")
 _FRONT = re.compile(r"(?:门前|门那里|门这里|大门)")
+_GATES = re.compile(r"([东南西北])(?:大门|门口|门那里|门进来|门出口|门)")
+
+# Governance vocabulary said many ways, one wording each (applied before shingling, longest
+# first): the objects of complaints, their states, where in a community. Every paraphrase
+# that says 窨井盖 for 井盖 or 农贸市场 for 菜市场 shared no bigram there before.
+CANONICAL: dict[str, tuple[str, ...]] = {
+    # objects
+    "井盖": ("窨井盖", "下水道井盖", "雨水井盖", "污水井盖", "检查井盖", "井盖子", "马葫芦盖"),
+    "下水道": ("排水管道", "排水管", "雨水管道", "污水管道", "下水管道", "下水管", "污水井",
+            "雨水井", "阴沟", "排水沟"),
+    "路灯": ("路边的灯", "路边灯", "小区路灯", "路口照明灯", "照明灯", "街灯", "灯柱", "灯杆"),
+    "垃圾": ("垃圾桶", "垃圾箱", "垃圾堆", "生活垃圾", "垃圾房", "垃圾点"),
+    "施工": ("夜间施工", "施工机械", "工地打桩", "打桩", "工地", "作业", "干活"),
+    "噪声": ("噪音", "噪声", "扰民", "吵得", "太吵", "很吵", "响个不停", "声音很大"),
+    "电线": ("电线杆", "电缆", "线缆", "飞线"),
+    "树": ("树木", "树枝", "大树", "行道树"),
+    # states
+    "缺失": ("不见了", "被人偷走了", "被偷了", "被盗", "丢失", "丢了", "没了"),
+    "不亮": ("熄灭", "黑着", "不亮了"),
+    "闪": ("一闪一闪", "忽明忽暗", "时亮时不亮"),
+    "堵塞": ("堵住了", "堵住", "堵了", "不通", "排水不畅"),
+    "外溢": ("往外冒水", "冒水", "溢出", "返水", "漫出来", "淌到", "流到", "流得"),
+    "未清运": ("没人清运", "没人清理", "没人收", "一直没清理", "没清理", "没人管"),
+    "异味": ("气味很大", "臭味熏人", "臭气熏天", "臭味", "很臭", "臭气"),
+    "隐患": ("安全隐患", "很危险", "危险"),
+    "夜间": ("半夜", "深夜", "凌晨", "夜里", "晚上", "天黑后", "零点"),
+    "损坏": ("坏了", "坏掉", "破损", "损毁", "撞歪", "撞斜", "撞弯"),
+    # where in a community
+    "楼下": ("楼底下", "楼下面", "楼前", "楼跟前", "楼门口"),
+    "单元门口": ("单元门前", "单元入口", "楼道门口", "楼道口"),
+    "停车场": ("停车的地方", "停车区", "停车位"),
+    "菜市场": ("农贸市场", "菜场", "菜市"),
+    "健身区": ("健身器材", "健身广场", "锻炼器材", "健身设施"),
+    "公交站": ("公交站台", "公交车站", "站台"),
+    "公厕": ("公共厕所", "厕所"),
+}
+# An object and its state said as one (路灯坏了 is 路灯不亮), after CANONICAL.
+PHRASES: dict[str, tuple[str, ...]] = {
+    "路灯不亮": ("路灯损坏", "路灯一直损坏", "路灯全部不亮", "路灯一直不亮"),
+    "施工噪声": ("施工声音", "施工噪声太大", "施工声响"),
+    "下水道堵塞": ("下水道不畅", "下水道淤堵"),
+}
+# Each canonical word stands for itself too, so that 菜市场 is never read as 菜市 + 场.
+_CANONICAL = {k: k for k in CANONICAL} | {v: k for k, variants in CANONICAL.items()
+                                          for v in variants}
+_CANONICAL_RE = re.compile("|".join(re.escape(v) for v in sorted(_CANONICAL, key=len,
+                                                                 reverse=True)))
+_PHRASE = {v: k for k, variants in PHRASES.items() for v in variants}
+_PHRASE_RE = re.compile("|".join(re.escape(v) for v in sorted(_PHRASE, key=len, reverse=True)))
+# What a complaint is about: two reports naming objects and none the same are about two
+# problems (a drain and a street light by one gate).
+OBJECTS = ("井盖", "下水道", "路灯", "垃圾", "施工", "电线", "树", "违建", "油烟", "广告牌",
+           "占道", "积水")
+# Where in a community: two reports naming one share a spot; naming only others, probably
+# not (soft: a caller may say 楼下 for a 单元门口).
+LANDMARKS = ("楼下", "单元门口", "东侧", "南侧", "西侧", "北侧", "东门", "南门", "西门", "北门",
+             "停车场", "菜市场", "健身区", "幼儿园", "学校", "公交站", "公厕", "超市", "广场",
+             "路口", "桥下")
+# A request (请… / 希望… / 麻烦…) says what the caller wants, not what the problem is; and
+# what callers add about their calls says nothing of the problem either.
+# A request is a short clause of its own: a longer run (a record without punctuation that
+# opens with 请…) is left whole rather than lose the problem with it.
+_REQUEST = re.compile(r"(?:^|(?<=[\s，。、：；！？,.:;!?]))(?:请|希望|麻烦|恳请|要求|盼)"
+                      r"[^\s，。、：；！？,.:;!?]{0,12}(?=[\s，。、：；！？,.:;!?]|$)")
+_ASIDES = re.compile(r"(?:已经|都)?打(?:过|了)(?:好几次|几次|多次|很多次)?电话了?"
+                     r"|物业(?:说)?不(?:归他们)?管|(?:之前|以前)?反映过(?:好几次|多次)?"
+                     r"|大家意见很大|意见很大")
 
 
-def content(text: str, places: Iterable[str] = ()) -> str:
-    """The text without place names, channel boilerplate, punctuation and spaces; numbers
-    written in Arabic, sides and spots of a place in one wording."""
+def canonical(text: str) -> str:
+    """The text with governance vocabulary in one wording (CANONICAL) and gates and sides
+    of a place in one wording."""
+    plain = _CANONICAL_RE.sub(lambda m: _CANONICAL[m.group(0)], _GATES.sub(r"\1门", text))
+    return _PHRASE_RE.sub(lambda m: _PHRASE[m.group(0)], plain)
+
+
+def marks(text: str, places: Iterable[str] = ()) -> frozenset[str]:
+    """The objects (obj:路灯) and landmarks (place:北门) a text names, read from its
+    content."""
+    plain = content(text, places)
+    return frozenset([f"obj:{o}" for o in OBJECTS if o in plain]
+                     + [f"place:{p}" for p in LANDMARKS if p in plain])
+
+
+def content(text: str, places: Iterable[str] = (), vocabulary: bool = True) -> str:
+    """The text without place names, channel boilerplate, requests, punctuation and spaces;
+    numbers written in Arabic, sides and spots of a place and governance vocabulary in one
+    wording (`vocabulary=False`: without CANONICAL, to measure what it buys)."""
     plain = _arabic_spots(text or "")
     for name in places:
         plain = plain.replace(name, " ")
-    plain = _BOILERPLATE.sub(" ", plain)
+    plain = _REQUEST.sub(" ", _ASIDES.sub(" ", _BOILERPLATE.sub(" ", plain)))
+    plain = canonical(plain) if vocabulary else plain
     plain = _FRONT.sub("门口", _NEAR.sub("旁", _SIDES.sub(r"\1侧", plain)))
     return _PUNCT.sub("", plain)
 
 
-def shingles(text: str, places: Iterable[str] = (), k: int = SHINGLE) -> set[str]:
+def shingles(text: str, places: Iterable[str] = (), k: int = SHINGLE,
+             vocabulary: bool = True) -> set[str]:
     """Character k-grams of the text's content."""
-    plain = content(text, places)
+    plain = content(text, places, vocabulary)
     if len(plain) <= k:
         return {plain} if plain else set()
     return {plain[i:i + k] for i in range(len(plain) - k + 1)}

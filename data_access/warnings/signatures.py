@@ -22,8 +22,9 @@ from data_access.timeutil import as_utc
 from data_access.unit_names import unit_names
 from data_access.warnings import clusters, complaint_text
 
-# Bump when the content, shingles or permutations change: older signatures are then redone.
-VERSION = 2
+# Bump when the content, shingles, marks or permutations change: older signatures are then
+# redone (3: canonical vocabulary, requests stripped, objects and landmarks in `spots`).
+VERSION = 3
 # Above this many new cases, the neighbourhoods are read by window, not by village and cell
 # (a first run: the whole window is new).
 MANY = 2_000
@@ -100,6 +101,17 @@ def _neighbours(session: Session, new: Sequence[clusters.TextCase], start: datet
     return known
 
 
+def _spots_column(marks: frozenset[str], width: int = 200) -> str:
+    """The marks as the column keeps them: whole marks only, numbered spots first, then
+    objects, then landmarks, as many as fit (never one cut in the middle)."""
+    order = sorted(marks, key=lambda m: (m.startswith("place:"), m.startswith("obj:"), m))
+    kept: list[str] = []
+    for mark in order:
+        if len(",".join([*kept, mark])) <= width:
+            kept.append(mark)
+    return ",".join(sorted(kept))
+
+
 def unlinked_cases(session: Session) -> frozenset[int]:
     """Cases an officer took out of a repeat-complaint warning: no case joins through them."""
     return frozenset(session.scalars(
@@ -128,7 +140,7 @@ def sign_and_place(session: Session, counties: tuple[str, ...], until: datetime,
              "grid_code": m.case.grid_code, "lon": m.case.lon, "lat": m.case.lat,
              "reported_at": datetime.fromtimestamp(m.case.at, UTC),
              "minhash": m.sig.hashes.astype(np.uint32).tobytes(),
-             "spots": ",".join(sorted(m.sig.spots))[:200], "cluster_id": m.cluster_id,
+             "spots": _spots_column(m.sig.spots), "cluster_id": m.cluster_id,
              "similarity": similarity} for m, similarity in placed]
     for i in range(0, len(rows), CHUNK):
         session.execute(insert(CaseSignature), rows[i:i + CHUNK])

@@ -40,7 +40,7 @@ def test_content_strips_places_boilerplate_and_punctuation():
     assert set(places[:2]) == {"彭城街道", "子房社区"}
     assert "子房" in places and "彭城" in places and "云龙" in places
     text = "来电人反映：云龙区彭城街道子房社区和平路五十七号，窨井盖缺失。请相关部门尽快处理。"
-    assert ct.content(text, places) == "和平路57号窨井盖缺失"
+    assert ct.content(text, places) == "和平路57号井盖缺失"  # 窨井盖 is 井盖
     # Callers say 子房小区 for 子房社区; sides of a place are one wording.
     assert ct.content("子房小区3号楼东边", places) == ct.content("子房社区三号楼东面", places)
 
