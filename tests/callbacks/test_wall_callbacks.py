@@ -5,6 +5,7 @@ recover by themselves, and Redis's day counters repair themselves after a loss."
 from __future__ import annotations
 
 import threading
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dash import no_update
@@ -311,8 +312,12 @@ def test_the_alert_tile_pages_through_every_alert_one_page_per_answer(wall_app):
         assert body.children[0].children[-1].children == \
             f"第 {seq // ANSWERS_PER_PAGE % 3 + 1}/3 页"
         assert red == []  # nothing newly overdue at FIXED_NOW
-    assert [h[0].split("%3A")[-1].split("=")[-1] for h in shown] == \
+    links = [parse_qs(urlsplit(h[0]).query) for h in shown]
+    assert [link["q"][0] for link in links] == \
         [*WALL_EXPECTED["alerts_order"], WALL_EXPECTED["alerts_order"][0]]
+    # Each row also opens its own case's detail (case=<id>), the same case each time round.
+    assert all(link["case"][0].isdigit() for link in links)
+    assert links[0]["case"] == links[3]["case"] != links[1]["case"]
     # The next request on the same page, with the same data: the content is not sent again.
     again = refresh_alerts({"seq": 3 * ANSWERS_PER_PAGE + 1}, "320300", config, state)
     assert again[0] is no_update and again[1] is no_update

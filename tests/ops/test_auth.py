@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import time
 from datetime import UTC, datetime
 
@@ -297,6 +298,14 @@ def _shaped(key: str, spec: dict) -> dict:
     state = [(s["id"], s["property"], None) for s in spec["state"]]
     body = callback(outputs, inputs, state)
     body["output"] = key  # as registered, for single and multiple outputs alike
+    # A pattern-matching input (an ALL wildcard, e.g. /ops/warnings' rows) comes as the list
+    # of the components it matched: here one, with a concrete index.
+    for k, item in enumerate(spec["inputs"]):
+        if isinstance(item["id"], str) and item["id"].startswith("{"):
+            pattern = json.loads(item["id"])
+            concrete = {name: (1 if isinstance(want, list) else want)
+                        for name, want in pattern.items()}
+            body["inputs"][k] = [{"id": concrete, "property": item["property"], "value": 1}]
     return body
 
 
@@ -332,6 +341,8 @@ def test_every_callback_passes_in_its_shape_and_is_refused_out_of_it(app, ops_ba
         swapped = copy.deepcopy(body)
         if len(swapped["inputs"]) > 1:
             swapped["inputs"].reverse()
+        elif isinstance(swapped["inputs"][0], list):  # a wildcard's matched components
+            swapped["inputs"][0][0]["property"] += "-renamed"
         else:
             swapped["inputs"][0]["property"] += "-renamed"
         assert _passes_guard(app, client, swapped) == 400, key
