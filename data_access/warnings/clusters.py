@@ -81,14 +81,16 @@ def signatures(cases: Sequence[TextCase], num_perm: int = NUM_PERM,
     """Each case's MinHash over the k-grams of its content, and the numbered spots,
     objects and landmarks it names (`vocabulary=False`: content without the canonical
     vocabulary, for the bench)."""
-    grams = ([s.encode("utf-8") for s in complaint_text.shingles(c.text, c.places, k,
-                                                                  vocabulary)]
-             for c in cases)
+    # Each text's content once: its k-grams and (with the vocabulary) its marks read it.
+    plains = [complaint_text.content(c.text, c.places, vocabulary) for c in cases]
+    grams = ([s.encode("utf-8") for s in complaint_text.grams_of(plain, k)]
+             for plain in plains)
     hashed = MinHash.generator(grams, num_perm=num_perm, scheme=SCHEME)
     return [Signature(m.hashvalues.astype(np.uint32),
                       complaint_text.spots(c.text, c.places)
-                      | complaint_text.marks(c.text, c.places))
-            for m, c in zip(hashed, cases, strict=True)]
+                      | (complaint_text.marks_in(plain) if vocabulary
+                         else complaint_text.marks(c.text, c.places)))
+            for m, c, plain in zip(hashed, cases, plains, strict=True)]
 
 
 def _kind(marks: frozenset[str], kind: str) -> frozenset[str]:

@@ -201,7 +201,11 @@ def canonical(text: str) -> str:
 def marks(text: str, places: Iterable[str] = ()) -> frozenset[str]:
     """The objects (obj:路灯) and landmarks (place:北门) a text names, read from its
     content."""
-    plain = content(text, places)
+    return marks_in(content(text, places))
+
+
+def marks_in(plain: str) -> frozenset[str]:
+    """`marks` of a text's content (`content`) already made."""
     return frozenset([f"obj:{o}" for o in OBJECTS if o in plain]
                      + [f"place:{p}" for p in LANDMARKS if p in plain])
 
@@ -222,7 +226,11 @@ def content(text: str, places: Iterable[str] = (), vocabulary: bool = True) -> s
 def shingles(text: str, places: Iterable[str] = (), k: int = SHINGLE,
              vocabulary: bool = True) -> set[str]:
     """Character k-grams of the text's content."""
-    plain = content(text, places, vocabulary)
+    return grams_of(content(text, places, vocabulary), k)
+
+
+def grams_of(plain: str, k: int = SHINGLE) -> set[str]:
+    """Character k-grams of a text's content (`content`) already made."""
     if len(plain) <= k:
         return {plain} if plain else set()
     return {plain[i:i + k] for i in range(len(plain) - k + 1)}
