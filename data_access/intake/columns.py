@@ -78,9 +78,14 @@ _PLAIN = {
 _NUMBER_FIELDS = ("lat", "lon")
 _REQUIRED = ("source_case_id", "reported_at", "category", "title")
 _OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
-_CASE_COLUMNS = ("external_id", "source", "major_class", "subclass", "priority", "title",
-                 "description", "grid_code", "lon", "lat", "reporter_name", "reporter_phone",
-                 "address", "reported_at", "deadline_at")
+# A new case's columns as report_case_columns takes them: values, then instants.
+_CASE_VALUES = ("external_id", "source", "major_class", "subclass", "priority", "title",
+                "description", "grid_code", "lon", "lat", "reporter_name", "reporter_phone",
+                "address")
+_CASE_TIMES = ("reported_at", "deadline_at")
+_CASE_COLUMNS = (*_CASE_VALUES, *_CASE_TIMES)
+# And what its intake record takes besides.
+_INTAKE_VALUES = ("source_case_id", "placement", "unknown_codes")
 # The trigram GIN indexes of cases (migration 0005; all three serve the /ops free-text
 # search, an OR of ILIKEs). Their inserts go to a pending list (fastupdate) that the
 # inserting backend merges into the index whenever it passes gin_pending_list_limit (4 MB):
@@ -333,11 +338,8 @@ class ColumnImport:
                       and prepared[i]["stage"] == "reported"]  # type: ignore[index]
         columns = {name: np.array([prepared[i][name] for i in candidates],  # type: ignore
                                   dtype=object)
-                   for name in ("external_id", "source", "major_class", "subclass",
-                                "priority", "title", "description", "grid_code", "lon",
-                                "lat", "reporter_name", "reporter_phone", "address",
-                                "source_case_id", "placement", "unknown_codes")}
-        for name in ("reported_at", "deadline_at"):
+                   for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
+        for name in _CASE_TIMES:
             columns[name] = np.array([prepared[i][name].replace(tzinfo=None)  # type: ignore
                                       for i in candidates], dtype="datetime64[us]")
         return Checked(readable, frame, plain, items, invalid, valid, now, prepared, sids,
