@@ -14,7 +14,10 @@ the gap is not learnt as normal):
 - `cusum`: a one-sided CUSUM of the Pearson residuals over the gap days and today, for slow
   rises; it signals on the day it crosses its threshold (off by default: `cusum_share` 0);
 - `ears_c2`: for series whose history in the window is shorter than `min_history_days`,
-  EARS C2 (today against the mean and SD of days t−9…t−3).
+  EARS C2 (today against the mean and SD of days t−9…t−3), only where the region's data
+  reaches back over those days: before the first day anything was reported there is no
+  history, not a history of zeros (a demo seeded with 5 days warned "expected 0.0" on every
+  busy township).
 
 Thresholds are not per series: from the scores of the gap days (out of sample, as today's)
 the detector learns, per test, the score a series-day must reach so that the whole region
@@ -322,9 +325,11 @@ def score_baseline(b: Baseline, y: np.ndarray, config: SurgeConfig) -> Scored:
 
 def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
                    share: float, config: SurgeConfig,
-                   cal: WorkCalendar = DEFAULT_CALENDAR) -> Scored:
+                   cal: WorkCalendar = DEFAULT_CALENDAR,
+                   data_from: date | None = None) -> Scored:
     """`counts`: unit, day, n for one category over history_days before `today` and today
-    (today's count partial when `share` < 1)."""
+    (today's count partial when `share` < 1). `data_from`: the first day the region has
+    any report (None: the whole window is history)."""
     days = run_days(today, config)
     units, y_all = count_matrix(counts, days)
     long = long_history(y_all, config)
@@ -334,16 +339,29 @@ def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
         b = fit_baseline(y_all[long_idx], [units[i] for i in long_idx], level, category,
                          days, share, config, cal)
         result = score_baseline(b, y_all[long_idx], config)
-    _score_c2(result, y_all[~long], [u for u, ok in zip(units, long, strict=True) if not ok],
-              level, category, days, share, config)
+    if data_from is None or days[-1 - C2_BASE_FROM] >= data_from:
+        _score_c2(result, y_all[~long],
+                  [u for u, ok in zip(units, long, strict=True) if not ok],
+                  level, category, days, share, config)
     return result
+
+
+# EARS C2's baseline: the days t−9 … t−3 (its two days before today are a guard band).
+C2_BASE_FROM, C2_BASE_TO = 9, 3
+
+
+def data_start(counts: dict[str, pd.DataFrame]) -> date | None:
+    """The first day with any report in `counts` (every level and category), or None."""
+    firsts = [frame.loc[frame["n"] > 0, "day"].min() for frame in counts.values()
+              if len(frame) and (frame["n"] > 0).any()]
+    return min(firsts) if firsts else None
 
 
 def _score_c2(result: Scored, y: np.ndarray, units: list[str], level: str, category: str,
               days: list[date], share: float, config: SurgeConfig) -> None:
     if not len(units):
         return
-    base = y[:, -10:-3]
+    base = y[:, -1 - C2_BASE_FROM:-C2_BASE_TO]
     mean, sd = base.mean(axis=1) * share, base.std(axis=1, ddof=1) * math.sqrt(share)
     c2 = (y[:, -1] - mean) / np.maximum(sd, 0.5)
     for i, unit in enumerate(units):
@@ -428,11 +446,11 @@ def detect(counts: dict[str, pd.DataFrame], today: date, share: float,
            config: SurgeConfig, cal: WorkCalendar = DEFAULT_CALENDAR) -> list[Candidate]:
     """`counts`: level -> unit, category, day, n (daily_counts). Ranked candidates, one per
     series and day at most (its rarest test)."""
-    scored = []
+    scored, since = [], data_start(counts)
     for level, frame in counts.items():
         for category, part in frame.groupby("category"):
             scored.append(score_category(part, level, str(category), today, share, config,
-                                         cal))
+                                         cal, data_from=since))
     best: dict[tuple[str, str, str], Candidate] = {}
     for c in rank(scored, config):
         best.setdefault((c.level, c.unit, c.category), c)
