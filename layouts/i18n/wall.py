@@ -63,8 +63,10 @@ TEXT: dict[str, dict[str, str]] = {
     # alerts
     "wall.alerts.red": {"zh": "超期", "en": "Overdue"},
     "wall.alerts.yellow": {"zh": "临期", "en": "Approaching"},
-    "wall.alerts.acknowledged": {"zh": "已签收·{who}", "en": "Acknowledged · {who}"},
-    "wall.alerts.unacknowledged": {"zh": "未签收", "en": "Not acknowledged"},
+    # Short in English too: the alert row's second line gives the place most of its width,
+    # and "Acknowledged · …" / "Not acknowledged" were cut at 1920×1080.
+    "wall.alerts.acknowledged": {"zh": "已签收·{who}", "en": "Ack'd · {who}"},
+    "wall.alerts.unacknowledged": {"zh": "未签收", "en": "Not ack'd"},
     "wall.alerts.by_city": {"zh": "各市红黄预警", "en": "Red / yellow by city"},
     "wall.alerts.by_county": {"zh": "各县区红黄预警", "en": "Red / yellow by county"},
     "wall.alerts.by_township": {"zh": "各镇街红黄预警", "en": "Red / yellow by township"},

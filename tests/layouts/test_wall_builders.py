@@ -110,7 +110,7 @@ def test_alert_rows_colour_flash_acknowledgement_and_text():
     assert ranking[1].href == "/ops?unit=320303" and _texts(ranking[1])[0] == "云龙区"
     english = alerts.alert_board(_alert_frame(), BY_COUNTY, "city", 2, 1, "en", NOW, _case_link,
                                  str, 6)
-    assert "Acknowledged · 王值班" in _texts(english.children[0].children[1])
+    assert "Ack'd · 王值班" in _texts(english.children[0].children[1])
     assert english.children[1].children[0].children == "Red / yellow by city"
     assert alerts.red_ids(_alert_frame()) == []
 
