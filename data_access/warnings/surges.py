@@ -350,11 +350,21 @@ def score_category(counts: pd.DataFrame, level: str, category: str, today: date,
 C2_BASE_FROM, C2_BASE_TO = 9, 3
 
 
-def data_start(counts: dict[str, pd.DataFrame]) -> date | None:
-    """The first day with any report in `counts` (every level and category), or None."""
-    firsts = [frame.loc[frame["n"] > 0, "day"].min() for frame in counts.values()
-              if len(frame) and (frame["n"] > 0).any()]
-    return min(firsts) if firsts else None
+def data_start(counts: dict[str, pd.DataFrame], today: date) -> date | None:
+    """The first day of the unbroken run of days, up to today, on which the region has any
+    report (every level and category; today may still be empty just after midnight), or
+    None without any report. A region-wide day without a single report is no data — a
+    system not yet connected, or down — not a quiet day; and a few stray older cases (a
+    demo's, an import's) must not make weeks of emptiness look like history."""
+    reported = set()
+    for frame in counts.values():
+        reported.update(frame.loc[frame["n"] > 0, "day"])
+    if not reported:
+        return None
+    day = today if today in reported else today - timedelta(days=1)
+    while day - timedelta(days=1) in reported:
+        day -= timedelta(days=1)
+    return day
 
 
 def _score_c2(result: Scored, y: np.ndarray, units: list[str], level: str, category: str,
@@ -446,7 +456,7 @@ def detect(counts: dict[str, pd.DataFrame], today: date, share: float,
            config: SurgeConfig, cal: WorkCalendar = DEFAULT_CALENDAR) -> list[Candidate]:
     """`counts`: level -> unit, category, day, n (daily_counts). Ranked candidates, one per
     series and day at most (its rarest test)."""
-    scored, since = [], data_start(counts)
+    scored, since = [], data_start(counts, today)
     for level, frame in counts.items():
         for category, part in frame.groupby("category"):
             scored.append(score_category(part, level, str(category), today, share, config,

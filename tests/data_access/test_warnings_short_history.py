@@ -51,3 +51,16 @@ def test_a_new_unit_in_a_region_with_history_has_real_zeros():
     found = _c2({"320311001": older, "320311099": [0] * 14 + [6]})
     assert set(found) == {"320311099"}
     assert found["320311099"].expected == 0.0
+
+
+def test_stray_older_cases_do_not_make_an_empty_fortnight_history():
+    # Two cases three weeks ago, then nothing until the region's 5 days of data.
+    stray = [1] + [0] * 15 + [2, 3, 2, 3, 9]
+    assert _c2({"320311001": stray, "320311002": [0] * 16 + [1, 2, 1, 1, 7]}) == {}
+
+
+def test_the_region_history_is_the_unbroken_run_of_reported_days():
+    frame = _frame({"320311001": [1, 0, 0, 2, 3, 0], "320311002": [0, 0, 0, 0, 1, 0]})
+    # Today (the last day) has nothing yet: the run ends yesterday and began two days before.
+    assert surges.data_start({"township": frame}, TODAY) == TODAY - timedelta(days=2)
+    assert surges.data_start({"township": frame.iloc[0:0]}, TODAY) is None
