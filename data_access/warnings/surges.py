@@ -294,7 +294,9 @@ def score_baseline(b: Baseline, y: np.ndarray, config: SurgeConfig) -> Scored:
     for ws in windows:
         # Only windows wholly after the fit window: one that takes in a fitted day is partly
         # in sample, scores too low, and would lower the threshold.
-        gap = slice(b.n_fit + ws.days - 1, y.shape[1] - 1)
+        # (The days `calibration_days` counts, which sets the test's allowance from them.)
+        today = y.shape[1] - 1
+        gap = slice(today - config.calibration_days(window_key(ws.days)), today)
         result.calibration[window_key(ws.days)].extend(ws.score[:, gap].reshape(-1).tolist())
     residuals = (y - b.mu) / np.sqrt(b.mu + b.alpha * b.mu ** 2)
     # The CUSUM starts after the fit window and signals once, on the day it rises above
