@@ -95,12 +95,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
 def warning_detector(runtime: Runtime):
     """The early-warning detector thread: every GOVWALL_WARNING_EVERY_MINUTES, in whichever
     process of the cluster finds the last run that old first (under a Redis lock)."""
+    from data_access.warnings import surges
     from data_access.warnings.detect import DetectConfig, DetectorThread, run_if_due
-    from data_access.warnings.surges import SurgeConfig
 
     settings = runtime.settings
     every = settings.warning_every_minutes * 60
-    config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
+    config = DetectConfig(surge=surges.configured(settings.warning_budget,
+                                                  settings.warning_cusum_share))
     # Not forced at a process's start: every worker of `serve` would run the whole detection
     # (a minute of CPU on a city) in turn; `seed --replace` forgets the last run instead.
     return DetectorThread(lambda _first: run_if_due(

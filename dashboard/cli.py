@@ -145,11 +145,12 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_warnings_detect(settings: Settings, args: argparse.Namespace) -> int:
+    from data_access.warnings import surges
     from data_access.warnings.detect import DetectConfig, run_locked
-    from data_access.warnings.surges import SurgeConfig
 
     rt = _runtime(settings)
-    config = DetectConfig(surge=SurgeConfig(budget_per_day=settings.warning_budget))
+    config = DetectConfig(surge=surges.configured(settings.warning_budget,
+                                                  settings.warning_cusum_share))
     try:
         summary = run_locked(rt.sessions, rt.redis, settings.redis_namespace, settings.region,
                              settings.zone, rt.clock(), settings.caller_secret, config,

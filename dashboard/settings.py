@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # run detection (0: never; `govwall warnings detect` from cron instead).
     warning_budget: int = Field(default=10, ge=1, le=1000)
     warning_every_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # The surge budget's share for the CUSUM of slow rises (0: off, the default: at 10 % it
+    # found no more of the bench's ramps and fewer spikes; README, early warnings).
+    warning_cusum_share: float = Field(default=0.0, ge=0.0, le=0.5)
 
     @field_validator("region")
     @classmethod

@@ -103,6 +103,18 @@ class SurgeConfig:
         return self.fit_weeks * 7 + self.gap_days
 
 
+def configured(budget_per_day: float, cusum_share: float = 0.0) -> SurgeConfig:
+    """The detector as a center sets it (GOVWALL_WARNING_BUDGET, GOVWALL_WARNING_CUSUM_SHARE):
+    the CUSUM's share taken from the windows' in proportion, so the day's budget stays the
+    same whatever it is."""
+    if not 0.0 <= cusum_share < 1.0:
+        raise ValueError(f"the CUSUM's share of the budget must be in [0, 1): {cusum_share}")
+    windows = SurgeConfig.window_shares
+    return SurgeConfig(budget_per_day=budget_per_day, cusum_share=cusum_share,
+                       window_shares=tuple((w, share * (1 - cusum_share))
+                                           for w, share in windows))
+
+
 @dataclass(frozen=True)
 class Candidate:
     level: str

@@ -30,6 +30,7 @@ def test_defaults_are_the_embedded_demo_on_xuzhou():
         ("GOVWALL_DATABASE_URL", "not-a-url", "GOVWALL_DATABASE_URL: 'not-a-url'"),
         ("GOVWALL_REDIS_URL", "http://x", "GOVWALL_REDIS_URL: 'http://x'"),
         ("GOVWALL_ENV", "staging", "GOVWALL_ENV:"),
+        ("GOVWALL_WARNING_CUSUM_SHARE", "0.6", "GOVWALL_WARNING_CUSUM_SHARE:"),
     ],
 )
 def test_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value, fragment):

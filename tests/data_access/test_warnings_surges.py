@@ -92,3 +92,47 @@ def test_the_one_day_window_has_most_of_the_budget(default_run):
     *_, warnings = default_run
     assert surges.SurgeConfig().shares() == {"nb_glm:1": 0.6, "nb_glm:2": 0.3, "nb_glm:3": 0.1}
     assert all(w.method == "nb_glm" for w in warnings)
+
+
+def test_configured_cusum_takes_its_share_from_the_windows():
+    config = surges.configured(10, 0.1)
+    shares = config.shares()
+    assert shares["cusum"] == 0.1
+    assert abs(sum(shares.values()) - 1.0) < 1e-9
+    assert abs(shares["nb_glm:1"] - 0.54) < 1e-9
+    assert surges.configured(10).shares() == surges.SurgeConfig().shares()
+    with pytest.raises(ValueError, match="CUSUM"):
+        surges.configured(10, 1.0)
+
+
+def test_the_cusum_when_on_flags_slow_rises():
+    """+0.75 SD a day more over the 7 gap days and today (+6 SD on the last), in 100
+    series. With the CUSUM on (a fifth of the budget) it flags nearly all of them (all 100
+    on this seed); off, none of its warnings; the un-injected counts stay within twice the
+    budget either way (the thresholds are learnt on them, and a day varies)."""
+    on = surges.configured(10, 0.2)
+    days, null, *_ = _city(29, on)
+    rng = np.random.default_rng(5)
+    rising = rng.permutation(TOWNSHIPS * len(CATEGORY_SHARE))[:INJECTED]
+    injected = null.copy()
+    mu = null[:, :, :-8].mean(axis=2)
+    sd = np.sqrt(mu * (1 + ALPHA * mu))
+    for s in rising:
+        t, c = divmod(int(s), len(CATEGORY_SHARE))
+        injected[t, c, -8:] += np.ceil(0.75 * sd[t, c] * np.arange(1, 9))
+    units = [str(t) for t in range(TOWNSHIPS)]
+    methods = {}
+    for name, config in (("on", on), ("off", surges.SurgeConfig())):
+        scored_null, scored_injected = [], []
+        for c in range(len(CATEGORY_SHARE)):
+            b = surges.fit_baseline(null[:, c, :], units, "township", str(c), days, 1.0,
+                                    config)
+            scored_null.append(surges.score_baseline(b, null[:, c, :], config))
+            scored_injected.append(surges.score_baseline(b, injected[:, c, :], config))
+        calibrated = surges.thresholds(scored_null, config)
+        assert len(surges.rank(scored_null, config, calibrated)) <= 2 * config.budget_per_day
+        warned = surges.rank(scored_injected, config, calibrated)
+        methods[name] = {divmod(int(s), len(CATEGORY_SHARE)) for s in rising} & {
+            (int(w.unit), int(w.category)) for w in warned if w.method == "cusum"}
+    assert methods["off"] == set()
+    assert len(methods["on"]) >= 90
