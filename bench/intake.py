@@ -16,7 +16,10 @@ line labelled:
            case posted at a time, timed from its 201 until that screen's queue tile shows
            it (p50/p95/max), and until the server's queue snapshot was recomputed after it;
   [import] `govwall import` of a CSV of --rows rows written by the bench: rows/s accepted
-           and the import process's peak RSS.
+           and the import process's peak RSS. The command as a user runs it (--bulk auto):
+           into the bench's new, empty database a file of 200,000 rows or more goes in bulk
+           mode (the summary says so); into a database holding more cases than the file it
+           would not.
 
 It stops the server, revokes its kiosk token and deletes its Redis keys at the end; the
 database is dropped when the bench created it (--keep keeps it).

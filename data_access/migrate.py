@@ -18,8 +18,13 @@ def _config(connection) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """To `revision`; then the indexes an interrupted bulk import dropped are recreated
+    (data_access/intake/bulk_mode.py: nothing to do unless one was killed)."""
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
+    from data_access.intake.bulk_mode import restore_held
+
+    restore_held(engine)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -403,6 +403,20 @@ class IntakeRecord(Base):
     )
 
 
+class ImportHeldIndex(Base):
+    """A secondary index or foreign key of cases, case_transitions or intake_records that a
+    bulk `govwall import` dropped for its load, and the statement that recreates it
+    (data_access/intake/bulk_mode.py). Rows exist only while such an import runs or after
+    one was killed; migrate.upgrade recreates those."""
+
+    __tablename__ = "import_held_indexes"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[str] = mapped_column(String(10))  # index | foreign
+    definition: Mapped[str] = mapped_column(Text)
+
+
 class IntakeRejection(Base):
     """A record a source sent that was refused, with why (the data-quality figures)."""
 

@@ -339,9 +339,10 @@ class ColumnImport:
         columns = {name: np.array([prepared[i][name] for i in candidates],  # type: ignore
                                   dtype=object)
                    for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
-        for name in _CASE_TIMES:
-            columns[name] = np.array([prepared[i][name].replace(tzinfo=None)  # type: ignore
-                                      for i in candidates], dtype="datetime64[us]")
+        for name in _CASE_TIMES:  # aware instants to UTC datetime64 in pandas' C loop
+            columns[name] = pd.to_datetime(
+                [prepared[i][name] for i in candidates], utc=True  # type: ignore[index]
+            ).tz_localize(None).to_numpy().astype("datetime64[us]")
         return Checked(readable, frame, plain, items, invalid, valid, now, prepared, sids,
                        candidates, columns)
 
@@ -410,8 +411,8 @@ class ColumnImport:
                if name in frame else [None] * n for name in FIELDS}
         low, high = now - MAX_AGE, now + FUTURE_TOLERANCE
         in_range = (reported.notna() & reported.ge(low) & reported.le(high)).to_numpy()
-        reported_at = [t.to_pydatetime() if ok else None
-                       for t, ok in zip(reported, in_range, strict=True)]
+        reported_at = [t if ok else None for t, ok in zip(
+            pd.DatetimeIndex(reported).to_pydatetime(), in_range, strict=True)]
         with self.intake.sessions() as session:
             placer = self.intake._placer_for(session)
         sids = [str(col["source_case_id"][i]) if plain[i] else items[i].source_case_id

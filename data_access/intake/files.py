@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
+from data_access.intake import bulk_mode
 from data_access.intake.columns import ChunkResult, ColumnImport, Rejected, Row, clean_values
 from data_access.intake.ingest import ACCEPTED, DUPLICATE, Intake
 from data_access.intake.schema import CaseIn, error_reasons
@@ -257,6 +258,7 @@ class ImportResult:
     rejected: int = 0
     skipped: int = 0  # rows of batches a previous run committed (resumed)
     batches: int = 0
+    bulk: bool = False  # the secondary indexes were dropped for the load (bulk_mode)
     rejected_file: Path | None = None
 
 
@@ -267,13 +269,31 @@ def _fingerprint(path: Path) -> str:
     return f"{path.stat().st_size}:{digest.hexdigest()}"
 
 
+def estimated_rows(path: Path, fmt: str) -> int:
+    """A CSV's or JSONL's rows, from the lines of its first MB (XLSX: 0, never bulk by
+    itself)."""
+    if fmt == "xlsx":
+        return 0
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    lines = head.count(b"\n")
+    return int(path.stat().st_size * lines / len(head)) if lines else 1
+
+
 def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | None = None,
                 encoding: str | None = None, batch_size: int = BATCH, fresh: bool = False,
                 progress: Callable[[int, ImportResult], None] | None = None,
-                by_rows: bool = False) -> ImportResult:
+                by_rows: bool = False, bulk: bool | None = None) -> ImportResult:
     """Import `path` for `source`; resumes after the last committed batch unless `fresh`.
-    `by_rows`: through the row path (RowImport) instead of the column path."""
+    `by_rows`: through the row path (RowImport) instead of the column path. `bulk`: the
+    tables' secondary indexes dropped for the load and rebuilt after it (bulk_mode;
+    PostgreSQL only); None: when the file is big and at least as big as the table."""
     fmt = fmt or format_of(path)
+    with intake.sessions() as session:
+        engine = session.get_bind()
+    if bulk is None:
+        bulk = bulk_mode.worth_it(engine, estimated_rows(path, fmt))  # type: ignore[arg-type]
+    bulk = bulk and bulk_mode.available(engine)  # type: ignore[arg-type]
     progress_file = path.with_name(path.name + ".progress.json")
     rejected_path = path.with_name(path.name + ".rejected.csv")
     fingerprint = _fingerprint(path)
@@ -294,6 +314,8 @@ def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | Non
         ahead = contextlib.closing(_read_ahead(
             columns, read_rows(path, fmt, encoding, counter), counter, batch_size, done_rows))
         with contextlib.ExitStack() as stack:
+            if bulk:  # entered first: the indexes come back after finish()
+                result.bulk = stack.enter_context(bulk_mode.indexes_held(engine))  # type: ignore[arg-type]
             stack.callback(columns.finish)  # the committed chunks counted, even on an error
             parts = stack.enter_context(ahead)
             for part in parts:

@@ -71,3 +71,76 @@ def test_kill_9_mid_import_then_rerun_ends_with_exactly_the_files_rows(fresh_bac
         assert sorted(ids) == [f"killme:K{i:04d}" for i in range(ROWS)]
         assert s.scalar(select(func.count()).select_from(IntakeRecord)) == ROWS
         assert s.scalar(select(func.sum(CaseDaily.cases))) == ROWS
+
+
+def test_kill_9_mid_bulk_import_then_upgrade_brings_the_indexes_back(fresh_backend,
+                                                                     tmp_path):
+    """--bulk on (PostgreSQL: the secondary indexes dropped for the load): after a kill -9
+    they are missing and listed; `govwall init-db` recreates them exactly; the rerun ends
+    with exactly the file's cases. On SQLite --bulk is ignored and the same holds."""
+    from sqlalchemy import text
+
+    from data_access.migrate import upgrade
+
+    postgres = fresh_backend.engine.dialect.name == "postgresql"
+    prepare_territory(fresh_backend.sessions)
+    make_source(fresh_backend, "killme")
+
+    def indexes() -> set:
+        with fresh_backend.engine.connect() as connection:
+            return set(connection.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('cases', 'case_transitions', 'intake_records')")).all()) | set(
+                connection.execute(text(
+                    "SELECT conname, pg_get_constraintdef(oid) || convalidated::text "
+                    "FROM pg_constraint WHERE conrelid::regclass::text IN "
+                    "('cases', 'case_transitions', 'intake_records')")).all())
+
+    before = indexes() if postgres else None
+    path = tmp_path / "big.csv"
+    start = datetime.now(UTC) - timedelta(hours=2)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source_case_id", "reported_at", "category", "title", "grid_code"])
+        for i in range(ROWS):
+            writer.writerow([f"K{i:04d}", (start + timedelta(seconds=i)).isoformat(), "0101",
+                             f"问题{i}", GRIDS[i % len(GRIDS)]])
+    command = [sys.executable, "-m", "dashboard.cli", "import", str(path), "--source",
+               "killme", "--batch", str(BATCH), "--quiet", "--bulk", "on"]
+    env = _env(fresh_backend, tmp_path)
+    progress = path.with_name(path.name + ".progress.json")
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and first.poll() is None:
+        if progress.exists():
+            try:
+                if json.loads(progress.read_text())["rows_done"] >= 2 * BATCH:
+                    break
+            except (ValueError, KeyError):
+                pass  # caught mid-write
+        time.sleep(0.05)
+    assert first.poll() is None, first.communicate()
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    if postgres:
+        with fresh_backend.engine.connect() as connection:
+            listed = connection.execute(text(
+                "SELECT count(*) FROM import_held_indexes")).scalar_one()
+        assert listed == 20 and len(indexes()) == len(before) - 20
+        init_db = subprocess.run([sys.executable, "-m", "dashboard.cli", "init-db"], env=env,
+                                 capture_output=True, text=True, timeout=600)
+        assert init_db.returncode == 0, init_db.stderr
+        assert indexes() == before
+    else:
+        upgrade(fresh_backend.engine)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resumed" in rerun.stdout
+    assert ("bulk mode" in rerun.stdout) is postgres
+    with fresh_backend.sessions() as s:
+        ids = s.scalars(select(Case.external_id)).all()
+        assert sorted(ids) == [f"killme:K{i:04d}" for i in range(ROWS)]
+        assert s.scalar(select(func.count()).select_from(IntakeRecord)) == ROWS
+        assert s.scalar(select(func.sum(CaseDaily.cases))) == ROWS
+    if postgres:
+        assert indexes() == before
