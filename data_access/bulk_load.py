@@ -279,6 +279,38 @@ def add_rows(connection: Connection, table: Table, keys: Sequence[str],
 
 ADD_ROWS_CHUNK = 500  # SQLite binds at most 32,766 values a statement
 
+# One add_rows call as data: (table, key columns, rows).
+Upsert = tuple[Table, Sequence[str], Sequence[Mapping]]
+
+
+def add_rows_together(connection: Connection, upserts: Sequence[Upsert]) -> None:
+    """Several add_rows in one statement, applied in the order given.
+
+    PostgreSQL: one statement of data-modifying CTEs, each add_rows' INSERT … SELECT FROM
+    unnest, read by the main query in the order given (so every writer locks the tables in
+    that order): one round trip instead of one per table. The intake runs it just before
+    its commit (case_store.report_cases): concurrent batches upsert the same rollup rows
+    (today × township), so each waits for the rows' locks until the other commits — the
+    shorter the time from the first upsert to the commit, the shorter that wait. SQLite: one
+    add_rows after another."""
+    upserts = [(t, tuple(k), rows) for t, k, rows in upserts if rows]
+    if not upserts:
+        return
+    if connection.dialect.name != "postgresql":
+        for table, keys, rows in upserts:
+            add_rows(connection, table, keys, rows)
+        return
+    parts, counts, params = [], [], {}
+    for j, (table, keys, rows) in enumerate(upserts):
+        names = tuple(rows[0])
+        statement = _unnest_upsert(table, names, keys).replace("%(a", f"%(u{j}_a")
+        parts.append(f"u{j} AS ({statement} RETURNING 1)")
+        counts.append(f"(SELECT count(*) FROM u{j})")
+        params.update({f"u{j}_a{i}": [row[name] for row in rows]
+                       for i, name in enumerate(names)})
+    connection.exec_driver_sql("WITH " + ", ".join(parts) + " SELECT " + ", ".join(counts),
+                               params)
+
 
 _UNNEST_SQL: dict[tuple, str] = {}
 
