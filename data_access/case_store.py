@@ -239,7 +239,10 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
     rows = [_new_case_row(draft, at, deadline_at) for draft, at, deadline_at in reports]
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
-    ids = bulk_load.reserve_ids(conn, cases, len(rows))
+    # PostgreSQL: the cases' ids and their first transitions' in one round trip.
+    reserved = bulk_load.reserve_ids_together(conn, [(cases, len(rows)),
+                                                     (transitions, len(rows))])
+    ids, step_ids = reserved if reserved is not None else (None, None)
     if ids is None:
         # SQLite: one executemany, then the ids by the unique external ids. (RETURNING in
         # parameter order would be a statement per row: SQLite does not promise the order
@@ -256,7 +259,6 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
               "to_stage": "reported", "level": None, "actor": actor, "note": None,
               "at": row["reported_at"], "addressee": None}
              for case_id, row in zip(ids, rows, strict=True)]
-    step_ids = bulk_load.reserve_ids(conn, transitions, len(steps))
     if step_ids is None:  # SQLite: as above, by case (a new case has this one transition)
         conn.execute(transitions.insert(), steps)
         found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
