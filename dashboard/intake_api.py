@@ -29,7 +29,6 @@ from pydantic.json_schema import models_json_schema
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from dashboard.runtime import Runtime
 from data_access.intake import codes
@@ -107,9 +106,8 @@ class IntakeApi:
             # One statement on an autocommit connection: no BEGIN and ROLLBACK around it
             # (two of a batch's round trips to the database, which the batch's answer
             # time waits for on a busy server).
-            with self.runtime.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as connection, \
-                    Session(bind=connection) as session:
+            with self.runtime.sessions() as session:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 source = authenticate(session, token)
         if source is None:
             raise Refusal(problem(401, "Unauthorized", "a valid source token is required "
