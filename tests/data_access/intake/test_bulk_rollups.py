@@ -15,6 +15,7 @@ from data_access import bulk_load, rollups
 from data_access import case_store as cs
 from data_access.models import CaseDaily, TownshipDaily
 from data_access.reports import rollup as township_daily
+from tests.data_access.intake.test_ingest import case
 from tests.support.intake import (
     NOW,
     ZONE,
@@ -23,7 +24,6 @@ from tests.support.intake import (
     make_source,
 )
 from tests.support.tiny_territory import GRIDS
-from tests.data_access.intake.test_ingest import case
 
 
 def test_a_case_refused_in_its_savepoint_keeps_the_batchs_rollups(fresh_backend):
