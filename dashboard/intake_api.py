@@ -103,7 +103,11 @@ class IntakeApi:
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         source = None
         if token:
+            # One statement on an autocommit connection: no BEGIN and ROLLBACK around it
+            # (two of a batch's round trips to the database, which the batch's answer
+            # time waits for on a busy server).
             with self.runtime.sessions() as session:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 source = authenticate(session, token)
         if source is None:
             raise Refusal(problem(401, "Unauthorized", "a valid source token is required "

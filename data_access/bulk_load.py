@@ -220,6 +220,18 @@ def reserve_ids(connection: Connection, table: Table, count: int) -> list[int] |
         .select_from(func.generate_series(1, count))).scalar_one())
 
 
+def reserve_ids_together(connection: Connection, wanted: Sequence[tuple[Table, int]]
+                         ) -> list[list[int]] | None:
+    """reserve_ids for several tables in one statement (one round trip: the intake's batch
+    of cases and their first transitions). SQLite: None."""
+    if connection.dialect.name != "postgresql":
+        return None
+    picks = [select(func.array_agg(func.nextval(func.pg_get_serial_sequence(table.name, "id"))))
+             .select_from(func.generate_series(1, count)).scalar_subquery()
+             for table, count in wanted]
+    return [list(ids or []) for ids in connection.execute(select(*picks)).one()]
+
+
 def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping]) -> int:
     """Insert rows (dicts of the same keys, values as Python objects) in the caller's
     transaction: PostgreSQL COPY (psycopg 3's cursor.copy, rows adapted by psycopg: no SQL
@@ -278,6 +290,63 @@ def add_rows(connection: Connection, table: Table, keys: Sequence[str],
 
 
 ADD_ROWS_CHUNK = 500  # SQLite binds at most 32,766 values a statement
+
+# One add_rows call as data: (table, key columns, rows).
+Upsert = tuple[Table, Sequence[str], Sequence[Mapping]]
+
+
+def add_rows_together(connection: Connection, upserts: Sequence[Upsert]) -> None:
+    """Several add_rows in one statement, applied in the order given.
+
+    PostgreSQL: one statement of data-modifying CTEs, each add_rows' INSERT … SELECT FROM
+    unnest, read by the main query in the order given (so every writer locks the tables in
+    that order): one round trip instead of one per table. The intake runs it just before
+    its commit (case_store.report_cases): concurrent batches upsert the same rollup rows
+    (today × township), so each waits for the rows' locks until the other commits — the
+    shorter the time from the first upsert to the commit, the shorter that wait. SQLite: one
+    add_rows after another."""
+    upserts = [(t, tuple(k), rows) for t, k, rows in upserts if rows]
+    if not upserts:
+        return
+    if connection.dialect.name != "postgresql":
+        for table, keys, rows in upserts:
+            add_rows(connection, table, keys, rows)
+        return
+    parts, counts, params = [], [], {}
+    for j, (table, keys, rows) in enumerate(upserts):
+        names = tuple(rows[0])
+        # A column no row moves (most of a rollup's measures, for new cases) is a literal 0
+        # and left out of the update: the array not built, sent nor unnested.
+        moved = tuple(n for n in names if n in keys or any(row[n] for row in rows))
+        parts.append(f"u{j} AS ({_sparse_upsert(table, names, tuple(keys), moved, j)})")
+        counts.append(f"(SELECT count(*) FROM u{j})")
+        params.update({f"u{j}_a{i}": [row[name] for row in rows]
+                       for i, name in enumerate(moved)})
+    connection.exec_driver_sql("WITH " + ", ".join(parts) + " SELECT " + ", ".join(counts),
+                               params)
+
+
+def _sparse_upsert(table: Table, names: tuple[str, ...], keys: tuple[str, ...],
+                   moved: tuple[str, ...], j: int) -> str:
+    """add_rows_together's INSERT for one table: the moved columns from arrays named
+    u{j}_a0…, the others 0."""
+    cached = _UNNEST_SQL.get((table.name, names, keys, moved, j))
+    if cached is None:
+        from sqlalchemy.dialects import postgresql
+
+        dialect = postgresql.dialect()
+        arrays = ", ".join(f"%(u{j}_a{i})s::{table.c[n].type.compile(dialect)}[]"
+                           for i, n in enumerate(moved))
+        columns = ", ".join(f"m{i}" for i in range(len(moved)))
+        values = ", ".join(f"m{moved.index(n)}" if n in moved else "0" for n in names)
+        added = [f'{n} = "{table.name}".{n} + excluded.{n}' for n in moved if n not in keys]
+        cached = (f'INSERT INTO "{table.name}" ({", ".join(names)}) '
+                  f"SELECT {values} FROM unnest({arrays}) AS m({columns}) "
+                  f"ON CONFLICT ({', '.join(keys)}) "
+                  + (f"DO UPDATE SET {', '.join(added)}" if added else "DO NOTHING")
+                  + " RETURNING 1")
+        _UNNEST_SQL[(table.name, names, keys, moved, j)] = cached
+    return cached
 
 
 _UNNEST_SQL: dict[tuple, str] = {}

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import redis
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import bulk_load, rollups
@@ -239,7 +239,10 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
     rows = [_new_case_row(draft, at, deadline_at) for draft, at, deadline_at in reports]
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
-    ids = bulk_load.reserve_ids(conn, cases, len(rows))
+    # PostgreSQL: the cases' ids and their first transitions' in one round trip.
+    reserved = bulk_load.reserve_ids_together(conn, [(cases, len(rows)),
+                                                     (transitions, len(rows))])
+    ids, step_ids = reserved if reserved is not None else (None, None)
     if ids is None:
         # SQLite: one executemany, then the ids by the unique external ids. (RETURNING in
         # parameter order would be a statement per row: SQLite does not promise the order
@@ -256,7 +259,6 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
               "to_stage": "reported", "level": None, "actor": actor, "note": None,
               "at": row["reported_at"], "addressee": None}
              for case_id, row in zip(ids, rows, strict=True)]
-    step_ids = bulk_load.reserve_ids(conn, transitions, len(steps))
     if step_ids is None:  # SQLite: as above, by case (a new case has this one transition)
         conn.execute(transitions.insert(), steps)
         found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
@@ -270,17 +272,68 @@ def report_cases(session: Session, reports: Sequence[tuple[CaseDraft, datetime,
         CountedEvent(step_id, row["reported_at"], row["county_code"], row["township_code"],
                      "reported", row["major_class"], row["source"])
         for step_id, row in zip(step_ids, rows, strict=True))
-    # The rollups' listeners see ORM objects only: these rows are counted here, once.
+    # The rollups' listeners see ORM objects only: these rows are counted here, once —
+    # just before the commit (_defer_rollups).
+    _defer_rollups(session, rows)
+    return ids
+
+
+_DEFERRED_KEY = "govwall.deferred_rollups"
+_DEFERRING_KEY = "govwall.deferring_rollups"  # the listeners are installed
+
+
+def _defer_rollups(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add new cases' rollup deltas to the session's pending ones; they are written in one
+    statement just before the commit (_write_deferred_rollups).
+
+    Why at the commit: concurrent batches of cases (the intake API's clients) add to the
+    same rollup rows — today × township, today × county × class — and a row's lock is held
+    from the upsert until the commit. Written in the middle of the transaction, the other
+    batches waited for this one's upserts one round trip after another, the intake records'
+    COPY and the commit (bench/intake.py: half the server's backends waiting on a lock);
+    written last and at once, they wait for one statement and the commit."""
+    if not session.info.get(_DEFERRING_KEY):
+        session.info[_DEFERRING_KEY] = True
+        event.listen(session, "before_commit", _write_deferred_rollups)
+        event.listen(session, "after_transaction_end", _drop_deferred_rollups)
+    deferred = session.info.setdefault(_DEFERRED_KEY, {
+        "case_daily": Counter(), "township": {}, "grid": {}, "topic": Counter()})
     zone = session.info.get(rollups.TRACKED_ZONE)
     if zone is not None:
-        rollups.shift(session, Counter(rollups.key_of(row, zone) for row in rows))
+        deferred["case_daily"].update(rollups.key_of(row, zone) for row in rows)
     zone = session.info.get(township_daily.TRACKED_ZONE)
     if zone is not None:
         deltas, grids, topics = township_daily.new_case_deltas(rows, zone)
-        township_daily.shift(session, deltas)
-        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
-        township_daily.shift_topics(session, topics)
-    return ids
+        for mine, theirs in ((deferred["township"], deltas), (deferred["grid"], grids)):
+            for cell, counts in theirs.items():
+                mine.setdefault(cell, Counter()).update(counts)
+        deferred["topic"].update(topics)
+
+
+def _write_deferred_rollups(session: Session) -> None:
+    # before_commit also fires when a savepoint is released: wait for the real commit.
+    if session.get_nested_transaction() is not None:
+        return
+    deferred = session.info.pop(_DEFERRED_KEY, None)
+    if deferred is None:
+        return
+    session.flush()  # the ORM's own changes (and their listeners' upserts) first
+    # The listeners' table order: case_daily, township_daily (+ monthly), grid_daily,
+    # topic_daily (+ monthly); each table's rows in key order.
+    bulk_load.add_rows_together(session.connection(), [
+        *rollups.upserts(deferred["case_daily"]),
+        *township_daily.upserts(deferred["township"]),
+        *township_daily.upserts(deferred["grid"], township_daily.GridDaily,
+                                township_daily.GRID_KEY),
+        *township_daily.topic_upserts(deferred["topic"])])
+
+
+def _drop_deferred_rollups(session: Session, transaction) -> None:
+    """A rolled-back transaction's deltas go with it (after a commit there are none left).
+    Only the outermost transaction's end: a savepoint rolled back (one_of_many) takes back
+    its own rows, not the batch's deltas queued before it."""
+    if transaction.parent is None:
+        session.info.pop(_DEFERRED_KEY, None)
 
 
 _EMPTY_CASE_ROW: dict[str, Any] = {c.name: None for c in Case.__table__.columns

@@ -62,12 +62,19 @@ def shift(session: Session, deltas: Mapping[Key, int]) -> None:
     """Add each delta to its row (created if missing), in key order so that concurrent
     writers lock rows in the same order: one upsert statement for all the keys (a batch of
     ingested cases moves many at once)."""
+    for table, keys, rows in upserts(deltas):
+        bulk_load.add_rows(session.connection(), table, keys, rows)
+
+
+def upserts(deltas: Mapping[Key, int]) -> list[bulk_load.Upsert]:
+    """`shift`'s statement as data — (table, key columns, rows in key order) — for a writer
+    that sends several rollups' upserts together (bulk_load.add_rows_together)."""
     changes = [(k, n) for k, n in sorted(deltas.items()) if n]
     if not changes:
-        return
-    bulk_load.add_rows(session.connection(), CaseDaily.__table__, ("day", *KEY),
-                       [{**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
-                        for key, n in changes])
+        return []
+    return [(CaseDaily.__table__, ("day", *KEY),
+             [{**dict(zip(("day", *KEY), key, strict=True)), "cases": n}
+              for key, n in changes])]
 
 
 def _changes(session: Session, zone: ZoneInfo) -> Counter[Key]:

@@ -162,13 +162,20 @@ def over(daily, first: date, last: date,
 
 
 def shift_topics(session: Session, deltas: Counter) -> None:
+    for table, key, rows in topic_upserts(deltas):
+        bulk_load.add_rows(session.connection(), table, key, rows)
+
+
+def topic_upserts(deltas: Counter) -> list[bulk_load.Upsert]:
+    """`shift_topics`'s statements as data (topic_daily, then topic_monthly)."""
     names = ("day", "township_code", *TOPIC_KEY)
+    out: list[bulk_load.Upsert] = []
     for table, key, cells in ((TopicDaily, names, deltas),
                               (TopicMonthly, MONTHLY[TopicDaily][1], _by_month(deltas))):
         changes = [(k, n) for k, n in sorted(cells.items()) if n]
-        bulk_load.add_rows(session.connection(), table.__table__, key,
-                           [{**dict(zip(key, cell, strict=True)), "cases": n}
-                            for cell, n in changes])
+        out.append((table.__table__, key, [{**dict(zip(key, cell, strict=True)), "cases": n}
+                                           for cell, n in changes]))
+    return out
 
 
 def shift(session: Session, deltas: Mapping[tuple, Counter], table=TownshipDaily,
@@ -177,14 +184,23 @@ def shift(session: Session, deltas: Mapping[tuple, Counter], table=TownshipDaily
     that concurrent writers lock rows in the same order; one upsert statement for all the
     cells (every measure is added: the ones a cell does not move add 0). A table with a
     monthly copy (MONTHLY) has the same changes added to its months' rows."""
+    for table_, key_, rows in upserts(deltas, table, key):
+        bulk_load.add_rows(session.connection(), table_, key_, rows)
+
+
+def upserts(deltas: Mapping[tuple, Counter], table=TownshipDaily,
+            key: tuple[str, ...] = ("day", "township_code")) -> list[bulk_load.Upsert]:
+    """`shift`'s statements as data — (table, key columns, rows in key order), the daily
+    table's then its monthly copy's — for a writer that sends several rollups' upserts
+    together (bulk_load.add_rows_together)."""
     changes = [(cell, {m: n for m, n in counts.items() if n})
                for cell, counts in sorted(deltas.items())]
-    bulk_load.add_rows(session.connection(), table.__table__, key,
-                       [{**dict(zip(key, cell, strict=True)),
-                         **{m: counts.get(m, 0) for m in MEASURES}}
-                        for cell, counts in changes if counts])
+    out: list[bulk_load.Upsert] = [(table.__table__, key, [
+        {**dict(zip(key, cell, strict=True)), **{m: counts.get(m, 0) for m in MEASURES}}
+        for cell, counts in changes if counts])]
     if table in MONTHLY:
-        shift(session, _by_month(deltas), *MONTHLY[table])
+        out += upserts(_by_month(deltas), *MONTHLY[table])
+    return out
 
 
 GRID_KEY = ("day", "grid_code", "subclass")
