@@ -20,7 +20,7 @@ from data_access import vocabulary as v
 from data_access.models import VillageMonthly
 from data_access.reports.figures import grids_in, in_scope
 from data_access.reports.periods import Period
-from data_access.reports.rollup import TOPIC_MONTHS, VILLAGE_MONTHS, over, split
+from data_access.reports.rollup import TOPIC_KEY, TOPIC_MONTHS, VILLAGE_MONTHS, over, split
 from data_access.unit_names import unit_names
 from data_access.wall_scope import scope_for
 
@@ -35,14 +35,11 @@ class Topics:
     disputes: dict[str, pd.DataFrame]  # by dispute_type / resolved_level / mediation_outcome
 
 
-def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...],
-          *where) -> pd.DataFrame:
+def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...]) -> pd.DataFrame:
     """topic_daily's reports over the period grouped in the database by `by` (whole months
-    from topic_monthly: a city's month is ~15 k rollup rows instead of ~100 k); each of
-    `where` is a filter of a table (daily or monthly)."""
+    from topic_monthly: a city's month is ~28 k rollup rows instead of ~100 k)."""
     scope = scope_for(unit)
-    source = over(TOPIC_MONTHS, period.first, period.last, lambda code: in_scope(code, scope),
-                  lambda t: [w(t) for w in where])
+    source = over(TOPIC_MONTHS, period.first, period.last, lambda code: in_scope(code, scope))
     columns = [source.c[c] for c in by]
     rows = session.execute(select(*columns, func.sum(source.c.cases))
                            .group_by(*columns)).all()
@@ -94,7 +91,10 @@ def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFr
 
 
 def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics:
-    now = _sums(session, unit, period, ("subclass",))
+    # The period's subclasses and its disputes from one read of its topic rows (a city's
+    # month: one scan of ~28 k rows instead of two).
+    found = _sums(session, unit, period, TOPIC_KEY)
+    now = found.groupby("subclass", as_index=False)["cases"].sum()
     before = _sums(session, unit, period.previous(), ("subclass",))
     for frame in (now, before):
         frame["major_class"] = frame["subclass"].map(MAJOR_OF).fillna("other")
@@ -102,8 +102,7 @@ def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics
     subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
     classes = _with_change(now, before, "major_class")
     places = repeat_places(session, unit, period, top)
-    disputes = _sums(session, unit, period, ("dispute_type", "resolved_level",
-                                             "mediation_outcome"), lambda t: t.dispute_type != "")
+    disputes = found[found["dispute_type"] != ""]
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
                      .sort_values(["cases", key], ascending=[False, True]))
                for key in ("dispute_type", "resolved_level", "mediation_outcome")}
