@@ -16,6 +16,7 @@ from data_access.models import (
     CaseDailyBuilt,
     CaseSignature,
     CaseTransition,
+    CountyTopicMonthly,
     EarlyWarning,
     GridDaily,
     GridMonthly,
@@ -40,8 +41,8 @@ HISTORY_TABLES = (WarningEvent.__table__, WarningCase.__table__, EarlyWarning.__
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
                   TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__,
-                  TownshipMonthly.__table__, TopicMonthly.__table__, GridMonthly.__table__,
-                  VillageMonthly.__table__)
+                  TownshipMonthly.__table__, TopicMonthly.__table__,
+                  CountyTopicMonthly.__table__, GridMonthly.__table__, VillageMonthly.__table__)
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:

@@ -19,8 +19,9 @@ How it stays right, as case_daily does (data_access/rollups.py):
   it closes; a rejection takes back the registration on its day.
 
 Month copies (MONTH_COPIES): township_monthly and topic_monthly are the same sums per local
-month (keyed by the month's first day), grid_monthly is grid_daily's per month × grid (its
-subclasses together) and village_monthly its reports per month × village × subclass. Every
+month (keyed by the month's first day), county_topic_monthly is topic_daily's per month ×
+county (a city's or a county's hot issues), grid_monthly is grid_daily's per month × grid
+(its subclasses together) and village_monthly its reports per month × village × subclass. Every
 change to a daily row is made to its months' rows in the same statement batch (`shift`,
 `shift_topics`), and `rebuild` recomputes the months it touches from the daily rows, so a
 month's row is always the sum of its days. Readers take whole months from them and only the
@@ -58,6 +59,7 @@ from data_access import indicators as ind
 from data_access.models import (
     Case,
     CaseTransition,
+    CountyTopicMonthly,
     GridDaily,
     GridMonthly,
     TopicDaily,
@@ -157,12 +159,17 @@ TOWNSHIP_MONTHS = MonthCopy(TownshipDaily, TownshipMonthly,
                             (("township_code", "township_code", None),))
 TOPIC_MONTHS = MonthCopy(TopicDaily, TopicMonthly,
                          tuple((n, n, None) for n in ("township_code", *TOPIC_KEY)))
+COUNTY_CODE_LENGTH = 6
+COUNTY_TOPIC_MONTHS = MonthCopy(TopicDaily, CountyTopicMonthly,
+                                (("county_code", "township_code", COUNTY_CODE_LENGTH),
+                                 *((n, n, None) for n in TOPIC_KEY)))
 GRID_MONTHS = MonthCopy(GridDaily, GridMonthly, (("grid_code", "grid_code", None),))
 VILLAGE_CODE_LENGTH = 12  # a grid's code is its village's and three digits
 VILLAGE_MONTHS = MonthCopy(GridDaily, VillageMonthly,
                            (("village_code", "grid_code", VILLAGE_CODE_LENGTH),
                             ("subclass", "subclass", None)))
-MONTH_COPIES = (TOWNSHIP_MONTHS, TOPIC_MONTHS, GRID_MONTHS, VILLAGE_MONTHS)
+MONTH_COPIES = (TOWNSHIP_MONTHS, TOPIC_MONTHS, COUNTY_TOPIC_MONTHS, GRID_MONTHS,
+                VILLAGE_MONTHS)
 
 
 def month_of(day: date) -> date:
@@ -217,9 +224,11 @@ def _copies_of(daily) -> list[MonthCopy]:
 
 
 def shift_topics(session: Session, deltas: Counter) -> None:
-    for table, key, cells in ((TopicDaily, TOPIC_MONTHS.daily_key, deltas),
-                              (TopicMonthly, ("month", *(n for n, _, _ in TOPIC_MONTHS.key)),
-                               TOPIC_MONTHS.fold(deltas))):
+    """Add each topic cell's cases to its topic_daily row and to its month copies' rows."""
+    targets = [(TopicDaily, TOPIC_MONTHS.daily_key, deltas)]
+    targets += [(copy.monthly, ("month", *(n for n, _, _ in copy.key)), copy.fold(deltas))
+                for copy in _copies_of(TopicDaily)]
+    for table, key, cells in targets:
         changes = [(k, n) for k, n in sorted(cells.items()) if n]
         bulk_load.add_rows(session.connection(), table.__table__, key,
                            [{**dict(zip(key, cell, strict=True)), "cases": n}

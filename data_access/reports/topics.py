@@ -20,7 +20,14 @@ from data_access import vocabulary as v
 from data_access.models import VillageMonthly
 from data_access.reports.figures import grids_in, in_scope
 from data_access.reports.periods import Period
-from data_access.reports.rollup import TOPIC_KEY, TOPIC_MONTHS, VILLAGE_MONTHS, over, split
+from data_access.reports.rollup import (
+    COUNTY_TOPIC_MONTHS,
+    TOPIC_KEY,
+    TOPIC_MONTHS,
+    VILLAGE_MONTHS,
+    over,
+    split,
+)
 from data_access.unit_names import unit_names
 from data_access.wall_scope import scope_for
 
@@ -36,10 +43,13 @@ class Topics:
 
 
 def _sums(session: Session, unit: str, period: Period, by: tuple[str, ...]) -> pd.DataFrame:
-    """topic_daily's reports over the period grouped in the database by `by` (whole months
-    from topic_monthly: a city's month is ~28 k rollup rows instead of ~100 k)."""
+    """topic_daily's reports over the period grouped in the database by `by`: whole months
+    from topic_monthly (a township) or county_topic_monthly (a county or a city: a city's
+    month is ~4 k rows instead of ~29 k township rows or ~100 k daily rows)."""
     scope = scope_for(unit)
-    source = over(TOPIC_MONTHS, period.first, period.last, lambda code: in_scope(code, scope))
+    # A township's rows by township; a county's or a city's by county (a tenth of the rows).
+    copy = TOPIC_MONTHS if scope.township else COUNTY_TOPIC_MONTHS
+    source = over(copy, period.first, period.last, lambda code: in_scope(code, scope))
     columns = [source.c[c] for c in by]
     rows = session.execute(select(*columns, func.sum(source.c.cases))
                            .group_by(*columns)).all()

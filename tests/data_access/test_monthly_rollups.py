@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from data_access import case_store as cs
 from data_access import indicators as ind
 from data_access.models import (
+    CountyTopicMonthly,
     GridDaily,
     GridMonthly,
     TopicDaily,
@@ -44,6 +45,7 @@ DAILY_KEY = {TownshipDaily: 2, TopicDaily: 6, GridDaily: 3}
 MONTHS = {
     TownshipMonthly: (TownshipDaily, lambda key: key, None),
     TopicMonthly: (TopicDaily, lambda key: key, None),
+    CountyTopicMonthly: (TopicDaily, lambda key: (key[0][:6], *key[1:]), None),
     GridMonthly: (GridDaily, lambda key: key[:1], None),  # (grid, subclass) → grid
     VillageMonthly: (GridDaily, lambda key: (key[0][:12], key[1]), ("reported",)),
 }
@@ -204,8 +206,8 @@ def test_grids_and_repeat_places_read_from_months_are_what_the_days_give(briefin
 
 
 def test_whole_months_come_from_the_monthly_rows(briefing):
-    """A month reads township_monthly and topic_monthly; a span of days inside a month reads
-    the daily rows (a monthly row put out of step shows which was read)."""
+    """A month reads the month tables; a span of days inside a month reads the daily rows
+    (a monthly row put out of step shows which was read)."""
     with briefing.sessions.begin() as session:
         session.execute(update(TownshipMonthly).where(
             TownshipMonthly.month == date(2026, 1, 1), TownshipMonthly.township_code == B)
@@ -213,6 +215,10 @@ def test_whole_months_come_from_the_monthly_rows(briefing):
         session.execute(update(TopicMonthly).where(
             TopicMonthly.month == date(2026, 1, 1), TopicMonthly.township_code == B)
             .values(cases=TopicMonthly.cases + 100))
+        session.execute(update(CountyTopicMonthly).where(
+            CountyTopicMonthly.month == date(2026, 1, 1),
+            CountyTopicMonthly.county_code == "320303")
+            .values(cases=CountyTopicMonthly.cases + 1000))
         session.execute(update(GridMonthly).where(
             GridMonthly.month == date(2026, 1, 1), GridMonthly.grid_code == GRIDS[6])
             .values(reported=GridMonthly.reported + 100))
@@ -226,8 +232,11 @@ def test_whole_months_come_from_the_monthly_rows(briefing):
             "reported"].value == 102
         assert period_figures(session, "320303", days, ZONE, NOW).by_key()[
             "reported"].value == 2
-        assert topics(session, "320303", january).subclasses["cases"].tolist() == [102]
+        # A county reads county_topic_monthly, a township topic_monthly.
+        assert topics(session, "320303", january).subclasses["cases"].tolist() == [1002]
+        assert topics(session, B, january).subclasses["cases"].tolist() == [102]
         assert topics(session, "320303", days).subclasses["cases"].tolist() == [2]
+        assert topics(session, B, days).subclasses["cases"].tolist() == [2]
         shown = trends(session, "320303", january, ZONE, NOW).set_index("period")
         for period, reported in ((january, 102), (days, 2)):
             ranked = rankings(session, B, period, ZONE, NOW).set_index("code")

@@ -1,9 +1,10 @@
-"""grid_monthly and village_monthly: grid_daily summed per local month × grid, and its
-reports per local month × village × subclass, so that a township's grid ranking and a
-city's repeat places over whole months read a few rows per grid or village
+"""grid_monthly, village_monthly and county_topic_monthly: grid_daily summed per local month
+× grid, its reports per local month × village × subclass, and topic_daily per local month ×
+county, so that a township's grid ranking, the repeat places and a city's or a county's hot
+issues over whole months read a few rows per grid, village or county
 
-Filled here from grid_daily (a month's row is always the sum of its days' rows); the write
-path and `govwall rollup rebuild` keep them from then on.
+Filled here from the daily tables (a month's row is always the sum of its days' rows); the
+write path and `govwall rollup rebuild` keep them from then on.
 
 Revision ID: 8d3f5a7c9e02
 Revises: 5e7b9c1d3a16
@@ -22,6 +23,7 @@ COUNTS = ('reported', 'registered', 'closed', 'accepted', 'closed_of_reported', 
           'on_time', 'late_closed')
 MINUTES = ('late_minutes', 'handling_minutes')
 MEASURES = (*COUNTS, *MINUTES, 'supervisions')
+TOPIC_KEY = ('subclass', 'dispute_type', 'resolved_level', 'mediation_outcome')
 
 
 def upgrade() -> None:
@@ -42,6 +44,18 @@ def upgrade() -> None:
         sa.Column('reported', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('month', 'village_code', 'subclass', name='pk_village_monthly'),
     )
+    op.create_table(
+        'county_topic_monthly',
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('county_code', sa.String(length=6), nullable=False),
+        sa.Column('subclass', sa.String(length=32), nullable=False),
+        sa.Column('dispute_type', sa.String(length=24), nullable=False),
+        sa.Column('resolved_level', sa.String(length=10), nullable=False),
+        sa.Column('mediation_outcome', sa.String(length=24), nullable=False),
+        sa.Column('cases', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('month', 'county_code', *TOPIC_KEY,
+                                name='pk_county_topic_monthly'),
+    )
     op.create_index('ix_village_monthly_reported', 'village_monthly',
                     ['month', sa.text('reported DESC'), 'village_code', 'subclass'])
     month = ("CAST(date_trunc('month', day) AS date)"
@@ -56,8 +70,14 @@ def upgrade() -> None:
                "FROM grid_daily WHERE reported <> 0 "
                f"GROUP BY {month}, substr(grid_code, 1, 12), subclass "
                "HAVING sum(reported) <> 0")
+    key = ', '.join(TOPIC_KEY)
+    op.execute(f"INSERT INTO county_topic_monthly (month, county_code, {key}, cases) "
+               f"SELECT {month}, substr(township_code, 1, 6), {key}, sum(cases) "
+               f"FROM topic_daily GROUP BY {month}, substr(township_code, 1, 6), {key} "
+               "HAVING sum(cases) <> 0")
 
 
 def downgrade() -> None:
+    op.drop_table('county_topic_monthly')
     op.drop_table('village_monthly')
     op.drop_table('grid_monthly')
