@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,9 +43,12 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),
                      how="outer").fillna(0)
 
+    # 24 periods summed from one array (a DataFrame filter and sum per period was ~1 ms).
+    when, sums_of, names = np.array(days.index, dtype=object), days.to_numpy(), list(days.columns)
+
     def values(p: Period) -> dict[str, float | None]:
-        inside = days[(days.index >= p.first) & (days.index <= p.last)]
-        sums = inside.sum().to_dict()
+        inside = (when >= p.first) & (when <= p.last)
+        sums = dict(zip(names, sums_of[inside].sum(axis=0).tolist(), strict=True))
         return {k: value_of(k, sums) for k in KEYS}
 
     out = []
