@@ -180,6 +180,7 @@ def cmd_counters_rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from data_access import rollups
+    from data_access.reports import rollup as leaders
 
     rt = _runtime(settings)
     today = datetime.now(UTC).astimezone(settings.zone).date()
@@ -190,15 +191,16 @@ def cmd_rollup_rebuild(settings: Settings, args: argparse.Namespace) -> int:
                                    today)
         if rt.engine.dialect.name == "postgresql":
             # Fresh statistics, or the planner takes the new rows for none and sorts them.
+            months = ", ".join(c.monthly.__tablename__ for c in leaders.MONTH_COPIES)
             with rt.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE case_daily, township_daily, topic_daily, grid_daily, "
-                                     "township_monthly, topic_monthly")
+                                     + months)
                 conn.commit()
     finally:
         rt.close()
     print(f"case_daily rebuilt for the last {args.days} days: {rows} rows in "
           f"{time.perf_counter() - started:.1f} s (township_daily, topic_daily and grid_daily "
-          "with it)")
+          "with it, and their month tables)")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Removing the case history (`govwall seed --replace`): cases, their transitions, their
 intake records and rejections, patrol check-ins, the rollups (case_daily, and the leaders'
-township_daily and topic_daily), the warnings found in them (and the cases' text
+daily and monthly ones), the warnings found in them (and the cases' text
 signatures) and Redis's day counters. The
 territory, grid workers, people, kiosk tokens and intake sources stay."""
 from __future__ import annotations
@@ -16,14 +16,19 @@ from data_access.models import (
     CaseDailyBuilt,
     CaseSignature,
     CaseTransition,
+    CountyTopicMonthly,
     EarlyWarning,
     GridDaily,
+    GridMonthly,
     IntakeRecord,
     IntakeRejection,
     PatrolCheckin,
     TopicDaily,
+    TopicMonthly,
     TownshipDaily,
     TownshipDailyBuilt,
+    TownshipMonthly,
+    VillageMonthly,
     WarningCase,
     WarningEvent,
 )
@@ -35,7 +40,9 @@ HISTORY_TABLES = (WarningEvent.__table__, WarningCase.__table__, EarlyWarning.__
                   CaseTransition.__table__, IntakeRecord.__table__, IntakeRejection.__table__,
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
-                  TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__)
+                  TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__,
+                  TownshipMonthly.__table__, TopicMonthly.__table__,
+                  CountyTopicMonthly.__table__, GridMonthly.__table__, VillageMonthly.__table__)
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from data_access import indicators as ind
 from data_access import sla
-from data_access.models import Case, GridDaily, TownshipDaily
+from data_access.models import Case
 from data_access.reports.periods import Period
-from data_access.reports.rollup import MEASURES, built_days, over
+from data_access.reports.rollup import GRID_MONTHS, MEASURES, TOWNSHIP_MONTHS, built_days, over
 from data_access.timeutil import as_utc
 from data_access.wall_scope import Scope, scope_for
 
@@ -173,7 +173,7 @@ def sums_by_township(session: Session, scope: Scope, first: date, last: date) ->
     memo = session.info.get(_SUMS)
     if memo is not None and (scope.unit, first, last) in memo:
         return memo[(scope.unit, first, last)]
-    rows = over(TownshipDaily, first, last, lambda t: (in_scope(t.township_code, scope),))
+    rows = over(TOWNSHIP_MONTHS, first, last, lambda code: in_scope(code, scope))
     found = session.execute(
         select(rows.c.township_code, *(func.sum(rows.c[m]).label(m) for m in MEASURES))
         .group_by(rows.c.township_code)).all()
@@ -244,15 +244,13 @@ def open_overdue_by_day(session: Session, scope: Scope, first: date, last: date,
 
 def sums_by_grid(session: Session, scope: Scope, period: Period, zone: ZoneInfo,
                  now: datetime) -> pd.DataFrame:
-    """Rollup (grid_daily) and live sums over `period`, one row per grid of the scope's
-    township that has any."""
-    rows = session.execute(
-        select(GridDaily.grid_code,
-               *(func.sum(getattr(GridDaily, m)).label(m) for m in MEASURES))
-        .where(GridDaily.day >= period.first, GridDaily.day <= period.last,
-               grids_in(GridDaily.grid_code, scope))
-        .group_by(GridDaily.grid_code)).all()
-    frame = pd.DataFrame(rows, columns=["grid_code", *MEASURES]).set_index("grid_code")
+    """Rollup and live sums over `period`, one row per grid of the scope's township that
+    has any: whole months from grid_monthly, edge days from grid_daily."""
+    rows = over(GRID_MONTHS, period.first, period.last, lambda code: grids_in(code, scope))
+    found = session.execute(
+        select(rows.c.grid_code, *(func.sum(rows.c[m]).label(m) for m in MEASURES))
+        .group_by(rows.c.grid_code)).all()
+    frame = pd.DataFrame(found, columns=["grid_code", *MEASURES]).set_index("grid_code")
     frame = frame.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
     live = open_overdue(session, scope, period.first, period.last, zone, now)
     live = live.drop(columns=["day", "township_code"]).groupby("grid_code").sum()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,11 +61,15 @@ def score(values: Mapping[str, float | None], weights: Mapping[str, float]) -> f
 
 def competition_rank(values: pd.Series, better: int) -> pd.Series:
     """1, 1, 3 ranks: `better` +1 ranks the highest first, −1 the lowest, 0 the highest
-    (volumes); missing values rank after all others, together."""
-    ranked = (values if better >= 0 else -values).rank(method="min", ascending=False)
-    missing = values.isna()
-    ranked[missing] = (~missing).sum() + 1
-    return ranked.astype("int64")
+    (volumes); missing values rank after all others, together. A unit's rank is one more
+    than the count of values better than its own (in numpy: a ranking asks this 28 times,
+    and pandas' rank with a masked assignment took ~0.7 ms each)."""
+    key = values.to_numpy(dtype="float64") * (1 if better >= 0 else -1)
+    missing = np.isnan(key)
+    present = np.sort(key[~missing])
+    ranks = 1 + len(present) - np.searchsorted(present, key, side="right")
+    ranks[missing] = len(present) + 1
+    return pd.Series(ranks.astype("int64"), index=values.index)
 
 
 def children(session: Session, scope: Scope) -> dict[str, str]:

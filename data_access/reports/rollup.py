@@ -18,18 +18,22 @@ How it stays right, as case_daily does (data_access/rollups.py):
 - Measures are "as of now": a case closed late last month moves last month's 按期办结率 when
   it closes; a rejection takes back the registration on its day.
 
-township_monthly and topic_monthly are the same sums per local month (keyed by the month's
-first day). Every change to a daily row is made to its month's row in the same statement
-batch (`shift`, `shift_topics`), and `rebuild` recomputes the months it touches from the
-daily rows, so a month's row is always the sum of its days. Readers take whole months from
-them and only the partial edge days from the daily tables (`over`): a city's month of hot
-issues is ~15 k topic rows instead of ~100 k, two years of trends ~4 k township rows
-instead of ~125 k.
+Month copies (MONTH_COPIES): township_monthly and topic_monthly are the same sums per local
+month (keyed by the month's first day), county_topic_monthly is topic_daily's per month ×
+county (a city's or a county's hot issues), grid_monthly is grid_daily's per month × grid
+(its subclasses together) and village_monthly its reports per month × village × subclass. Every
+change to a daily row is made to its months' rows in the same statement batch (`shift`,
+`shift_topics`), and `rebuild` recomputes the months it touches from the daily rows, so a
+month's row is always the sum of its days. Readers take whole months from them and only the
+partial edge days from the daily tables (`over`): a city's month of hot issues is ~15 k
+topic rows instead of ~100 k, two years of trends ~4 k township rows instead of ~125 k, a
+township's month of grids ~60 rows instead of ~1.7 k.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,12 +59,15 @@ from data_access import indicators as ind
 from data_access.models import (
     Case,
     CaseTransition,
+    CountyTopicMonthly,
     GridDaily,
+    GridMonthly,
     TopicDaily,
     TopicMonthly,
     TownshipDaily,
     TownshipDailyBuilt,
     TownshipMonthly,
+    VillageMonthly,
 )
 from data_access.timeutil import as_utc, day_chunks, local_day_bounds
 
@@ -104,9 +111,65 @@ def topic_of(values: Mapping[str, Any], zone: ZoneInfo) -> Topic:
 
 # -- months -----------------------------------------------------------------------------------
 
-# Each daily table with a month-grained copy: (the monthly table, its key columns).
-MONTHLY = {TownshipDaily: (TownshipMonthly, ("month", "township_code")),
-           TopicDaily: (TopicMonthly, ("month", "township_code", *TOPIC_KEY))}
+@dataclass(frozen=True)
+class MonthCopy:
+    """A month table: the rows of a daily table summed per local month (keyed by the month's
+    first day) and per `key`, each (month table's column, daily table's column, length of
+    the daily code's prefix it keeps or None for all of it). The first key column is the
+    place (township, grid or village code) a scope filters on; the sums are the month
+    table's other columns."""
+
+    daily: Any
+    monthly: Any
+    key: tuple[tuple[str, str, int | None], ...]
+
+    @property
+    def daily_key(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.daily.__table__.primary_key.columns)
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        keyed = {"month", *(name for name, _, _ in self.key)}
+        return tuple(c.name for c in self.monthly.__table__.columns if c.name not in keyed)
+
+    def from_daily(self, daily) -> list[ColumnElement]:
+        """The key's values in a daily table's row, as SQL."""
+        return [(func.substr(getattr(daily, column), 1, n) if n else getattr(daily, column))
+                .label(name) for name, column, n in self.key]
+
+    def fold(self, deltas: Mapping[tuple, Any]) -> dict[tuple, Any]:
+        """Daily cells' deltas (Counters of measures, or numbers) added up per month cell:
+        the Python counterpart of `from_daily` for the write path."""
+        names = self.daily_key
+        sums = set(self.sums)
+        out: dict[tuple, Any] = {}
+        for cell, change in deltas.items():
+            values = dict(zip(names, cell, strict=True))
+            key = (month_of(values["day"]),
+                   *(values[column][:n] if n else values[column] for _, column, n in self.key))
+            if isinstance(change, Counter):
+                out.setdefault(key, Counter()).update(
+                    {m: x for m, x in change.items() if m in sums})
+            else:
+                out[key] = out.get(key, 0) + change
+        return out
+
+
+TOWNSHIP_MONTHS = MonthCopy(TownshipDaily, TownshipMonthly,
+                            (("township_code", "township_code", None),))
+TOPIC_MONTHS = MonthCopy(TopicDaily, TopicMonthly,
+                         tuple((n, n, None) for n in ("township_code", *TOPIC_KEY)))
+COUNTY_CODE_LENGTH = 6
+COUNTY_TOPIC_MONTHS = MonthCopy(TopicDaily, CountyTopicMonthly,
+                                (("county_code", "township_code", COUNTY_CODE_LENGTH),
+                                 *((n, n, None) for n in TOPIC_KEY)))
+GRID_MONTHS = MonthCopy(GridDaily, GridMonthly, (("grid_code", "grid_code", None),))
+VILLAGE_CODE_LENGTH = 12  # a grid's code is its village's and three digits
+VILLAGE_MONTHS = MonthCopy(GridDaily, VillageMonthly,
+                           (("village_code", "grid_code", VILLAGE_CODE_LENGTH),
+                            ("subclass", "subclass", None)))
+MONTH_COPIES = (TOWNSHIP_MONTHS, TOPIC_MONTHS, COUNTY_TOPIC_MONTHS, GRID_MONTHS,
+                VILLAGE_MONTHS)
 
 
 def month_of(day: date) -> date:
@@ -115,18 +178,6 @@ def month_of(day: date) -> date:
 
 def month_end(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def _by_month(deltas: Mapping[tuple, Any]) -> dict[tuple, Any]:
-    """Daily cells' deltas (Counters or numbers) added up per (month, *rest of the key)."""
-    out: dict[tuple, Any] = {}
-    for (day, *rest), change in deltas.items():
-        key = (month_of(day), *rest)
-        if isinstance(change, Counter):
-            out.setdefault(key, Counter()).update(change)
-        else:
-            out[key] = out.get(key, 0) + change
-    return out
 
 
 def split(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
@@ -142,36 +193,49 @@ def split(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple
     return (start, stop), edges
 
 
-def over(daily, first: date, last: date,
+def over(copy: MonthCopy, first: date, last: date,
+         place: Callable[[ColumnElement], ColumnElement[bool]],
          where: Callable[[Any], Iterable[ColumnElement[bool]]] = lambda t: (),
          months: bool = True) -> Subquery:
-    """The rows of `daily` (TownshipDaily or TopicDaily) over first..last, as a subquery with
-    the daily table's columns: whole months from its monthly table (`day` is then the
-    month's first day), the edge days from the daily table; `where(table)` is each part's
-    filter (the scope). months=False reads days only (a caller that groups by day)."""
-    monthly, _ = MONTHLY[daily]
-    names = [c.name for c in daily.__table__.columns if c.name != "day"]
+    """The rows of `copy` over first..last, as a subquery of `day`, the copy's key and its
+    sums: whole months from its month table (`day` is then the month's first day), the edge
+    days from its daily table. `place(code column)` is each part's scope, tested on the
+    part's own code column (the daily grid code, not its village prefix, so that an index
+    serves it); `where(table)` its other filters. months=False reads days only (a caller
+    that groups by day)."""
+    daily, monthly = copy.daily, copy.monthly
+    code = copy.key[0][1]
     whole, edges = split(first, last) if months else (None, [(first, last)])
-    parts = [select(daily.day, *(getattr(daily, n) for n in names))
-             .where(daily.day >= a, daily.day <= b, *where(daily)) for a, b in edges]
+    parts = [select(daily.day, *copy.from_daily(daily),
+                    *(getattr(daily, n) for n in copy.sums))
+             .where(daily.day >= a, daily.day <= b, place(getattr(daily, code)), *where(daily))
+             for a, b in edges]
     if whole:
-        parts.insert(0, select(monthly.month.label("day"), *(getattr(monthly, n) for n in names))
+        parts.insert(0, select(monthly.month.label("day"),
+                               *(getattr(monthly, n) for n, _, _ in copy.key),
+                               *(getattr(monthly, n) for n in copy.sums))
                      .where(monthly.month >= whole[0], monthly.month <= whole[1],
-                            *where(monthly)))
+                            place(getattr(monthly, copy.key[0][0])), *where(monthly)))
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
+def _copies_of(daily) -> list[MonthCopy]:
+    return [copy for copy in MONTH_COPIES if copy.daily is daily]
+
+
 def shift_topics(session: Session, deltas: Counter) -> None:
+    """Add each topic cell's cases to its topic_daily row and to its month copies' rows."""
     for table, key, rows in topic_upserts(deltas):
         bulk_load.add_rows(session.connection(), table, key, rows)
 
 
 def topic_upserts(deltas: Counter) -> list[bulk_load.Upsert]:
-    """`shift_topics`'s statements as data (topic_daily, then topic_monthly)."""
-    names = ("day", "township_code", *TOPIC_KEY)
+    """`shift_topics`'s statements as data (topic_daily, then its month copies)."""
+    targets = [(TopicDaily, TOPIC_MONTHS.daily_key, deltas)]
+    targets += [(copy.monthly, ("month", *(n for n, _, _ in copy.key)), copy.fold(deltas))
+                for copy in _copies_of(TopicDaily)]
     out: list[bulk_load.Upsert] = []
-    for table, key, cells in ((TopicDaily, names, deltas),
-                              (TopicMonthly, MONTHLY[TopicDaily][1], _by_month(deltas))):
+    for table, key, cells in targets:
         changes = [(k, n) for k, n in sorted(cells.items()) if n]
         out.append((table.__table__, key, [{**dict(zip(key, cell, strict=True)), "cases": n}
                                            for cell, n in changes]))
@@ -182,8 +246,9 @@ def shift(session: Session, deltas: Mapping[tuple, Counter], table=TownshipDaily
           key: tuple[str, ...] = ("day", "township_code")) -> None:
     """Add each cell's measures to its row of `table` (created if missing), in key order so
     that concurrent writers lock rows in the same order; one upsert statement for all the
-    cells (every measure is added: the ones a cell does not move add 0). A table with a
-    monthly copy (MONTHLY) has the same changes added to its months' rows."""
+    cells (every measure of the table is added: the ones a cell does not move add 0). A
+    daily table's month copies (MONTH_COPIES) have the same changes added to their months'
+    rows."""
     for table_, key_, rows in upserts(deltas, table, key):
         bulk_load.add_rows(session.connection(), table_, key_, rows)
 
@@ -191,15 +256,16 @@ def shift(session: Session, deltas: Mapping[tuple, Counter], table=TownshipDaily
 def upserts(deltas: Mapping[tuple, Counter], table=TownshipDaily,
             key: tuple[str, ...] = ("day", "township_code")) -> list[bulk_load.Upsert]:
     """`shift`'s statements as data — (table, key columns, rows in key order), the daily
-    table's then its monthly copy's — for a writer that sends several rollups' upserts
+    table's then its month copies' — for a writer that sends several rollups' upserts
     together (bulk_load.add_rows_together)."""
+    measures = [m for m in MEASURES if m in table.__table__.columns]
     changes = [(cell, {m: n for m, n in counts.items() if n})
                for cell, counts in sorted(deltas.items())]
     out: list[bulk_load.Upsert] = [(table.__table__, key, [
-        {**dict(zip(key, cell, strict=True)), **{m: counts.get(m, 0) for m in MEASURES}}
+        {**dict(zip(key, cell, strict=True)), **{m: counts.get(m, 0) for m in measures}}
         for cell, counts in changes if counts])]
-    if table in MONTHLY:
-        out += upserts(_by_month(deltas), *MONTHLY[table])
+    for copy in _copies_of(table):
+        out += upserts(copy.fold(deltas), copy.monthly, ("month", *(n for n, _, _ in copy.key)))
     return out
 
 
@@ -282,20 +348,22 @@ def rebuild(session: Session, zone: ZoneInfo, first: date, last: date,
 
 
 def rebuild_months(session: Session, first: date, last: date) -> None:
-    """township_monthly and topic_monthly of the months first..last falls in, recomputed
-    from township_daily and topic_daily (in the database, a statement per month)."""
+    """Every month copy (MONTH_COPIES) of the months first..last falls in, recomputed from
+    its daily table (in the database, a statement per month and copy); key cells whose sums
+    are all zero are left out."""
     month = month_of(first)
     while month <= last:
         end = month_end(month)
-        for daily, (monthly, key) in MONTHLY.items():
-            names = [c.name for c in monthly.__table__.columns if c.name not in key]
-            rest = [getattr(daily, n) for n in key[1:]]
+        for copy in MONTH_COPIES:
+            daily, monthly = copy.daily, copy.monthly
+            key = copy.from_daily(daily)
+            sums = [func.sum(getattr(daily, n)) for n in copy.sums]
             session.execute(delete(monthly).where(monthly.month == month))
             session.execute(monthly.__table__.insert().from_select(
-                [*key, *names],
-                select(literal(month, Date), *rest,
-                       *(func.sum(getattr(daily, n)) for n in names))
-                .where(daily.day >= month, daily.day <= end).group_by(*rest)))
+                ["month", *(n for n, _, _ in copy.key), *copy.sums],
+                select(literal(month, Date), *key, *sums)
+                .where(daily.day >= month, daily.day <= end).group_by(*key)
+                .having(or_(*(s != 0 for s in sums)))))
         month = end + timedelta(days=1)
 
 

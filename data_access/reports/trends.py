@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import TownshipDaily
 from data_access.reports.figures import KEYS, in_scope, open_overdue_by_day, value_of
 from data_access.reports.periods import Period
-from data_access.reports.rollup import MEASURES, over
+from data_access.reports.rollup import MEASURES, TOWNSHIP_MONTHS, over
 from data_access.wall_scope import scope_for
 
 PERIODS = 12
@@ -33,8 +33,7 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     first = min(p.first for p in before)
     # Months, quarters and years are whole months: their rows come a month at a time from
     # township_monthly (keyed by the month's first day, inside the period it belongs to).
-    source = over(TownshipDaily, first, period.last,
-                  lambda t: (in_scope(t.township_code, scope),),
+    source = over(TOWNSHIP_MONTHS, first, period.last, lambda code: in_scope(code, scope),
                   months=period.kind in ("month", "quarter", "year"))
     rows = session.execute(
         select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
@@ -44,9 +43,12 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),
                      how="outer").fillna(0)
 
+    # 24 periods summed from one array (a DataFrame filter and sum per period was ~1 ms).
+    when, sums_of, names = np.array(days.index, dtype=object), days.to_numpy(), list(days.columns)
+
     def values(p: Period) -> dict[str, float | None]:
-        inside = days[(days.index >= p.first) & (days.index <= p.last)]
-        sums = inside.sum().to_dict()
+        inside = (when >= p.first) & (when <= p.last)
+        sums = dict(zip(names, sums_of[inside].sum(axis=0).tolist(), strict=True))
         return {k: value_of(k, sums) for k in KEYS}
 
     out = []

@@ -208,7 +208,8 @@ def seed_env(fresh_backend, tmp_path, monkeypatch) -> Backend:
 HISTORY = ("cases", "case_transitions", "patrol_checkins", "case_daily", "case_daily_built",
            "intake_records", "intake_rejections", "township_daily", "topic_daily",
            "township_daily_built", "warnings", "warning_cases", "warning_events",
-           "case_signatures", "grid_daily")
+           "case_signatures", "grid_daily", "township_monthly", "topic_monthly",
+           "county_topic_monthly", "grid_monthly", "village_monthly")
 KEPT = ("units", "grid_workers", "users", "kiosk_tokens")
 
 

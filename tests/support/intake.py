@@ -72,17 +72,20 @@ def _tallies(backend, first, last) -> dict:
     today's Redis counters."""
     from data_access.models import (
         CaseDaily,
+        CountyTopicMonthly,
         GridDaily,
+        GridMonthly,
         TopicDaily,
         TopicMonthly,
         TownshipDaily,
         TownshipMonthly,
+        VillageMonthly,
     )
 
     tallies: dict = {}
     with backend.sessions() as session:
         for table in (CaseDaily, TownshipDaily, GridDaily, TopicDaily, TownshipMonthly,
-                      TopicMonthly):
+                      TopicMonthly, CountyTopicMonthly, GridMonthly, VillageMonthly):
             columns = [c for c in table.__table__.columns]
             key = table.__table__.c.get("day", table.__table__.c.get("month"))
             rows = session.execute(select(*columns).where(

@@ -300,4 +300,6 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(fresh_backend):
             sizes[size] = len(statements)
     finally:
         sa_event.remove(fresh_backend.engine, "before_cursor_execute", count)
-    assert sizes[10] == sizes[200] <= 12, sizes
+    # 15: one upsert per rollup table a new case moves (the month tables grid_monthly,
+    # village_monthly and county_topic_monthly added three to the 12 before them).
+    assert sizes[10] == sizes[200] <= 15, sizes
