@@ -7,14 +7,14 @@ recreates them at its end, and an interrupted one's are recreated by the next im
 (data_access/intake/bulk_mode.py).
 
 Revision ID: 7c2e4a9d1b18
-Revises: 5e7b9c1d3a16
+Revises: 8d3f5a7c9e02
 Create Date: 2026-12-03 10:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '7c2e4a9d1b18'
-down_revision = '5e7b9c1d3a16'
+down_revision = '8d3f5a7c9e02'
 branch_labels = None
 depends_on = None
 
