@@ -214,7 +214,18 @@ class TownshipDaily(Base, DailyMeasures):
     # and the measures of DailyMeasures
 
 
-class TopicDaily(Base):
+class TopicColumns:
+    """A topic row's key after its day and place — subclass and how a dispute ended ("" for
+    none) — and its count of cases: topic_daily's, said once for its month copies too."""
+
+    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class TopicDaily(Base, TopicColumns):
     """Reports per local day of report × township × subclass × how a dispute ended: the
     briefing's hot issues and disputes picture (data_access/reports/rollup.py keeps it with
     township_daily, and its days are built with them). "None" is stored as ""."""
@@ -223,11 +234,7 @@ class TopicDaily(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
-    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
-    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
-    cases: Mapped[int] = mapped_column(Integer)
+    # and the topic key and count of TopicColumns
 
 
 class GridDaily(Base, DailyMeasures):
@@ -264,7 +271,7 @@ class TownshipMonthly(Base, DailyMeasures):
     # and the measures of DailyMeasures
 
 
-class TopicMonthly(Base):
+class TopicMonthly(Base, TopicColumns):
     """topic_daily summed per local month (`month` is the month's first day), kept with it:
     the hot issues and disputes picture of a month, quarter or year."""
 
@@ -272,14 +279,10 @@ class TopicMonthly(Base):
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
-    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
-    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
-    cases: Mapped[int] = mapped_column(Integer)
+    # and the topic key and count of TopicColumns
 
 
-class CountyTopicMonthly(Base):
+class CountyTopicMonthly(Base, TopicColumns):
     """topic_daily summed per local month × county (a township code's first 6 digits) ×
     subclass × how a dispute ended, kept with it: a city's or a county's hot issues read
     ~4 k rows a month instead of topic_monthly's ~29 k township rows (the province's, a
@@ -289,11 +292,7 @@ class CountyTopicMonthly(Base):
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
-    subclass: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dispute_type: Mapped[str] = mapped_column(String(24), primary_key=True)
-    resolved_level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    mediation_outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
-    cases: Mapped[int] = mapped_column(Integer)
+    # and the topic key and count of TopicColumns
 
 
 class GridMonthly(Base, DailyMeasures):
