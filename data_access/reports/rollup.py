@@ -128,8 +128,13 @@ class MonthCopy:
         return tuple(c.name for c in self.daily.__table__.primary_key.columns)
 
     @property
+    def month_key(self) -> tuple[str, ...]:
+        """The month table's key columns: the month, then the copy's key."""
+        return ("month", *(name for name, _, _ in self.key))
+
+    @property
     def sums(self) -> tuple[str, ...]:
-        keyed = {"month", *(name for name, _, _ in self.key)}
+        keyed = set(self.month_key)
         return tuple(c.name for c in self.monthly.__table__.columns if c.name not in keyed)
 
     def from_daily(self, daily) -> list[ColumnElement]:
@@ -232,7 +237,7 @@ def shift_topics(session: Session, deltas: Counter) -> None:
 def topic_upserts(deltas: Counter) -> list[bulk_load.Upsert]:
     """`shift_topics`'s statements as data (topic_daily, then its month copies)."""
     targets = [(TopicDaily, TOPIC_MONTHS.daily_key, deltas)]
-    targets += [(copy.monthly, ("month", *(n for n, _, _ in copy.key)), copy.fold(deltas))
+    targets += [(copy.monthly, copy.month_key, copy.fold(deltas))
                 for copy in _copies_of(TopicDaily)]
     out: list[bulk_load.Upsert] = []
     for table, key, cells in targets:
@@ -265,7 +270,7 @@ def upserts(deltas: Mapping[tuple, Counter], table=TownshipDaily,
         {**dict(zip(key, cell, strict=True)), **{m: counts.get(m, 0) for m in measures}}
         for cell, counts in changes if counts])]
     for copy in _copies_of(table):
-        out += upserts(copy.fold(deltas), copy.monthly, ("month", *(n for n, _, _ in copy.key)))
+        out += upserts(copy.fold(deltas), copy.monthly, copy.month_key)
     return out
 
 
@@ -360,7 +365,7 @@ def rebuild_months(session: Session, first: date, last: date) -> None:
             sums = [func.sum(getattr(daily, n)) for n in copy.sums]
             session.execute(delete(monthly).where(monthly.month == month))
             session.execute(monthly.__table__.insert().from_select(
-                ["month", *(n for n, _, _ in copy.key), *copy.sums],
+                [*copy.month_key, *copy.sums],
                 select(literal(month, Date), *key, *sums)
                 .where(daily.day >= month, daily.day <= end).group_by(*key)
                 .having(or_(*(s != 0 for s in sums)))))
