@@ -16,22 +16,18 @@ from data_access.models import (
     CaseDailyBuilt,
     CaseSignature,
     CaseTransition,
-    CountyTopicMonthly,
     EarlyWarning,
     GridDaily,
-    GridMonthly,
     IntakeRecord,
     IntakeRejection,
     PatrolCheckin,
     TopicDaily,
-    TopicMonthly,
     TownshipDaily,
     TownshipDailyBuilt,
-    TownshipMonthly,
-    VillageMonthly,
     WarningCase,
     WarningEvent,
 )
+from data_access.reports.rollup import MONTH_COPIES
 
 # Children before the cases they reference (DELETE order on SQLite). The intake's records
 # of which source case each case was go with the cases; its sources and tokens stay.
@@ -41,8 +37,8 @@ HISTORY_TABLES = (WarningEvent.__table__, WarningCase.__table__, EarlyWarning.__
                   Case.__table__, PatrolCheckin.__table__,
                   CaseDaily.__table__, CaseDailyBuilt.__table__, TownshipDaily.__table__,
                   TopicDaily.__table__, GridDaily.__table__, TownshipDailyBuilt.__table__,
-                  TownshipMonthly.__table__, TopicMonthly.__table__,
-                  CountyTopicMonthly.__table__, GridMonthly.__table__, VillageMonthly.__table__)
+                  # every month copy of the leaders' rollups (one left out was left behind)
+                  *(copy.monthly.__table__ for copy in MONTH_COPIES))
 
 
 def remove_case_history(engine: Engine, counters: Counters, now: datetime) -> dict[str, int]:
