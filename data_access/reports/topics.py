@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from data_access import vocabulary as v
 from data_access.models import VillageMonthly
+from data_access.reports import repeats
 from data_access.reports.figures import grids_in, in_scope
 from data_access.reports.periods import Period
 from data_access.reports.rollup import (
     COUNTY_TOPIC_MONTHS,
     TOPIC_KEY,
     TOPIC_MONTHS,
-    VILLAGE_MONTHS,
     over,
     split,
 )
@@ -71,16 +71,12 @@ def repeat_places(session: Session, unit: str, period: Period, top: int) -> pd.D
         query = (select(month.village_code, month.subclass, month.reported)
                  .where(month.month == whole[0], month.reported > 1,
                         grids_in(month.village_code, scope))
-                 .order_by(month.reported.desc(), month.village_code, month.subclass))
+                 .order_by(month.reported.desc(), month.village_code, month.subclass)
+                 .limit(top))
+        rows = [tuple(r) for r in session.execute(query)]
     else:
-        source = over(VILLAGE_MONTHS, period.first, period.last,
-                      lambda code: grids_in(code, scope), lambda t: (t.reported > 0,))
-        village, subclass = source.c.village_code, source.c.subclass
-        reports = func.sum(source.c.reported)
-        query = (select(village, subclass, reports).group_by(village, subclass)
-                 .having(reports > 1).order_by(reports.desc(), village, subclass))
-    places = pd.DataFrame(session.execute(query.limit(top)).all(),
-                          columns=["place_code", "subclass", "reports"])
+        rows = repeats.top_repeats(session, scope, period, top)
+    places = pd.DataFrame(rows, columns=["place_code", "subclass", "reports"])
     places["reports"] = places["reports"].astype("int64")
     places["repeats"] = places["reports"] - 1
     names = unit_names(session, {*places["place_code"], *places["place_code"].str[:9]})
