@@ -1,7 +1,8 @@
 """The intake measured over HTTP through `govwall serve` (gunicorn), on PostgreSQL.
 
   .venv/bin/python bench/intake.py [--database-url URL] [--redis-url URL] [--port 8141]
-      [--workers 2] [--clients 4] [--batch 100] [--api-seconds 20] [--rows 1000000]
+      [--workers 2] [--clients 4] [--batch 100] [--api-seconds 20] [--pace 500]
+      [--rows 1000000] [--phases api,paced,wall,import]
       [--wall-samples 20]
 
 It creates the database if missing (territory of --region synthesized, no history), two
@@ -9,8 +10,13 @@ sources, a Redis namespace of its own, starts `govwall serve --workers N`, and p
 line labelled:
 
   [api]    --clients threads posting batches of --batch new cases for --api-seconds
-           (each over one kept-alive connection, bodies made beforehand): cases/s
-           accepted, and each batch's answer time p50/p95;
+           (each over one kept-alive connection, bodies made beforehand), each posting
+           its next batch when the last is answered: cases/s accepted (the most the
+           server takes), and each batch's answer time p50/p95 at that saturation;
+  [api-paced] the same clients offering --pace cases/s together (default 500, the
+           issue's sustained rate) on a fixed timetable for --api-seconds: each batch's
+           answer timed from when it was due (a server behind its timetable shows as
+           queueing in p95, not as a slower client);
   [wall]   commit to wall: one wall screen replayed over HTTP as a browser runs /wall
            (bench/wall_http: a kiosk session, its tiles asking at the page's cadence); one
            case posted at a time, timed from its 201 until that screen's queue tile shows
@@ -118,27 +124,47 @@ def case(sid: str, grids: list[str], i: int) -> dict:
 
 
 def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
-              seconds: float) -> None:
+              seconds: float, rate: float = 0) -> None:
     """Each client a thread with one kept-alive HTTP connection, posting bodies made before
     the clock starts: one JSON text per client with the batch number left as a placeholder
     (the clients share two cores with the server; building and encoding 100 dicts per
-    batch in the client's Python was time the server could not use)."""
+    batch in the client's Python was time the server could not use).
+
+    rate 0: each client posts its next batch as soon as the last is answered — the most the
+    server takes, and the answer time at that saturation. rate R: the clients together offer
+    R cases/s on a fixed timetable (client k's n-th batch due at k/clients + n intervals of
+    clients × batch / R seconds), and each answer is timed from when its batch was due, not
+    from when it was sent, so a server that falls behind shows its queue in the figures
+    rather than slowing the clients down (no coordinated omission)."""
     times: list[float] = []
     accepted = [0]
+    late = [0]
     lock = threading.Lock()
     errors: list[int] = []
     host, port = base.removeprefix("http://").split(":")
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    templates = [json.dumps({"cases": [case(f"A{k}-@N@-{j}", grids, j) for j in range(batch)]},
+    tag = f"R{int(rate)}" if rate else "A"
+    templates = [json.dumps({"cases": [case(f"{tag}{k}-@N@-{j}", grids, j)
+                                       for j in range(batch)]},
                             ensure_ascii=False).encode() for k in range(clients)]
+    interval = clients * batch / rate if rate else 0.0
 
     def client(k: int) -> None:
         connection = http.client.HTTPConnection(host, int(port), timeout=60)
         n = 0
-        while time.monotonic() < stop_at:
+        while True:
+            due = started + (k / clients + n) * interval if rate else time.monotonic()
+            if due >= stop_at:
+                break
+            if rate:
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                elif wait < -0.001:
+                    with lock:
+                        late[0] += 1
             body = templates[k].replace(b"@N@", str(n).encode())
             n += 1
-            started = time.perf_counter()
             try:
                 connection.request("POST", "/api/v1/cases/batch", body, headers)
                 answer = connection.getresponse()
@@ -147,7 +173,7 @@ def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
                 connection.close()
                 connection = http.client.HTTPConnection(host, int(port), timeout=60)
                 status, data = 0, b"{}"
-            took = time.perf_counter() - started
+            took = time.monotonic() - due
             with lock:
                 times.append(took)
                 if status == 200:
@@ -156,19 +182,23 @@ def api_phase(base: str, token: str, grids: list[str], clients: int, batch: int,
                     errors.append(status)
         connection.close()
 
-    stop_at = time.monotonic() + seconds
     started = time.monotonic()
+    stop_at = started + seconds
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    print(f"[api] {clients} clients, batches of {batch}, {elapsed:.0f} s: "
-          f"{accepted[0] / elapsed:.0f} cases/s accepted ({accepted[0]} cases, "
-          f"{len(times)} batches, {len(errors)} not 200); batch answer p50 "
-          f"{statistics.median(times) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms",
-          flush=True)
+    label = (f"[api-paced] {clients} clients offering {rate:.0f} cases/s together on a "
+             f"timetable, batches of {batch}, {elapsed:.0f} s" if rate else
+             f"[api] {clients} clients, batches of {batch}, {elapsed:.0f} s")
+    timed = "from when it was due" if rate else "from its send"
+    print(f"{label}: {accepted[0] / elapsed:.0f} cases/s accepted ({accepted[0]} cases, "
+          f"{len(times)} batches, {len(errors)} not 200"
+          f"{f', {late[0]} sent late' if rate else ''}); batch answer ({timed}) p50 "
+          f"{statistics.median(times) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms, "
+          f"max {max(times) * 1000:.0f} ms", flush=True)
 
 
 def create_kiosk(env: dict) -> tuple[str, str]:
@@ -297,8 +327,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--wall-samples", type=int, default=20)
-    parser.add_argument("--phases", default="api,wall,import",
-                        help="which of api, wall, import to run (comma-separated)")
+    parser.add_argument("--pace", type=float, default=500,
+                        help="cases/s the clients offer together in the paced phase")
+    parser.add_argument("--phases", default="api,paced,wall,import",
+                        help="which of api, paced, wall, import to run (comma-separated)")
     parser.add_argument("--keep", action="store_true", help="keep a database this run made")
     args = parser.parse_args()
     print(f"bench/intake.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average "
@@ -325,7 +357,7 @@ def main() -> int:
     phases = set(args.phases.split(","))
     server = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, start_new_session=True) \
-        if phases & {"api", "wall"} else None
+        if phases & {"api", "paced", "wall"} else None
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
     stack_kiosk: list[str] = []
     base = f"http://127.0.0.1:{args.port}"
@@ -348,6 +380,9 @@ def main() -> int:
                 time.sleep(0.2)
         if "api" in phases:
             api_phase(base, token, grids, args.clients, args.batch, args.api_seconds)
+        if "paced" in phases:
+            api_phase(base, token, grids, args.clients, args.batch, args.api_seconds,
+                      rate=args.pace)
         if "wall" in phases:
             kiosk_label, kiosk = create_kiosk(env)
             stack_kiosk.append(kiosk_label)
