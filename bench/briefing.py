@@ -3,13 +3,16 @@ monthly report's files, on a seeded database (PostgreSQL: bench/seed.py --keep N
 
     .venv/bin/python bench/briefing.py --database-url postgresql+psycopg://…/briefing_bench
         [--redis-url redis://127.0.0.1:6379/5] [--port 8151] [--month 2026-11] [--unit 320300]
-        [--requests 40] [--formats docx,pdf,xlsx]
+        [--requests 40] [--kinds day,week,month,quarter,year,custom]
+        [--formats docx,pdf,xlsx]
 
 The database must be at schema head with township_daily built (`govwall rollup rebuild
 --days N`). Prints:
-  [page] the briefing's data callback (what a pick of period and unit asks): cold (each
-         request a unit and period not asked before: computed from the rollup) and warm (the
-         same again within a minute: the shared Redis cache), p50/p95/max in ms; GET /briefing.
+  [page] the briefing's data callback (what a pick of period and unit asks), per period kind
+         (--kinds: day, week, month, quarter, year, custom — the unit and its --counties, up
+         to --requests asks a kind) and over them all: cold (each request a unit and period
+         not asked before: computed from the rollup) and warm (the same again within a
+         minute: the shared Redis cache), p50/p95/max in ms; GET /briefing.
   [report] the monthly report: collecting its data, and each file format, in seconds.
 """
 from __future__ import annotations
@@ -25,7 +28,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from zoneinfo import ZoneInfo
@@ -90,6 +93,24 @@ class Client:
         return seconds, answer["briefing-data"]["data"]
 
 
+def period_labels(kind: str, month: str, count: int) -> list[str]:
+    """`count` distinct periods of `kind` ending with --month, newest first, as the page's
+    date input carries them: a month's label, or a day inside the period (a week, quarter or
+    year), or first..last (custom: spans of 45 days, each ending a week before the last)."""
+    year, number = map(int, month.split("-"))
+    last = (date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1))
+    if kind == "month":
+        index = year * 12 + number - 1
+        return [f"{(index - i) // 12}-{(index - i) % 12 + 1:02d}" for i in range(count)]
+    step = {"day": 1, "week": 7, "quarter": 91, "year": 365, "custom": 7}[kind]
+    days = [last - timedelta(days=step * i) for i in range(count)]
+    if kind == "year":
+        days = days[:3]  # the seeded history's three years
+    if kind == "custom":
+        return [f"{d - timedelta(days=44)}..{d}" for d in days]
+    return [d.isoformat() for d in days]
+
+
 def page_bench(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> None:
     user = f"bench-leader-{os.getpid()}"
     done = subprocess.run([str(BIN / "govwall"), "user", "add", user, "--role", "leader",
@@ -105,20 +126,24 @@ def page_bench(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> 
         client = Client(server.base)
         client.sign_in(user)
         units = [args.unit] + [c for c in args.counties.split(",") if c]
-        year, month = map(int, args.month.split("-"))
-        months = [f"{year - (month - 1 - i < 0)}-{(month - 1 - i) % 12 + 1:02d}"
-                  for i in range(args.requests)]
-        asks = [(u, m) for m in months for u in units][:args.requests]
-        cold, warm = [], []
-        for unit, label in asks:
-            seconds, data = client.briefing("month", label, unit)
-            cold.append(seconds)
-        for unit, label in asks:
-            warm.append(client.briefing("month", label, unit)[0])
+        cold_all, warm_all, data = [], [], {}
+        for kind in [k for k in args.kinds.split(",") if k]:
+            asks = [(u, label) for label in period_labels(kind, args.month, args.requests)
+                    for u in units][:args.requests]
+            cold, warm = [], []
+            for unit, label in asks:
+                seconds, data = client.briefing(kind, label, unit)
+                cold.append(seconds)
+            for unit, label in asks:
+                warm.append(client.briefing(kind, label, unit)[0])
+            print(f"[page] {kind:7s} {line('cold (rollup)', cold)}; {line('warm', warm)}",
+                  flush=True)
+            cold_all += cold
+            warm_all += warm
         page = [client.timed(urllib.request.Request(f"{server.base}/briefing"))[0]
                 for _ in range(10)]
-        print(f"[page] {line('cold (rollup)', cold)}")
-        print(f"[page] {line('warm (cache)', warm)}")
+        print(f"[page] every kind {line('cold (rollup)', cold_all)}")
+        print(f"[page] every kind {line('warm (cache)', warm_all)}")
         print(f"[page] {line('GET /briefing', page)}")
         first = data["figures"][0]
         print(f"[page] last answer: {data['unit_name']} {data['period']} reported "
@@ -167,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counties", default="320302,320303,320305,320311,320312,320321,"
                         "320322,320324,320381,320382", help="more units the page is asked for")
     parser.add_argument("--month", default="2026-11")
+    parser.add_argument("--kinds", default="day,week,month,quarter,year,custom",
+                        help="the period kinds asked, each --requests times at most")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--formats", default="docx,pdf,xlsx")
     parser.add_argument("--phases", default="page,report")
