@@ -14,7 +14,6 @@ from callbacks import (
     ops_warnings,
     wall,
 )
-from data_access.wall_refresher import WallRefresher
 
 
 def register_all(app: Dash, runtime, cache) -> context.Context:
@@ -25,9 +24,3 @@ def register_all(app: Dash, runtime, cache) -> context.Context:
     wall.register(app)
     return bound
 
-
-def wall_refresher(bound: context.Context) -> WallRefresher:
-    """The refresher that keeps this app's wall inputs computed (started by the app)."""
-    rt = bound.runtime
-    return WallRefresher(rt.sessions, rt.counters, bound.snapshots, rt.settings.region,
-                         rt.settings.zone, rt.clock)

@@ -32,9 +32,12 @@ def make_cache(server: Flask, runtime: Runtime) -> Cache:
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, *,
-               refresher: bool = True) -> Dash:
-    """The app; with `refresher`, a thread that keeps the wall's inputs computed (tests that
-    drive the refresher themselves turn it off)."""
+               refresher: bool = True, background_process: bool = False) -> Dash:
+    """The app; with `refresher`, threads that keep the wall's inputs computed, poll the
+    staging tables and detect warnings (dashboard/background.py; tests that drive the
+    refresher themselves turn it off) — or, with `background_process`, none: a process of
+    their own does that work (`govwall serve`'s web workers), and /healthz reads the ages
+    of what it computes."""
     runtime = runtime or open_runtime(settings)
     server = Flask("govwall")
     server.config["SECRET_KEY"] = settings.secret_key
@@ -73,38 +76,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
                  limits=session_limits(settings), cookie_secure=settings.cookie_secure)
     metrics_routes.install(app, runtime, public=settings.metrics_public)
 
-    from callbacks import register_all, wall_refresher
-    from data_access.wall_refresher import start
+    from callbacks import register_all
     from layouts import pages
 
     pages.register(dash.register_page)
     bound = register_all(app, runtime, cache)
     if refresher:
-        server.extensions[REFRESHER] = keeper = wall_refresher(bound)
-        thread, stop = start(keeper)
-        runtime.on_close.append(lambda: (stop.set(), thread.join(timeout=10)))
+        from dashboard.background import passive_refresher, start_background
+
+        if background_process:
+            keeper = passive_refresher(runtime, bound.snapshots)
+        else:
+            keeper = start_background(runtime, bound.snapshots)
+        server.extensions[REFRESHER] = keeper
         health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
-        runtime.on_close.extend(intake_api.start_pollers(runtime))
-        if settings.warning_every_minutes:
-            detector = warning_detector(runtime).start()
-            runtime.on_close.append(lambda: (detector.stop(),
-                                             detector.thread.join(timeout=10)))
     return app
-
-
-def warning_detector(runtime: Runtime):
-    """The early-warning detector thread: every GOVWALL_WARNING_EVERY_MINUTES, in whichever
-    process of the cluster finds the last run that old first (under a Redis lock)."""
-    from data_access.warnings import surges
-    from data_access.warnings.detect import DetectConfig, DetectorThread, run_if_due
-
-    settings = runtime.settings
-    every = settings.warning_every_minutes * 60
-    config = DetectConfig(surge=surges.configured(settings.warning_budget,
-                                                  settings.warning_cusum_share))
-    # Not forced at a process's start: every worker of `serve` would run the whole detection
-    # (a minute of CPU on a city) in turn; `seed --replace` forgets the last run instead.
-    return DetectorThread(lambda _first: run_if_due(
-        runtime.sessions, runtime.redis, settings.redis_namespace, settings.region,
-        settings.zone, runtime.clock(), settings.caller_secret, every, config),
-        every=min(every, 60))

@@ -315,6 +315,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_background(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboard.background import run
+
+    return run(settings)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.demo import run_demo
 
@@ -432,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", cmd_serve, "Serve the web app with gunicorn (production).")
     web_options(p)
     p.add_argument("--workers", type=_positive, default=2, help="gunicorn worker processes")
+
+    command("background", cmd_background, "The work of `serve` that answers no request: the "
+            "wall's refresher, the staging-table pollers and the early-warning detector, "
+            "until stopped (serve starts it and keeps it running; run it yourself only "
+            "beside web servers started otherwise).")
 
     p = command("demo", cmd_demo, "Everything on the embedded defaults: migrate, seed if "
                 "empty, embedded Redis, live simulator and web server.")

@@ -1,11 +1,15 @@
 """Production serving with gunicorn (`govwall serve`)."""
 from __future__ import annotations
 
+import sys
+
 from dash import Dash
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from dashboard.metrics_dir import multiprocess_dir, worker_exited
 from dashboard.settings import Settings
+from dashboard.supervisor import Supervisor
 
 
 def render_index_once(app: Dash) -> None:
@@ -22,11 +26,33 @@ def render_index_once(app: Dash) -> None:
         app.index()
 
 
+class _Arbiter(Arbiter):
+    """gunicorn's master, also keeping `govwall background` running from its loop."""
+
+    def __init__(self, app, background: Supervisor):
+        self.background = background
+        super().__init__(app)
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        self.background.keep()
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, settings: Settings, options: dict):
         self.settings = settings
         self.options = options
+        self.background = Supervisor()
         super().__init__()
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self, self.background).run()
+        except RuntimeError as exc:  # what BaseApplication.run does with it
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
+        finally:
+            self.background.stop()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
@@ -35,7 +61,8 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from dashboard.app import create_app
 
-        app = create_app(self.settings)
+        # The refresher, pollers and detector run in the master's `govwall background`.
+        app = create_app(self.settings, background_process=True)
         render_index_once(app)
         return app.server
 
@@ -43,7 +70,9 @@ class _Gunicorn(BaseApplication):
 def serve(settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
     # Each worker builds its own app after the fork (no preload): connections are per process.
     # Errors go to standard error either way; the access log (a line per request, a wall
-    # polls several times a second) only when asked for.
+    # polls several times a second) only when asked for. The work that answers no request
+    # runs in one more process, `govwall background`, that the master starts after its
+    # workers and keeps running (dashboard/background.py says why; dashboard/supervisor.py).
     with multiprocess_dir():
         _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers, "threads": 4,
                              "timeout": 60, "accesslog": "-" if access_log else None,

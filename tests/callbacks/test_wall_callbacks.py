@@ -30,9 +30,9 @@ class WallApp:
 
 @pytest.fixture(scope="module", params=backend_names())
 def wall_app(request, tmp_path_factory):
-    from callbacks import wall_refresher
     from callbacks.context import current
     from dashboard.app import create_app
+    from dashboard.background import passive_refresher
     from dashboard.runtime import open_runtime
     from dashboard.settings import Settings
 
@@ -45,7 +45,7 @@ def wall_app(request, tmp_path_factory):
         runtime = open_runtime(settings, clock=clock)
         # No refresher thread: each test runs its passes itself.
         create_app(settings, runtime, refresher=False)
-        yield WallApp(runtime, wall_refresher(current()), clock, backend)
+        yield WallApp(runtime, passive_refresher(runtime, current().snapshots), clock, backend)
         runtime.close()
 
 

@@ -67,14 +67,18 @@ def _samples(base: str) -> dict[tuple[str, tuple], float]:
 
 
 def _workers(master: int) -> list[int]:
-    """The gunicorn master's children (its workers), from /proc."""
+    """The gunicorn master's web workers (not its `govwall background`), from /proc."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # ended meanwhile
-        if int(fields[1]) == master:
+        try:
+            background = b"background" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == master and not background:
             children.append(int(stat.parent.name))
     return sorted(children)
 

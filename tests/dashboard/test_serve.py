@@ -28,6 +28,7 @@ from data_access.counters import Counters
 from data_access.db import make_engine, session_factory
 from data_access.migrate import upgrade
 from data_access.redis_conn import connect
+from data_access.snapshots import asof_key
 from tests.dashboard.wall_http import alerts_state, new_screen, refresh_alerts
 from tests.support.backends import ZONE
 from tests.support.kiosk import kiosk_token
@@ -180,11 +181,22 @@ PAGE_FILES = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"')
 ROUNDS = 2
 
 
+def _children(pid: int) -> tuple[list[psutil.Process], list[psutil.Process]]:
+    """The master's web workers and its `govwall background` process(es)."""
+    workers, background = [], []
+    for child in psutil.Process(pid).children():
+        try:
+            (background if "background" in child.cmdline() else workers).append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return workers, background
+
+
 def _workers(pid: int, count: int) -> list[psutil.Process]:
     """The server's worker processes, once it has forked them all."""
     for _ in range(300):
-        if len(children := psutil.Process(pid).children()) == count:
-            return children
+        if len(workers := _children(pid)[0]) == count:
+            return workers
         time.sleep(0.05)
     raise RuntimeError(f"govwall serve did not start {count} workers")
 
@@ -194,7 +206,7 @@ def _replace_workers(pid: int, old: list[psutil.Process]) -> list[psutil.Process
     os.kill(pid, signal.SIGHUP)
     old_pids = {worker.pid for worker in old}
     for _ in range(600):
-        children = psutil.Process(pid).children()
+        children = _children(pid)[0]
         if len(children) == len(old) and not old_pids & {c.pid for c in children}:
             return children
         time.sleep(0.05)
@@ -283,3 +295,46 @@ def test_a_fresh_server_serves_every_file_of_the_wall_page_from_every_worker(tmp
         assert "Booting worker" in server.err.read_text()
     finally:
         redis_server.stop()
+
+
+def _background(pid: int, other_than: int | None = None) -> psutil.Process:
+    """The master's one `govwall background` (a new one, when `other_than` ended)."""
+    for _ in range(400):
+        found = [p for p in _children(pid)[1] if p.pid != other_than]
+        if len(found) == 1:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"not one govwall background under {pid}: {_children(pid)[1]}")
+
+
+def _computed_at(client, name: str) -> float:
+    at = client.hget(asof_key(NAMESPACE, "320300", "320300"), name)
+    return float(at) if at else 0.0
+
+
+def _computed_after(client, name: str, instant: float) -> bool:
+    for _ in range(300):
+        if _computed_at(client, name) > instant:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_refresher_runs_in_a_background_process_the_master_keeps_and_stops(served):
+    """`serve` runs the refresher (with the pollers and the detector) in one process of its
+    own, not in the web workers: killed, the master starts another, which computes the
+    wall's inputs again; the server's end takes it along."""
+    served_, _kiosk, client = served
+    master = served_.pid
+    _workers(master, 2)
+    first = _background(master)
+    assert _computed_after(client, "kpi-live", 0), "nothing computed the wall's inputs"
+    first.kill()
+    killed = time.time()
+    second = _background(master, other_than=first.pid)
+    assert len(_children(master)[0]) == 2  # the web workers were left alone
+    # kpi-live's maximum age is 3 s: only a refresher that runs keeps it.
+    assert _computed_after(client, "kpi-live", killed + 1), "the new one computes nothing"
+    os.kill(master, signal.SIGTERM)
+    psutil.wait_procs([psutil.Process(master)], timeout=40)
+    assert not second.is_running()
