@@ -18,7 +18,7 @@ a few index reads instead, the threshold way:
    and ties as grouping everything (tests compare them).
 
 When the bound cannot prune (little data, where ⌈L / n⌉ is 1) or would keep too many pairs,
-everything is grouped as before.
+and for a span of days without a whole month, everything is grouped as before.
 """
 from __future__ import annotations
 
@@ -55,6 +55,10 @@ def top_repeats(session: Session, scope: Scope, period: Period, top: int) -> lis
     first, ties by village then subclass."""
     whole, edges = split(period.first, period.last)
     months = _months(whole)
+    if not months:
+        # Days only: the bound would need every pair's sum over them in Python (a city's
+        # 45 days: ~60 k groups shipped, ~390 ms); the database's own top ten takes ~190.
+        return grouped(session, scope, period, top)
     edge_sums = _edge_sums(session, scope, edges)
     parts = len(months) + (1 if edges else 0)
     bound = _lower_bound(session, scope, months, edge_sums, top)
