@@ -193,8 +193,14 @@ class WallRefresher:
                 scope_for(unit)
             except ScopeError:
                 continue
-            for spec in self.due(unit):
-                done += self.recompute(spec, unit)
+            # Each input at most once a pass, the order asked again after each: an input a
+            # writer nudges meanwhile (an ingested case: the queue) goes next instead of
+            # after every input that was due when the pass began. (In one background
+            # process, a pass is a series: the queue had waited behind the alert board.)
+            tried: set[str] = set()
+            while specs := [s for s in self.due(unit) if s.name not in tried]:
+                tried.add(specs[0].name)
+                done += self.recompute(specs[0], unit)
         return done
 
     def run(self, stop: threading.Event) -> None:
