@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +48,6 @@ from data_access.intake.ingest import (
     DUPLICATE,
     FUTURE_TOLERANCE,
     MAX_AGE,
-    REJECTED,
     Intake,
     Outcome,
     Refused,
@@ -156,15 +155,15 @@ class Checked:
     plain: np.ndarray
     items: dict[int, CaseIn]
     invalid: list[Rejected]
-    valid: list[int]
+    valid: np.ndarray  # row indices (into readable), ascending
     now: datetime
-    # Per valid row: its new case's values (as Intake._prepare makes them) or its refusal;
-    # made before the duplicates are known (a duplicate's is not used).
-    prepared: dict[int, dict[str, Any] | Refused]
-    sids: list[str]  # per valid row
-    # The columns of the valid rows that would be new cases at "reported", in `candidates`
-    # order; the write takes the rows that are not duplicates out of them.
-    candidates: list[int]
+    sids: np.ndarray  # per valid row: its source case id (object)
+    refused: dict[int, str]  # row index -> the ingest's refusal (made before the
+    # duplicates are known: a duplicate's is not used)
+    stage: np.ndarray  # per row: the stage its new case enters (object; None if refused)
+    # The valid rows that would be new cases at "reported" (ascending row indices), and
+    # their columns; the write takes the rows that are not duplicates out of them.
+    candidates: np.ndarray
     columns: dict[str, np.ndarray]
 
 
@@ -217,20 +216,56 @@ class Deadlines:
         self.zone = zone
         self._minutes: dict[tuple[sla.TimeLimit, datetime], tuple[datetime, timedelta]] = {}
 
-    def of(self, limit: sla.TimeLimit, at: datetime) -> datetime:
-        minute = at.replace(second=0, microsecond=0)
+    def minute(self, limit: sla.TimeLimit, minute: datetime) -> tuple[datetime, timedelta]:
+        """The deadline of a case reported at the start of `minute` (a whole minute), and
+        how far it moves over that minute: one minute (working time throughout), none
+        (closed throughout) or anything else (a breakpoint inside: compute each row)."""
         known = self._minutes.get((limit, minute))
         if known is None:
             start = sla.add_working_time(minute, limit, zone=self.zone)
             end = sla.add_working_time(minute + timedelta(minutes=1), limit, zone=self.zone)
             known = (start, end - start)
             self._minutes[(limit, minute)] = known
-        start, slope = known
+        return known
+
+    def of(self, limit: sla.TimeLimit, at: datetime) -> datetime:
+        minute = at.replace(second=0, microsecond=0)
+        start, slope = self.minute(limit, minute)
         if slope == timedelta(minutes=1):
             return start + (at - minute)
         if slope == timedelta(0):
             return start
         return sla.add_working_time(at, limit, zone=self.zone)  # a breakpoint inside
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _instant(micros: int) -> datetime:
+    """Microseconds since the epoch as an aware UTC datetime (exact)."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass
+class _Tally:
+    """A chunk's outcomes as the file import needs them: counts, and the rejected rows
+    (row index, source case id, reasons) in row order."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, i: int, outcome: Outcome) -> None:
+        if outcome.status == ACCEPTED:
+            self.accepted += 1
+        elif outcome.status == DUPLICATE:
+            self.duplicate += 1
+        else:
+            self.rejected.append((i, outcome.source_case_id, "; ".join(outcome.reasons)))
 
 
 def clean_values(values: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
@@ -330,69 +365,69 @@ class ColumnImport:
                     readable[i].number, str(sid)[:64] if sid is not None else None,
                     "; ".join(error_reasons(exc.errors(include_url=False))),
                     json.dumps(values, ensure_ascii=False, default=str)[:2000]))
-        valid = np.flatnonzero(plain).tolist() + sorted(items)
-        valid.sort()
-        prepared, sids = self._prepare_all(frame, readable, plain, items, valid, reported,
-                                           now)
-        candidates = [i for i in valid if isinstance(prepared[i], dict)
-                      and prepared[i]["stage"] == "reported"]  # type: ignore[index]
-        columns = {name: np.array([prepared[i][name] for i in candidates],  # type: ignore
-                                  dtype=object)
-                   for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
-        for name in _CASE_TIMES:  # aware instants to UTC datetime64 in pandas' C loop
-            columns[name] = pd.to_datetime(
-                [prepared[i][name] for i in candidates], utc=True  # type: ignore[index]
-            ).tz_localize(None).to_numpy().astype("datetime64[us]")
-        return Checked(readable, frame, plain, items, invalid, valid, now, prepared, sids,
-                       candidates, columns)
+        valid_mask = plain.copy()
+        valid_mask[list(items)] = True
+        valid = np.flatnonzero(valid_mask)
+        n = len(frame)
+        # Python values once per column (None for an empty cell).
+        col = {name: frame[name].astype(object).where(frame[name].notna(), None)
+               .to_numpy(object) if name in frame else np.full(n, None, object)
+               for name in FIELDS}
+        sids = col["source_case_id"][valid]
+        for k, i in enumerate(valid.tolist()):
+            if not plain[i]:
+                sids[k] = items[i].source_case_id
+        out, refused = self._prepare_all(readable, col, plain, items, reported, now)
+        candidates = valid[~np.isin(valid, np.fromiter(refused, np.int64, len(refused)))]
+        candidates = candidates[out["stage"][candidates] == "reported"]
+        columns = {name: out[name][candidates] for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
+        for name in _CASE_TIMES:
+            columns[name] = out[name][candidates].astype("datetime64[us]")
+        return Checked(readable, frame, plain, items, invalid, valid, now, sids, refused,
+                       out["stage"], candidates, columns)
 
     def write(self, checked: Checked) -> ChunkResult:
         """A checked chunk written in one transaction; its rejections recorded."""
         intake, source = self.intake, self.source
-        frame, readable, plain, items = (checked.frame, checked.readable, checked.plain,
-                                         checked.items)
-        invalid, valid, now = list(checked.invalid), checked.valid, checked.now
+        invalid, now = list(checked.invalid), checked.now
         result = ChunkResult(rejected=[])
-        outcomes: dict[int, Outcome] = {}
         try:
-            self._write(checked, outcomes)
+            tally = self._write(checked)
             self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
-            outcomes = self._by_rows(frame, readable, plain, items, valid)
-        rejected_outcomes = [outcomes[i] for i in valid if outcomes[i].status == REJECTED]
-        if rejected_outcomes:
-            intake.record_rejections(source, "file", [(o.source_case_id, "; ".join(o.reasons))
-                                                      for o in rejected_outcomes], now)
+            tally = self._by_rows(checked)
+        if tally.rejected:
+            intake.record_rejections(source, "file", [(sid, reasons)
+                                                      for _, sid, reasons in tally.rejected],
+                                     now)
         if invalid:
             intake.record_rejections(source, "file", [(r.source_case_id, r.reasons)
                                                       for r in invalid])
-        if intake.on_commit is not None and any(o.status == ACCEPTED
-                                                for o in outcomes.values()):
+        if intake.on_commit is not None and tally.accepted:
             intake.on_commit()
-        for i in valid:
-            outcome = outcomes[i]
-            if outcome.status == ACCEPTED:
-                result.accepted += 1
-            elif outcome.status == DUPLICATE:
-                result.duplicate += 1
-            else:
-                invalid.append(Rejected(readable[i].number, outcome.source_case_id,
-                                        "; ".join(outcome.reasons),
-                                        self._item(frame, readable, plain, items, i)
-                                        .model_dump_json()))
+        result.accepted, result.duplicate = tally.accepted, tally.duplicate
+        for i, sid, reasons in tally.rejected:
+            invalid.append(Rejected(checked.readable[i].number, sid, reasons,
+                                    self._item(checked, i).model_dump_json()))
         result.rejected = sorted(invalid, key=lambda r: r.number)
         return result
 
-    def _item(self, frame, readable, plain, items, i: int) -> CaseIn:
+    def _item(self, checked: Checked, i: int) -> CaseIn:
         """Row i as CaseIn (the row path's object, for its rejected-rows line)."""
-        if i in items:
-            return items[i]
-        return CaseIn.model_validate(clean_values(readable[i].values, self.intake.zone))
+        if i in checked.items:
+            return checked.items[i]
+        return CaseIn.model_validate(clean_values(checked.readable[i].values,  # type: ignore
+                                                  self.intake.zone))
 
-    def _by_rows(self, frame, readable, plain, items, valid) -> dict[int, Outcome]:
-        ordered = [self._item(frame, readable, plain, items, i) for i in valid]
-        return dict(zip(valid, self.intake._create_each(self.source, ordered,
-                                                        self.intake.clock()), strict=True))
+    def _by_rows(self, checked: Checked) -> _Tally:
+        valid = checked.valid.tolist()
+        ordered = [self._item(checked, i) for i in valid]
+        tally = _Tally()
+        for i, outcome in zip(valid, self.intake._create_each(self.source, ordered,
+                                                              self.intake.clock()),
+                              strict=True):
+            tally.add(i, outcome)
+        return tally
 
     def _limit(self, major: str, sub: str, priority: str, channel: str) -> sla.TimeLimit:
         key = (major, sub, priority, channel)
@@ -400,100 +435,181 @@ class ColumnImport:
             self._limits[key] = sla.limit_for(*key)
         return self._limits[key]
 
-    def _prepare_all(self, frame: pd.DataFrame, readable: list[Row], plain: np.ndarray,
-                     items: dict[int, CaseIn], valid: list[int], reported: pd.Series,
-                     now: datetime) -> tuple[dict[int, dict[str, Any] | Refused], list[str]]:
-        """Each valid row's new case or refusal (no database work: the placer holds the
-        territory), and its source case id."""
-        n = len(frame)
-        # Python values once per column: cells are read row by row below.
-        col = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist()
-               if name in frame else [None] * n for name in FIELDS}
+    def _prepare_all(self, readable: list[Row], col: dict[str, np.ndarray],
+                     plain: np.ndarray, items: dict[int, CaseIn], reported: pd.Series,
+                     now: datetime) -> tuple[dict[str, np.ndarray], dict[int, str]]:
+        """Each valid row's new case (one array per column, over all the chunk's rows) or
+        refusal (no database work: the placer holds the territory).
+
+        The common row — plain, reported in range, a known grid code — is done on columns:
+        its codes mapped once per distinct combination, its deadline once per (time limit,
+        reported minute). Any other valid row goes through _prepare_plain or the row path's
+        _prepare, one by one."""
+        n = len(plain)
         low, high = now - MAX_AGE, now + FUTURE_TOLERANCE
         in_range = (reported.notna() & reported.ge(low) & reported.le(high)).to_numpy()
-        reported_at = [t if ok else None for t, ok in zip(
-            pd.DatetimeIndex(reported).to_pydatetime(), in_range, strict=True)]
         with self.intake.sessions() as session:
             placer = self.intake._placer_for(session)
-        sids = [str(col["source_case_id"][i]) if plain[i] else items[i].source_case_id
-                for i in valid]
-        prepared: dict[int, dict[str, Any] | Refused] = {}
-        for i in valid:
+        grid = col["grid_code"]
+        known_grid = pd.Series(grid, dtype=object).isin(placer.grids).to_numpy()
+        fast = plain & in_range & known_grid
+        out = {name: np.full(n, None, object) for name in (*_CASE_VALUES, *_INTAKE_VALUES,
+                                                          "stage")}
+        at_us = reported.dt.tz_localize(None).to_numpy().astype("datetime64[us]") \
+            .astype(np.int64)
+        deadline_us = np.zeros(n, np.int64)
+        refused: dict[int, str] = {}
+        rows = np.flatnonzero(fast)
+        if len(rows):
+            self._prepare_fast(rows, col, at_us, out, deadline_us, refused)
+        reported_us = np.where(fast, at_us, 0)
+        slow: dict[int, dict[str, Any]] = {}
+        for i in np.flatnonzero(~fast & (plain | np.isin(np.arange(n), list(items)))).tolist():
             try:
-                if plain[i]:
-                    if not in_range[i]:
-                        # The row path's message (and any parse it does differently).
-                        item = self._item(frame, readable, plain, items, i)
-                        items[i] = item
-                        prepared[i] = self._prepare_row(placer, item, now)
-                    else:
-                        prepared[i] = self._prepare_plain(placer, col, i, reported_at[i])
+                if plain[i] and not in_range[i]:
+                    # The row path's message (and any parse it does differently).
+                    item = CaseIn.model_validate(clean_values(readable[i].values,  # type: ignore
+                                                              self.intake.zone))
+                    items[i] = item
+                    slow[i] = self._prepare_row(placer, item, now)
+                elif plain[i]:
+                    cell = {name: col[name][i] for name in FIELDS}
+                    slow[i] = self._prepare_plain(placer, cell, _instant(int(at_us[i])))
                 else:
-                    prepared[i] = self._prepare_row(placer, items[i], now)
+                    slow[i] = self._prepare_row(placer, items[i], now)
             except Refused as exc:
-                prepared[i] = exc
-        return prepared, sids
+                refused[i] = exc.reason
+        if slow:
+            which = np.fromiter(slow, np.int64, len(slow))
+            for name in out:
+                out[name][which] = [slow[i][name] for i in slow]
+            for name, into in (("reported_at", reported_us), ("deadline_at", deadline_us)):
+                into[which] = pd.to_datetime([slow[i][name] for i in slow], utc=True) \
+                    .tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+        out["reported_at"] = reported_us.astype("datetime64[us]")
+        out["deadline_at"] = deadline_us.astype("datetime64[us]")
+        return out, refused
 
-    def _write(self, checked: Checked, outcomes: dict[int, Outcome]) -> None:
+    def _prepare_fast(self, rows: np.ndarray, col: dict[str, np.ndarray], at_us: np.ndarray,
+                      out: dict[str, np.ndarray], deadline_us: np.ndarray,
+                      refused: dict[int, str]) -> None:
+        """_prepare_plain for plain rows in range with a known grid code, on columns."""
+        source = self.source
+        # The code combinations: each column factorized, the codes combined.
+        combined = np.zeros(len(rows), np.int64)
+        uniques = []
+        for kind in _CODES:
+            codes, values = pd.factorize(col[kind][rows], use_na_sentinel=True)
+            combined = combined * (len(values) + 1) + (codes + 1)
+            uniques.append([None, *values])
+        distinct, first, combo = np.unique(combined, return_index=True, return_inverse=True)
+        mapped = []
+        for j in first.tolist():
+            given = tuple(col[kind][rows[j]] for kind in _CODES)
+            mapped.append(self._mapped(given))
+        bad = np.array([isinstance(m, str) for m in mapped], bool)
+        for k in np.flatnonzero(bad[combo]).tolist():
+            refused[int(rows[k])] = mapped[combo[k]]  # type: ignore[assignment]
+        good = ~bad[combo]
+        rows, combo, at = rows[good], combo[good], at_us[rows[good]]
+        if not len(rows):
+            return
+        pick = [m if not isinstance(m, str) else (None,) * 7 for m in mapped]
+        for name, slot in (("major_class", 0), ("subclass", 1), ("source", 2),
+                            ("priority", 3), ("stage", 4), ("unknown_codes", 5)):
+            out[name][rows] = np.array([m[slot] for m in pick], dtype=object)[combo]
+        for name in ("source_case_id", "title", "grid_code", "reporter_name",
+                     "reporter_phone", "address"):
+            out[name][rows] = col[name][rows]
+        description = col["description"][rows]
+        description[pd.isna(description)] = ""
+        out["description"][rows] = description
+        prefix = f"{source.name}:"
+        out["external_id"][rows] = [prefix + sid for sid in col["source_case_id"][rows]]
+        out["placement"][rows] = "grid"
+        for name in ("lat", "lon"):
+            values = col[name][rows]
+            present = np.flatnonzero(pd.notna(values))
+            if len(present):
+                values[present] = [float(x) for x in values[present]]
+                out[name][rows] = values
+        # Deadlines once per (code combination, reported minute).
+        minute = at - at % 60_000_000
+        pairs, pair_first, pair_of = np.unique(np.stack([combo, minute]), axis=1,
+                                              return_index=True, return_inverse=True)
+        start = np.zeros(pairs.shape[1], np.int64)
+        slope = np.zeros(pairs.shape[1], np.int64)  # 1: a minute a minute; 0: constant
+        exact = np.zeros(pairs.shape[1], bool)  # a breakpoint inside: row by row
+        for p in range(pairs.shape[1]):
+            limit = pick[pairs[0, p]][6]
+            begin, span = self.deadlines.minute(limit, _instant(int(pairs[1, p])))
+            start[p] = _micros(begin)
+            if span == timedelta(minutes=1):
+                slope[p] = 1
+            elif span != timedelta(0):
+                exact[p] = True
+        pair_of = pair_of.reshape(-1)
+        deadline_us[rows] = start[pair_of] + slope[pair_of] * (at - minute)
+        for k in np.flatnonzero(exact[pair_of]).tolist():
+            limit = pick[combo[k]][6]
+            deadline_us[rows[k]] = _micros(sla.add_working_time(
+                _instant(int(at[k])), limit, zone=self.intake.zone))
+
+    def _write(self, checked: Checked) -> _Tally:
         intake, source = self.intake, self.source
-        prepared, valid, now = checked.prepared, checked.valid, checked.now
+        valid, sids, now = checked.valid, checked.sids, checked.now
+        tally = _Tally()
         with cs.case_change(intake.sessions, intake.counters, self._count) as session:
             gin_pending_list(session)
-            known = _case_ids(session, source, sorted(set(checked.sids)))
+            ids = pd.Series(sids, dtype=object)
+            known = _case_ids(session, source, sorted(ids.unique().tolist()))
             placer = intake._placer_for(session)
-            stepped: list[int] = []
-            fresh: list[int] = []
-            first_of: dict[str, int] = {}
-            for i, sid in zip(valid, checked.sids, strict=True):
-                if sid in known:
-                    outcomes[i] = Outcome(sid, DUPLICATE, known[sid])
-                    continue
-                if sid in first_of:
-                    outcomes[i] = Outcome(sid, DUPLICATE)
-                    continue
-                new = prepared[i]
-                if isinstance(new, Refused):
-                    outcomes[i] = Outcome(sid, REJECTED, reasons=[new.reason])
-                    continue
-                first_of[sid] = i
-                if new["stage"] == "reported":
-                    fresh.append(i)
-                else:
-                    stepped.append(i)
-            for county in sorted({prepared[i]["grid_code"][:6] for i in fresh  # type: ignore
-                                  if prepared[i]["placement"] == "unplaced"}):  # type: ignore
-                ensure_unplaced_unit(session, county)
-            position = {i: k for k, i in enumerate(checked.candidates)}
-            take = np.array([position[i] for i in fresh], dtype=np.int64)
+            # As the row path decides: a known id is a duplicate; else the first row of an
+            # id that is not refused takes it, and any later row of it is a duplicate; a
+            # refused row before it is rejected.
+            is_known = ids.isin(list(known)).to_numpy() if known else np.zeros(len(ids), bool)
+            is_refused = np.isin(valid, np.fromiter(checked.refused, np.int64,
+                                                    len(checked.refused)))
+            claims = ids[~is_known & ~is_refused]
+            first = claims[~claims.duplicated()]
+            taken = np.zeros(len(ids), bool)
+            taken[first.index.to_numpy()] = True
+            first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
+            later = ~is_known & ~taken & (pd.notna(first_at)) & \
+                (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+            tally.duplicate = int(is_known.sum() + later.sum())
+            for k in np.flatnonzero(~is_known & ~taken & ~later).tolist():
+                i = int(valid[k])
+                tally.rejected.append((i, str(sids[k]), checked.refused[i]))
+            stage = checked.stage[valid]
+            fresh = valid[taken & (stage == "reported")]
+            stepped = valid[taken & (stage != "reported")].tolist()
+            take = np.searchsorted(checked.candidates, fresh)
             columns = {name: values[take] for name, values in checked.columns.items()}
-            ids = cs.report_case_columns(session, {name: columns[name] for name in _CASE_COLUMNS},
-                                         f"src:{source.name}")
+            unplaced = columns["placement"] == "unplaced"
+            for county in sorted({code[:6] for code in columns["grid_code"][unplaced]}):
+                ensure_unplaced_unit(session, county)
+            case_ids = cs.report_case_columns(
+                session, {name: columns[name] for name in _CASE_COLUMNS}, f"src:{source.name}")
             received = np.full(len(fresh), np.datetime64(now.astimezone(UTC)
                                                          .replace(tzinfo=None), "us"))
             bulk_load.load(session.connection(), IntakeRecord.__table__, {
                 "source_id": np.full(len(fresh), source.id, np.int64),
                 "source_case_id": columns["source_case_id"],
-                "case_id": np.asarray(ids, np.int64),
+                "case_id": np.asarray(case_ids, np.int64),
                 "placement": columns["placement"],
                 "unknown_codes": columns["unknown_codes"],
                 "source_reported_at": columns["reported_at"], "received_at": received})
-            for i, case_id in zip(fresh, ids, strict=True):
-                outcomes[i] = Outcome(prepared[i]["source_case_id"],  # type: ignore[index]
-                                      ACCEPTED, case_id)
+            tally.accepted = len(fresh)
             for i in stepped:
-                item = self._item(checked.frame, checked.readable, checked.plain,
-                                  checked.items, i)
-                outcomes[i] = intake._create_one(session, placer, source, item, now)
-        for i in valid:
-            outcome = outcomes[i]
-            if outcome.status == DUPLICATE and outcome.case_id is None:
-                outcome.case_id = outcomes[first_of[outcome.source_case_id]].case_id
+                tally.add(i, intake._create_one(session, placer, source,
+                                                self._item(checked, i), now))
+        tally.rejected.sort()
+        return tally
 
-    def _prepare_plain(self, placer, col: dict[str, list], i: int,
-                       at: datetime) -> dict[str, Any]:
-        """A plain row's new case: as Intake._prepare, from the columns' cells."""
+    def _prepare_plain(self, placer, cell: dict[str, Any], at: datetime) -> dict[str, Any]:
+        """A plain row's new case: as Intake._prepare, from its cells."""
         source = self.source
-        cell = {name: col[name][i] for name in FIELDS}
         lat = float(cell["lat"]) if cell["lat"] is not None else None
         lon = float(cell["lon"]) if cell["lon"] is not None else None
         grid = cell["grid_code"]
