@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access import bulk_load, rollups
 from data_access import indicators as ind
 from data_access import vocabulary as v
-from data_access.counters import CountedEvent, Counters
+from data_access.counters import CountedEvent, CountedEvents, Counters
 from data_access.models import Case, CaseTransition
 from data_access.reports import rollup as township_daily
 from data_access.timeutil import as_utc
@@ -537,16 +537,10 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
         step_ids = [found[case_id] for case_id in ids]
     else:
         bulk_load.load(conn, transitions, {"id": np.asarray(step_ids, np.int64), **steps})
-    # The counters and the rollups take Python values: one conversion per column.
-    at_py = _python_values(at)
-    county, township = rows["county_code"].tolist(), rows["township_code"].tolist()
-    major, source = rows["major_class"].tolist(), rows["source"].tolist()
-    session.info.setdefault(_EVENTS_KEY, []).extend(
-        CountedEvent(step_id, at_py[i], county[i], township[i], "reported", major[i],
-                     source[i]) for i, step_id in enumerate(step_ids))
+    session.info.setdefault(_EVENTS_KEY, []).extend(_event_groups(rows, at, step_ids))
     zone = session.info.get(rollups.TRACKED_ZONE)
     if zone is not None:
-        rollups.shift(session, _daily_deltas(rows, at_py, zone))
+        rollups.shift(session, _daily_deltas(rows, at, zone))
     zone = session.info.get(township_daily.TRACKED_ZONE)
     if zone is not None:
         deltas, grids, topics = _township_deltas(rows, zone)
@@ -602,10 +596,29 @@ def _python_values(values: np.ndarray) -> list:
     return values.tolist()
 
 
-def _daily_deltas(rows: dict[str, np.ndarray], at_py: list, zone) -> Counter:
+def _event_groups(rows: dict[str, np.ndarray], at: np.ndarray, step_ids: Sequence[int]
+                  ) -> list[CountedEvents]:
+    """The new cases' counted events ("reported"), one CountedEvents per (minute, county,
+    township, class, channel)."""
+    keys = pd.DataFrame({"minute": at.astype("datetime64[m]").astype(np.int64),
+                         **{name: rows[name] for name in ("county_code", "township_code",
+                                                          "major_class", "source")}})
+    ids = np.asarray(step_ids, np.int64)
+    out = []
+    for (minute, county, township, major, source), members in keys.groupby(
+            list(keys.columns), sort=True, dropna=False).indices.items():
+        out.append(CountedEvents(tuple(ids[members].tolist()), _EPOCH + timedelta(
+            minutes=int(minute)), county, township, "reported", major, source))
+    return out
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _daily_deltas(rows: dict[str, np.ndarray], at: np.ndarray, zone) -> Counter:
     """case_daily's deltas of new cases: rows counted per (local day, key columns)."""
     frame = pd.DataFrame({name: pd.Series(rows[name], dtype=object).fillna(rollups.NONE)
                           for name in rollups.KEY})
-    frame.insert(0, "day", [a.astimezone(zone).date() for a in at_py])
+    frame.insert(0, "day", pd.Series(at).dt.tz_localize("UTC").dt.tz_convert(zone).dt.date)
     sizes = frame.groupby(["day", *rollups.KEY], sort=False, dropna=False).size()
     return Counter({key: int(count) for key, count in sizes.items()})
