@@ -130,6 +130,58 @@ class Row:
 
 
 @dataclass
+class Chunk:
+    """A chunk of a file's rows: the readable rows' numbers and cells, and the rows that
+    could not be read (their reason as values). A CSV's cells come as columns, one list per
+    header position (no dict per row); other formats' rows as dicts."""
+
+    numbers: list[int]
+    unreadable: list[Row]
+    header: list[str] | None = None
+    cells: list[Sequence[str]] | None = None  # per header position (CSV)
+    dicts: list[dict[str, Any]] | None = None  # per row (JSONL, XLSX)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[Row]) -> Chunk:
+        readable = [r for r in rows if not isinstance(r.values, str)]
+        return cls([r.number for r in readable], [r for r in rows if isinstance(r.values, str)],
+                   dicts=[r.values for r in readable])  # type: ignore[misc]
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.unreadable)
+
+    def values(self, i: int) -> dict[str, Any]:
+        """Readable row i's cells by name (for a CSV as the csv module's rows zipped with
+        the header: an empty cell is '')."""
+        if self.dicts is not None:
+            return self.dicts[i]
+        return dict(zip(self.header, (c[i] for c in self.cells), strict=True))  # type: ignore
+
+    def rows(self) -> list[Row]:
+        """Every row, in file order."""
+        return sorted([*(Row(n, self.values(i)) for i, n in enumerate(self.numbers)),
+                       *self.unreadable], key=lambda r: r.number)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The readable rows' cells as one object array per column name, None for an empty
+        or missing cell (a name the header repeats: its last column, as a dict keeps)."""
+        n = len(self.numbers)
+        if self.dicts is None:
+            out = {}
+            for name, cells in zip(self.header, self.cells, strict=True):  # type: ignore
+                values = np.array(cells, dtype=object) if n else np.empty(0, object)
+                values[values == ""] = None
+                out[name] = values
+            return out
+        if not n:
+            return {}
+        frame = pd.DataFrame.from_records(self.dicts)
+        frame = frame.where(frame.ne(""), None)
+        return {name: frame[name].astype(object).where(frame[name].notna(), None)
+                .to_numpy(object) for name in frame.columns}
+
+
+@dataclass
 class Rejected:
     number: int
     source_case_id: str | None
@@ -150,8 +202,7 @@ class Checked:
     everything that needs no transaction, so that `govwall import` can do it for the next
     chunk in a thread while the server writes this one."""
 
-    readable: list[Row]
-    frame: pd.DataFrame
+    chunk: Chunk
     plain: np.ndarray
     items: dict[int, CaseIn]
     invalid: list[Rejected]
@@ -167,28 +218,32 @@ class Checked:
     columns: dict[str, np.ndarray]
 
 
-def _plain_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Rows every cell of which is plain text a CaseIn would take as it is (or empty)."""
-    ok = np.ones(len(frame), bool)
-    for name in frame.columns:
+_PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
+
+
+def _plain_mask(cells: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Rows every cell of which is plain text a CaseIn would take as it is (or empty).
+    Cells are object arrays, None for empty; each pattern is run by the re module on each
+    present cell (pandas' string methods cost several times more per cell)."""
+    ok = np.ones(n, bool)
+    for name, values in cells.items():
+        present = pd.notna(values)
         if name not in _PLAIN:  # a cell CaseIn does not know (JSONL): CaseIn says why
-            ok &= frame[name].isna().to_numpy()
+            ok &= ~present
             continue
-        column = frame[name]
-        present = column.notna().to_numpy()
-        is_text = column.map(type).eq(str).to_numpy()
-        matches = column.where(is_text, "").astype(str).str.fullmatch(_PLAIN[name]) \
-            .fillna(False).to_numpy(bool)
-        ok &= ~present | (is_text & matches)
+        match = _PLAIN_RE[name].fullmatch
+        where = np.flatnonzero(present & ok)
+        if len(where):
+            ok[where] = [type(x) is str and match(x) is not None for x in values[where]]
     for name in _REQUIRED:
-        ok &= frame[name].notna().to_numpy() if name in frame else False
-    if "lat" in frame or "lon" in frame:
-        lat = frame["lat"].notna() if "lat" in frame else pd.Series(False, frame.index)
-        lon = frame["lon"].notna() if "lon" in frame else pd.Series(False, frame.index)
-        ok &= (lat == lon).to_numpy()
+        ok &= pd.notna(cells[name]) if name in cells else False
+    if "lat" in cells or "lon" in cells:
+        lat = pd.notna(cells["lat"]) if "lat" in cells else np.zeros(n, bool)
+        lon = pd.notna(cells["lon"]) if "lon" in cells else np.zeros(n, bool)
+        ok &= lat == lon
         for name, limit in (("lat", 90), ("lon", 180)):
-            if name in frame:
-                number = pd.to_numeric(frame[name].where(ok), errors="coerce")
+            if name in cells:
+                number = pd.to_numeric(pd.Series(cells[name]).where(ok), errors="coerce")
                 ok &= (number.isna() | number.abs().le(limit)).to_numpy()
     return ok
 
@@ -335,55 +390,49 @@ class ColumnImport:
     def run(self, rows: Sequence[Row]) -> ChunkResult:
         return self.write(self.check(rows))
 
-    def check(self, rows: Sequence[Row]) -> Checked:
+    def check(self, rows: Sequence[Row] | Chunk) -> Checked:
         """Everything about a chunk that needs no transaction (thread-safe: the caches it
         fills are dicts of values that do not change)."""
         intake = self.intake
         now = intake.clock()
-        readable = [r for r in rows if not isinstance(r.values, str)]
-        unreadable = [r for r in rows if isinstance(r.values, str)]
-        frame = pd.DataFrame.from_records([r.values for r in readable]) if readable \
-            else pd.DataFrame()
-        frame = frame.where(frame.ne(""), None) if len(frame) else frame
-        plain = _plain_mask(frame) if len(frame) else np.zeros(0, bool)
-        reported = _times(frame["reported_at"].where(pd.Series(plain, index=frame.index)),
-                          intake.zone) if len(frame) and "reported_at" in frame \
-            else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+        chunk = rows if isinstance(rows, Chunk) else Chunk.of_rows(rows)
+        n = len(chunk.numbers)
+        cells = chunk.columns()
+        plain = _plain_mask(cells, n)
+        reported = _times(pd.Series(cells["reported_at"], dtype=object).where(
+            pd.Series(plain)), intake.zone) if n and "reported_at" in cells \
+            else pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]")
         plain &= reported.notna().to_numpy()  # a time pandas cannot read: CaseIn says why
         # Rows CaseIn validates (not plain): items for the row path's _prepare.
         items: dict[int, CaseIn] = {}
         invalid: list[Rejected] = [Rejected(r.number, None, r.values, "")  # type: ignore
-                                   for r in unreadable]
-        for i in np.flatnonzero(~plain):
-            values = readable[i].values
-            assert isinstance(values, dict)
+                                   for r in chunk.unreadable]
+        for i in np.flatnonzero(~plain).tolist():
+            values = chunk.values(i)
             try:
-                items[int(i)] = CaseIn.model_validate(clean_values(values, intake.zone))
+                items[i] = CaseIn.model_validate(clean_values(values, intake.zone))
             except ValidationError as exc:
                 sid = values.get("source_case_id")
                 invalid.append(Rejected(
-                    readable[i].number, str(sid)[:64] if sid is not None else None,
+                    chunk.numbers[i], str(sid)[:64] if sid is not None else None,
                     "; ".join(error_reasons(exc.errors(include_url=False))),
                     json.dumps(values, ensure_ascii=False, default=str)[:2000]))
         valid_mask = plain.copy()
         valid_mask[list(items)] = True
         valid = np.flatnonzero(valid_mask)
-        n = len(frame)
-        # Python values once per column (None for an empty cell).
-        col = {name: frame[name].astype(object).where(frame[name].notna(), None)
-               .to_numpy(object) if name in frame else np.full(n, None, object)
+        col = {name: cells[name] if name in cells else np.full(n, None, object)
                for name in FIELDS}
         sids = col["source_case_id"][valid]
         for k, i in enumerate(valid.tolist()):
             if not plain[i]:
                 sids[k] = items[i].source_case_id
-        out, refused = self._prepare_all(readable, col, plain, items, reported, now)
+        out, refused = self._prepare_all(chunk, col, plain, items, reported, now)
         candidates = valid[~np.isin(valid, np.fromiter(refused, np.int64, len(refused)))]
         candidates = candidates[out["stage"][candidates] == "reported"]
         columns = {name: out[name][candidates] for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
         for name in _CASE_TIMES:
             columns[name] = out[name][candidates].astype("datetime64[us]")
-        return Checked(readable, frame, plain, items, invalid, valid, now, sids, refused,
+        return Checked(chunk, plain, items, invalid, valid, now, sids, refused,
                        out["stage"], candidates, columns)
 
     def write(self, checked: Checked) -> ChunkResult:
@@ -407,7 +456,7 @@ class ColumnImport:
             intake.on_commit()
         result.accepted, result.duplicate = tally.accepted, tally.duplicate
         for i, sid, reasons in tally.rejected:
-            invalid.append(Rejected(checked.readable[i].number, sid, reasons,
+            invalid.append(Rejected(checked.chunk.numbers[i], sid, reasons,
                                     self._item(checked, i).model_dump_json()))
         result.rejected = sorted(invalid, key=lambda r: r.number)
         return result
@@ -416,8 +465,7 @@ class ColumnImport:
         """Row i as CaseIn (the row path's object, for its rejected-rows line)."""
         if i in checked.items:
             return checked.items[i]
-        return CaseIn.model_validate(clean_values(checked.readable[i].values,  # type: ignore
-                                                  self.intake.zone))
+        return CaseIn.model_validate(clean_values(checked.chunk.values(i), self.intake.zone))
 
     def _by_rows(self, checked: Checked) -> _Tally:
         valid = checked.valid.tolist()
@@ -435,7 +483,7 @@ class ColumnImport:
             self._limits[key] = sla.limit_for(*key)
         return self._limits[key]
 
-    def _prepare_all(self, readable: list[Row], col: dict[str, np.ndarray],
+    def _prepare_all(self, chunk: Chunk, col: dict[str, np.ndarray],
                      plain: np.ndarray, items: dict[int, CaseIn], reported: pd.Series,
                      now: datetime) -> tuple[dict[str, np.ndarray], dict[int, str]]:
         """Each valid row's new case (one array per column, over all the chunk's rows) or
@@ -468,7 +516,7 @@ class ColumnImport:
             try:
                 if plain[i] and not in_range[i]:
                     # The row path's message (and any parse it does differently).
-                    item = CaseIn.model_validate(clean_values(readable[i].values,  # type: ignore
+                    item = CaseIn.model_validate(clean_values(chunk.values(i),
                                                               self.intake.zone))
                     items[i] = item
                     slow[i] = self._prepare_row(placer, item, now)
@@ -681,4 +729,4 @@ class ColumnImport:
                 "unknown_codes": new.unknown_codes, "stage": new.stage}
 
 
-__all__ = ["ColumnImport", "Row", "ChunkResult", "Rejected", "unplaced_code"]
+__all__ = ["ColumnImport", "Chunk", "Row", "ChunkResult", "Rejected", "unplaced_code"]
