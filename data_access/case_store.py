@@ -503,6 +503,90 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
         return []
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
+    reserved = bulk_load.reserve_ids_together(conn, [(cases, n), (transitions, n)])
+    if reserved is not None:
+        return write_prepared(session, prepare_case_columns(
+            conn.dialect.name, columns, actor, reserved[0], reserved[1],
+            session.info.get(rollups.TRACKED_ZONE)))
+    # SQLite: as report_cases, the ids read back after the inserts
+    rows = _case_rows(columns)
+    at = rows["reported_at"]
+    bulk_load.load(conn, cases, rows)
+    found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
+        cases.c.external_id.in_(rows["external_id"].tolist()))).all())
+    ids = [found[e] for e in rows["external_id"]]
+    bulk_load.load(conn, transitions, _step_rows(ids, at, actor))
+    found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
+        transitions.c.case_id.in_(ids))).all())
+    step_ids = [found[case_id] for case_id in ids]
+    zone, township_zone = (session.info.get(rollups.TRACKED_ZONE),
+                           session.info.get(township_daily.TRACKED_ZONE))
+    _shift_all(session, _event_groups(rows, at, step_ids),
+               _daily_deltas(rows, at, zone) if zone is not None else None,
+               _township_deltas(rows, township_zone) if township_zone is not None else None)
+    return ids
+
+
+@dataclass
+class PreparedCases:
+    """New cases made ready for their transaction ahead of it (the file import does this
+    for its next chunk while the server writes the last): their ids, reserved already, the
+    cases' and first transitions' COPY text, their counted events and rollup deltas."""
+
+    ids: list[int]
+    cases: bulk_load.Batch
+    transitions: bulk_load.Batch
+    events: list[CountedEvents]
+    daily: Counter | None  # None: made without a zone (no rollups to move)
+    township: tuple[dict, dict, Counter] | None
+    zone: Any
+
+
+def prepare_case_columns(dialect: str, columns: dict[str, np.ndarray], actor: str,
+                         ids: Sequence[int], step_ids: Sequence[int], zone) -> PreparedCases:
+    """report_case_columns' work that needs no transaction (ids reserved by the caller,
+    bulk_load.reserve_ids_together); write_prepared writes it."""
+    rows = _case_rows(columns)
+    at = rows["reported_at"]
+    return PreparedCases(
+        list(ids), bulk_load.prepare(dialect, {"id": np.asarray(ids, np.int64), **rows}),
+        bulk_load.prepare(dialect, {"id": np.asarray(step_ids, np.int64),
+                                    **_step_rows(ids, at, actor)}),
+        _event_groups(rows, at, step_ids),
+        _daily_deltas(rows, at, zone) if zone is not None else None,
+        _township_deltas(rows, zone) if zone is not None else None, zone)
+
+
+def write_prepared(session: Session, prepared: PreparedCases) -> list[int]:
+    """Prepared new cases written in the session's transaction: the cases and transitions
+    by COPY, the rollups moved, the events queued for the counters after the commit."""
+    conn = session.connection()
+    zone, township_zone = (session.info.get(rollups.TRACKED_ZONE),
+                           session.info.get(township_daily.TRACKED_ZONE))
+    assert zone in (None, prepared.zone) and township_zone in (None, prepared.zone), \
+        "rollup deltas made in another zone"
+    bulk_load.write(conn, Case.__table__, prepared.cases)
+    bulk_load.write(conn, CaseTransition.__table__, prepared.transitions)
+    _shift_all(session, prepared.events, prepared.daily if zone is not None else None,
+               prepared.township if township_zone is not None else None)
+    return list(prepared.ids)
+
+
+def _shift_all(session: Session, events: list[CountedEvents], daily: Counter | None,
+               township: tuple[dict, dict, Counter] | None) -> None:
+    session.info.setdefault(_EVENTS_KEY, []).extend(events)
+    if daily is not None:
+        rollups.shift(session, daily)
+    if township is not None:
+        deltas, grids, topics = township
+        township_daily.shift(session, deltas)
+        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
+        township_daily.shift_topics(session, topics)
+
+
+def _case_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A new case's every column (but its id), from report_case_columns' columns."""
+    n = len(columns["external_id"])
     grid = pd.Series(columns["grid_code"], dtype=object)
     at = np.asarray(columns["reported_at"], dtype="datetime64[us]")
     empty = np.full(n, None, dtype=object)
@@ -517,37 +601,16 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
                 deadline_at=np.asarray(columns["deadline_at"], dtype="datetime64[us]"),
                 rework_count=np.zeros(n, np.int64), supervision_level=np.zeros(n, np.int64),
                 updated_at=at)
-    ids = bulk_load.reserve_ids(conn, cases, n)
-    if ids is None:  # SQLite: as report_cases, the ids read back by external id
-        bulk_load.load(conn, cases, rows)
-        found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
-            cases.c.external_id.in_(rows["external_id"].tolist()))).all())
-        ids = [found[e] for e in rows["external_id"]]
-    else:
-        bulk_load.load(conn, cases, {"id": np.asarray(ids, np.int64), **rows})
-    steps: dict[str, np.ndarray] = {
-        "case_id": np.asarray(ids, np.int64), "kind": np.full(n, v.STAGE_CHANGE, object),
-        "from_stage": empty, "to_stage": np.full(n, "reported", object), "level": empty,
-        "actor": np.full(n, actor, object), "note": empty, "at": at, "addressee": empty}
-    step_ids = bulk_load.reserve_ids(conn, transitions, n)
-    if step_ids is None:
-        bulk_load.load(conn, transitions, steps)
-        found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
-            transitions.c.case_id.in_(ids))).all())
-        step_ids = [found[case_id] for case_id in ids]
-    else:
-        bulk_load.load(conn, transitions, {"id": np.asarray(step_ids, np.int64), **steps})
-    session.info.setdefault(_EVENTS_KEY, []).extend(_event_groups(rows, at, step_ids))
-    zone = session.info.get(rollups.TRACKED_ZONE)
-    if zone is not None:
-        rollups.shift(session, _daily_deltas(rows, at, zone))
-    zone = session.info.get(township_daily.TRACKED_ZONE)
-    if zone is not None:
-        deltas, grids, topics = _township_deltas(rows, zone)
-        township_daily.shift(session, deltas)
-        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
-        township_daily.shift_topics(session, topics)
-    return list(ids)
+    return rows
+
+
+def _step_rows(ids: Sequence[int], at: np.ndarray, actor: str) -> dict[str, np.ndarray]:
+    """New cases' first transitions (to "reported"), but their ids."""
+    n = len(ids)
+    empty = np.full(n, None, dtype=object)
+    return {"case_id": np.asarray(ids, np.int64), "kind": np.full(n, v.STAGE_CHANGE, object),
+            "from_stage": empty, "to_stage": np.full(n, "reported", object), "level": empty,
+            "actor": np.full(n, actor, object), "note": empty, "at": at, "addressee": empty}
 
 
 def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Counter]:

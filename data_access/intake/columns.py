@@ -56,7 +56,7 @@ from data_access.intake.ingest import (
 from data_access.intake.placement import OutsideRegion, ensure_unplaced_unit, unplaced_code
 from data_access.intake.schema import SOURCE_CASE_ID_LENGTH, CaseIn, error_reasons
 from data_access.intake.sources import SourceRef
-from data_access.models import IntakeRecord
+from data_access.models import Case, CaseTransition, IntakeRecord
 
 FIELDS = tuple(CaseIn.model_fields)
 _CODES = ("category", "channel", "urgency", "stage")  # the row path's order of unknown codes
@@ -216,6 +216,10 @@ class Checked:
     # their columns; the write takes the rows that are not duplicates out of them.
     candidates: np.ndarray
     columns: dict[str, np.ndarray]
+    # PostgreSQL: the candidates' cases, transitions and intake records made ready to COPY
+    # with ids reserved ahead (used when every candidate turns out new, the usual case).
+    ready: cs.PreparedCases | None = None
+    records: bulk_load.Batch | None = None
 
 
 _PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
@@ -432,8 +436,42 @@ class ColumnImport:
         columns = {name: out[name][candidates] for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
         for name in _CASE_TIMES:
             columns[name] = out[name][candidates].astype("datetime64[us]")
-        return Checked(chunk, plain, items, invalid, valid, now, sids, refused,
-                       out["stage"], candidates, columns)
+        checked = Checked(chunk, plain, items, invalid, valid, now, sids, refused,
+                          out["stage"], candidates, columns)
+        if len(candidates):
+            self._prepare_ahead(checked)
+        return checked
+
+    def _prepare_ahead(self, checked: Checked) -> None:
+        """PostgreSQL: the candidates' rows made ready to COPY, their ids reserved now
+        (nextval is outside transactions; ids of rows that turn out duplicates are left
+        unused), so that the write's transaction only sends them."""
+        with self.intake.sessions() as session:
+            connection = session.connection()
+            if connection.dialect.name != "postgresql":
+                return
+            m = len(checked.candidates)
+            ids, step_ids = bulk_load.reserve_ids_together(  # type: ignore[misc]
+                connection, [(Case.__table__, m), (CaseTransition.__table__, m)])
+            session.commit()
+        columns = checked.columns
+        checked.ready = cs.prepare_case_columns(
+            "postgresql", {name: columns[name] for name in _CASE_COLUMNS},
+            f"src:{self.source.name}", ids, step_ids, self.intake.counters.zone)
+        checked.records = bulk_load.prepare("postgresql", self._records(
+            columns, ids, checked.now))
+
+    def _records(self, columns: dict[str, np.ndarray], case_ids: Sequence[int],
+                 now: datetime) -> dict[str, np.ndarray]:
+        """The intake records of new cases (their columns, their case ids)."""
+        n = len(case_ids)
+        return {"source_id": np.full(n, self.source.id, np.int64),
+                "source_case_id": columns["source_case_id"],
+                "case_id": np.asarray(case_ids, np.int64),
+                "placement": columns["placement"], "unknown_codes": columns["unknown_codes"],
+                "source_reported_at": columns["reported_at"],
+                "received_at": np.full(n, np.datetime64(now.astimezone(UTC)
+                                                        .replace(tzinfo=None), "us"))}
 
     def write(self, checked: Checked) -> ChunkResult:
         """A checked chunk written in one transaction; its rejections recorded."""
@@ -637,17 +675,16 @@ class ColumnImport:
             unplaced = columns["placement"] == "unplaced"
             for county in sorted({code[:6] for code in columns["grid_code"][unplaced]}):
                 ensure_unplaced_unit(session, county)
-            case_ids = cs.report_case_columns(
-                session, {name: columns[name] for name in _CASE_COLUMNS}, f"src:{source.name}")
-            received = np.full(len(fresh), np.datetime64(now.astimezone(UTC)
-                                                         .replace(tzinfo=None), "us"))
-            bulk_load.load(session.connection(), IntakeRecord.__table__, {
-                "source_id": np.full(len(fresh), source.id, np.int64),
-                "source_case_id": columns["source_case_id"],
-                "case_id": np.asarray(case_ids, np.int64),
-                "placement": columns["placement"],
-                "unknown_codes": columns["unknown_codes"],
-                "source_reported_at": columns["reported_at"], "received_at": received})
+            if checked.ready is not None and np.array_equal(fresh, checked.candidates):
+                cs.write_prepared(session, checked.ready)
+                bulk_load.write(session.connection(), IntakeRecord.__table__,
+                                checked.records)  # type: ignore[arg-type]
+            else:  # some are duplicates: these rows' ids and text made now
+                case_ids = cs.report_case_columns(
+                    session, {name: columns[name] for name in _CASE_COLUMNS},
+                    f"src:{source.name}")
+                bulk_load.load(session.connection(), IntakeRecord.__table__,
+                               self._records(columns, case_ids, now))
             tally.accepted = len(fresh)
             for i in stepped:
                 tally.add(i, intake._create_one(session, placer, source,
