@@ -120,7 +120,7 @@ def _escaped(values) -> list[bytes]:
     if not len(values):
         return []
     joined = "\x00".join(map(str, values))
-    if "\x00" in joined:  # a value with a NUL of its own: COPY refuses it; one by one
+    if joined.count("\x00") != len(values) - 1:  # a value's own NUL (COPY refuses it)
         return [_escape(v) for v in values]
     for raw, escaped in _ESCAPES:
         if raw in joined:
