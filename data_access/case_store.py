@@ -587,7 +587,10 @@ def _shift_all(session: Session, events: list[CountedEvents], daily: Counter | N
 def _case_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A new case's every column (but its id), from report_case_columns' columns."""
     n = len(columns["external_id"])
-    grid = pd.Series(columns["grid_code"], dtype=object)
+    # The township and county codes as prefixes of each distinct grid code (few), not of
+    # every row's (pandas' .str slices in Python, cell by cell).
+    grid_of, grids = pd.factorize(np.asarray(columns["grid_code"], dtype=object),
+                                  use_na_sentinel=True)
     at = np.asarray(columns["reported_at"], dtype="datetime64[us]")
     empty = np.full(n, None, dtype=object)
     rows: dict[str, np.ndarray] = {name: empty for name in _EMPTY_CASE_ROW}
@@ -595,8 +598,8 @@ def _case_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "external_id", "source", "major_class", "subclass", "priority", "title",
         "description", "reporter_name", "reporter_phone", "address", "grid_code", "lon",
         "lat")})
-    rows.update(township_code=grid.str[:9].to_numpy(object),
-                county_code=grid.str[:6].to_numpy(object),
+    rows.update(township_code=np.array([*(g[:9] for g in grids), None], object)[grid_of],
+                county_code=np.array([*(g[:6] for g in grids), None], object)[grid_of],
                 stage=np.full(n, "reported", dtype=object), reported_at=at,
                 deadline_at=np.asarray(columns["deadline_at"], dtype="datetime64[us]"),
                 rework_count=np.zeros(n, np.int64), supervision_level=np.zeros(n, np.int64),
@@ -620,12 +623,14 @@ def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Cou
     registered, dispatched or closed) counts by its local report day and deadline day and
     its other measure and topic columns (constant or None here); the group's first case
     stands for it."""
+    # Grouped by codes, not values: local days as datetime64, the other columns factorized
+    # (None and NaN alike), so no Python object per row and cell.
     keys = pd.DataFrame({
         "reported_day": pd.Series(rows["reported_at"]).dt.tz_localize("UTC")
-        .dt.tz_convert(zone).dt.date,
+        .dt.tz_convert(zone).dt.tz_localize(None).dt.floor("D"),
         "due_day": pd.Series(rows["deadline_at"]).dt.tz_localize("UTC")
-        .dt.tz_convert(zone).dt.date,
-        **{name: pd.Series(rows[name], dtype=object).astype(str)
+        .dt.tz_convert(zone).dt.tz_localize(None).dt.floor("D"),
+        **{name: pd.factorize(rows[name], use_na_sentinel=True)[0]
            for name in dict.fromkeys(("township_code", "grid_code", *township_daily.TOPIC_KEY,
                                       *ind.MEASURE_COLUMNS))
            if name not in ("reported_at", "deadline_at")}})
