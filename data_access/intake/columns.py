@@ -674,12 +674,14 @@ class ColumnImport:
             stage = checked.stage[valid]
             fresh = valid[taken & (stage == "reported")]
             stepped = valid[taken & (stage != "reported")].tolist()
-            take = np.searchsorted(checked.candidates, fresh)
-            columns = {name: values[take] for name, values in checked.columns.items()}
+            every = np.array_equal(fresh, checked.candidates)
+            columns = checked.columns if every else {
+                name: values[np.searchsorted(checked.candidates, fresh)]
+                for name, values in checked.columns.items()}
             unplaced = columns["placement"] == "unplaced"
             for county in sorted({code[:6] for code in columns["grid_code"][unplaced]}):
                 ensure_unplaced_unit(session, county)
-            if checked.ready is not None and np.array_equal(fresh, checked.candidates):
+            if checked.ready is not None and every:
                 cs.write_prepared(session, checked.ready)
                 bulk_load.write(session.connection(), IntakeRecord.__table__,
                                 checked.records)  # type: ignore[arg-type]
