@@ -292,18 +292,28 @@ def _defer_rollups(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     batches waited for this one's upserts one round trip after another, the intake records'
     COPY and the commit (bench/intake.py: half the server's backends waiting on a lock);
     written last and at once, they wait for one statement and the commit."""
+    zone = session.info.get(rollups.TRACKED_ZONE)
+    township_zone = session.info.get(township_daily.TRACKED_ZONE)
+    _defer_deltas(session,
+                  Counter(rollups.key_of(row, zone) for row in rows) if zone is not None
+                  else None,
+                  township_daily.new_case_deltas(rows, township_zone)
+                  if township_zone is not None else None)
+
+
+def _defer_deltas(session: Session, daily: Counter | None,
+                  township: tuple[dict, dict, Counter] | None) -> None:
+    """Rollup deltas added to the session's pending ones (see _defer_rollups)."""
     if not session.info.get(_DEFERRING_KEY):
         session.info[_DEFERRING_KEY] = True
         event.listen(session, "before_commit", _write_deferred_rollups)
         event.listen(session, "after_transaction_end", _drop_deferred_rollups)
     deferred = session.info.setdefault(_DEFERRED_KEY, {
         "case_daily": Counter(), "township": {}, "grid": {}, "topic": Counter()})
-    zone = session.info.get(rollups.TRACKED_ZONE)
-    if zone is not None:
-        deferred["case_daily"].update(rollups.key_of(row, zone) for row in rows)
-    zone = session.info.get(township_daily.TRACKED_ZONE)
-    if zone is not None:
-        deltas, grids, topics = township_daily.new_case_deltas(rows, zone)
+    if daily is not None:
+        deferred["case_daily"].update(daily)
+    if township is not None:
+        deltas, grids, topics = township
         for mine, theirs in ((deferred["township"], deltas), (deferred["grid"], grids)):
             for cell, counts in theirs.items():
                 mine.setdefault(cell, Counter()).update(counts)
@@ -575,13 +585,8 @@ def write_prepared(session: Session, prepared: PreparedCases) -> list[int]:
 def _shift_all(session: Session, events: list[CountedEvents], daily: Counter | None,
                township: tuple[dict, dict, Counter] | None) -> None:
     session.info.setdefault(_EVENTS_KEY, []).extend(events)
-    if daily is not None:
-        rollups.shift(session, daily)
-    if township is not None:
-        deltas, grids, topics = township
-        township_daily.shift(session, deltas)
-        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
-        township_daily.shift_topics(session, topics)
+    # As report_cases: the rollups moved in one statement just before the commit.
+    _defer_deltas(session, daily, township)
 
 
 def _case_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
