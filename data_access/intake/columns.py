@@ -219,11 +219,6 @@ class Checked:
     # with ids reserved ahead (used when every candidate turns out new, the usual case).
     ready: cs.PreparedCases | None = None
     records: bulk_load.Batch | None = None
-    # The source case ids of the chunk already stored when it was checked, and how many of
-    # this import's chunks had committed before that look-up (the write adds the ids the
-    # chunks since took: ColumnImport._accepted).
-    known: set[str] = field(default_factory=set)
-    committed_before: int = 0
 
 
 _PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
@@ -326,12 +321,10 @@ class _Tally:
     accepted: int = 0
     duplicate: int = 0
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
-    taken: set[str] = field(default_factory=set)  # the ids of the cases it added
 
     def add(self, i: int, outcome: Outcome) -> None:
         if outcome.status == ACCEPTED:
             self.accepted += 1
-            self.taken.add(outcome.source_case_id)
         elif outcome.status == DUPLICATE:
             self.duplicate += 1
         else:
@@ -373,8 +366,6 @@ class ColumnImport:
         self._counting: ThreadPoolExecutor | None = None
         self._unmerged = 0  # chunks committed since the last merge_gin_pending
         self._counted: list[Future] = []
-        self._committed = 0  # chunks of this import written (committed)
-        self._accepted: dict[int, set[str]] = {}  # chunk -> the ids its cases took
 
     def _count(self, events: list) -> None:
         """A committed chunk's counted events, applied to Redis in a thread while the next
@@ -451,23 +442,9 @@ class ColumnImport:
             columns[name] = out[name][candidates].astype("datetime64[us]")
         checked = Checked(chunk, plain, items, invalid, valid, now, sids, refused,
                           out["stage"], candidates, columns)
-        if len(valid):
-            self._look_up_ahead(checked)
         if len(candidates):
             self._prepare_ahead(checked)
         return checked
-
-    def _look_up_ahead(self, checked: Checked) -> None:
-        """The chunk's ids already stored, looked up now, off the write's transaction (on a
-        1 M-row import the look-up in it took 10 s of the server's time while the import
-        waited: py-spy, 2026-12-03). A chunk of this import that commits after the look-up
-        began is not in it: the write adds the ids that chunk took. Another sender's commit
-        after it is caught by the unique index, as a racing sender always was (the chunk
-        then goes through the row path)."""
-        checked.committed_before = self._committed
-        with self.intake.sessions() as session:
-            checked.known = set(_case_ids(session, self.source,
-                                          sorted(set(checked.sids.tolist()))))
 
     def _prepare_ahead(self, checked: Checked) -> None:
         """PostgreSQL: the candidates' rows made ready to COPY, their ids reserved now
@@ -507,13 +484,9 @@ class ColumnImport:
         result = ChunkResult(rejected=[])
         try:
             tally = self._write(checked)
+            self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
             tally = self._by_rows(checked)
-        self._accepted[self._committed] = tally.taken
-        self._committed += 1
-        for chunk in [k for k in self._accepted if k < checked.committed_before]:
-            del self._accepted[chunk]  # later chunks looked up after these committed
-        self.merge()
         if tally.rejected:
             intake.record_rejections(source, "file", [(sid, reasons)
                                                       for _, sid, reasons in tally.rejected],
@@ -679,8 +652,7 @@ class ColumnImport:
         with cs.case_change(intake.sessions, intake.counters, self._count) as session:
             gin_pending_list(session)
             ids = pd.Series(sids, dtype=object)
-            known = checked.known.union(*(taken for chunk, taken in self._accepted.items()
-                                          if chunk >= checked.committed_before))
+            known = _case_ids(session, source, sorted(ids.unique().tolist()))
             placer = intake._placer_for(session)
             # As the row path decides: a known id is a duplicate; else the first row of an
             # id that is not refused takes it, and any later row of it is a duplicate; a
@@ -720,7 +692,6 @@ class ColumnImport:
                 bulk_load.load(session.connection(), IntakeRecord.__table__,
                                self._records(columns, case_ids, now))
             tally.accepted = len(fresh)
-            tally.taken.update(sids[taken & (stage == "reported")].tolist())
             for i in stepped:
                 tally.add(i, intake._create_one(session, placer, source,
                                                 self._item(checked, i), now))

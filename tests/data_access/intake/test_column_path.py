@@ -170,30 +170,3 @@ def test_the_column_path_leaves_what_the_row_path_leaves(fresh_backend, tmp_path
     assert sum(amounts[0] for key, amounts in _minus(middle, before)["county counters"]
                if key[1] == "reported") == 39
     assert_counts_match_a_rebuild(fresh_backend)
-
-
-def test_a_chunk_checked_before_the_last_one_committed_knows_its_ids(fresh_backend,
-                                                                      monkeypatch):
-    """The import checks chunk N+1 (its look-up of known ids included) while chunk N is
-    written: an id of N that N+1 repeats is a duplicate there, found without the unique
-    index's error (no fallback to the row path)."""
-    from data_access.intake.columns import Chunk, ColumnImport, Row
-
-    intake = make_intake(fresh_backend, clock=lambda: NOW)
-    source, _ = make_source(fresh_backend, "ahead")
-    rows = mixed_rows()
-    first = Chunk.of_rows([Row(n + 2, r) for n, r in enumerate(rows[:5])])
-    second = Chunk.of_rows([Row(n + 7, {**r, "source_case_id": f"N{n}"})
-                            for n, r in enumerate(rows[5:8])]
-                           + [Row(10, {**rows[8], "source_case_id": "M002"})])
-    columns = ColumnImport(intake, source)
-    checked = [columns.check(first), columns.check(second)]  # both before any write
-
-    def no_fallback(checked):
-        raise AssertionError("the row path was taken")
-
-    monkeypatch.setattr(columns, "_by_rows", no_fallback)
-    done = [columns.write(c) for c in checked]
-    columns.finish()
-    assert [(d.accepted, d.duplicate) for d in done] == [(5, 0), (3, 1)]
-    assert_counts_match_a_rebuild(fresh_backend)
