@@ -215,22 +215,13 @@ _RESERVE = ("(WITH s AS MATERIALIZED (SELECT CAST(pg_get_serial_sequence(:table{
             "generate_series(1, :count{j}))")
 
 
-def reserve_ids(connection: Connection, table: Table, count: int) -> list[int] | None:
-    """PostgreSQL: `count` ids from the table's sequence in one statement, so that rows can
-    be COPYed with their ids and dependent rows can point at them. SQLite: None (the
-    caller reads them back after its insert)."""
-    if connection.dialect.name != "postgresql" or not count:
-        return None
-    # One row holding an array, not `count` rows: 20,000 rows fetched one by one through
-    # psycopg and SQLAlchemy cost more than the server's nextval calls.
-    return list(connection.execute(text("SELECT " + _RESERVE.format(j=0)),
-                                   {"table0": table.name, "count0": count}).scalar_one())
-
-
 def reserve_ids_together(connection: Connection, wanted: Sequence[tuple[Table, int]]
                          ) -> list[list[int]] | None:
-    """reserve_ids for several tables in one statement (one round trip: the intake's batch
-    of cases and their first transitions). SQLite: None."""
+    """PostgreSQL: ids from each table's sequence, as many as asked for each, in one
+    statement (one round trip: the intake's batch of cases and their first transitions),
+    so that rows can be COPYed with their ids and dependent rows can point at them; each
+    table's ids come as one array, not one row per id. SQLite: None (the caller reads
+    them back after its insert)."""
     if connection.dialect.name != "postgresql":
         return None
     params: dict[str, object] = {}
