@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access import bulk_load, rollups
 from data_access import indicators as ind
 from data_access import vocabulary as v
-from data_access.counters import CountedEvent, Counters
+from data_access.counters import CountedEvent, CountedEvents, Counters
 from data_access.models import Case, CaseTransition
 from data_access.reports import rollup as township_daily
 from data_access.timeutil import as_utc
@@ -292,18 +292,28 @@ def _defer_rollups(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     batches waited for this one's upserts one round trip after another, the intake records'
     COPY and the commit (bench/intake.py: half the server's backends waiting on a lock);
     written last and at once, they wait for one statement and the commit."""
+    zone = session.info.get(rollups.TRACKED_ZONE)
+    township_zone = session.info.get(township_daily.TRACKED_ZONE)
+    _defer_deltas(session,
+                  Counter(rollups.key_of(row, zone) for row in rows) if zone is not None
+                  else None,
+                  township_daily.new_case_deltas(rows, township_zone)
+                  if township_zone is not None else None)
+
+
+def _defer_deltas(session: Session, daily: Counter | None,
+                  township: tuple[dict, dict, Counter] | None) -> None:
+    """Rollup deltas added to the session's pending ones (see _defer_rollups)."""
     if not session.info.get(_DEFERRING_KEY):
         session.info[_DEFERRING_KEY] = True
         event.listen(session, "before_commit", _write_deferred_rollups)
         event.listen(session, "after_transaction_end", _drop_deferred_rollups)
     deferred = session.info.setdefault(_DEFERRED_KEY, {
         "case_daily": Counter(), "township": {}, "grid": {}, "topic": Counter()})
-    zone = session.info.get(rollups.TRACKED_ZONE)
-    if zone is not None:
-        deferred["case_daily"].update(rollups.key_of(row, zone) for row in rows)
-    zone = session.info.get(township_daily.TRACKED_ZONE)
-    if zone is not None:
-        deltas, grids, topics = township_daily.new_case_deltas(rows, zone)
+    if daily is not None:
+        deferred["case_daily"].update(daily)
+    if township is not None:
+        deltas, grids, topics = township
         for mine, theirs in ((deferred["township"], deltas), (deferred["grid"], grids)):
             for cell, counts in theirs.items():
                 mine.setdefault(cell, Counter()).update(counts)
@@ -503,7 +513,89 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
         return []
     conn = session.connection()
     cases, transitions = Case.__table__, CaseTransition.__table__
-    grid = pd.Series(columns["grid_code"], dtype=object)
+    reserved = bulk_load.reserve_ids_together(conn, [(cases, n), (transitions, n)])
+    if reserved is not None:
+        return write_prepared(session, prepare_case_columns(
+            conn.dialect.name, columns, actor, reserved[0], reserved[1],
+            session.info.get(rollups.TRACKED_ZONE)))
+    # SQLite: as report_cases, the ids read back after the inserts
+    rows = _case_rows(columns)
+    at = rows["reported_at"]
+    bulk_load.load(conn, cases, rows)
+    found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
+        cases.c.external_id.in_(rows["external_id"].tolist()))).all())
+    ids = [found[e] for e in rows["external_id"]]
+    bulk_load.load(conn, transitions, _step_rows(ids, at, actor))
+    found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
+        transitions.c.case_id.in_(ids))).all())
+    step_ids = [found[case_id] for case_id in ids]
+    zone, township_zone = (session.info.get(rollups.TRACKED_ZONE),
+                           session.info.get(township_daily.TRACKED_ZONE))
+    _shift_all(session, _event_groups(rows, at, step_ids),
+               _daily_deltas(rows, at, zone) if zone is not None else None,
+               _township_deltas(rows, township_zone) if township_zone is not None else None)
+    return ids
+
+
+@dataclass
+class PreparedCases:
+    """New cases made ready for their transaction ahead of it (the file import does this
+    for its next chunk while the server writes the last): their ids, reserved already, the
+    cases' and first transitions' COPY text, their counted events and rollup deltas."""
+
+    ids: list[int]
+    cases: bulk_load.Batch
+    transitions: bulk_load.Batch
+    events: list[CountedEvents]
+    daily: Counter | None  # None: made without a zone (no rollups to move)
+    township: tuple[dict, dict, Counter] | None
+    zone: Any
+
+
+def prepare_case_columns(dialect: str, columns: dict[str, np.ndarray], actor: str,
+                         ids: Sequence[int], step_ids: Sequence[int], zone) -> PreparedCases:
+    """report_case_columns' work that needs no transaction (ids reserved by the caller,
+    bulk_load.reserve_ids_together); write_prepared writes it."""
+    rows = _case_rows(columns)
+    at = rows["reported_at"]
+    return PreparedCases(
+        list(ids), bulk_load.prepare(dialect, {"id": np.asarray(ids, np.int64), **rows}),
+        bulk_load.prepare(dialect, {"id": np.asarray(step_ids, np.int64),
+                                    **_step_rows(ids, at, actor)}),
+        _event_groups(rows, at, step_ids),
+        _daily_deltas(rows, at, zone) if zone is not None else None,
+        _township_deltas(rows, zone) if zone is not None else None, zone)
+
+
+def write_prepared(session: Session, prepared: PreparedCases) -> list[int]:
+    """Prepared new cases written in the session's transaction: the cases and transitions
+    by COPY, the rollups moved, the events queued for the counters after the commit."""
+    conn = session.connection()
+    zone, township_zone = (session.info.get(rollups.TRACKED_ZONE),
+                           session.info.get(township_daily.TRACKED_ZONE))
+    assert zone in (None, prepared.zone) and township_zone in (None, prepared.zone), \
+        "rollup deltas made in another zone"
+    bulk_load.write(conn, Case.__table__, prepared.cases)
+    bulk_load.write(conn, CaseTransition.__table__, prepared.transitions)
+    _shift_all(session, prepared.events, prepared.daily if zone is not None else None,
+               prepared.township if township_zone is not None else None)
+    return list(prepared.ids)
+
+
+def _shift_all(session: Session, events: list[CountedEvents], daily: Counter | None,
+               township: tuple[dict, dict, Counter] | None) -> None:
+    session.info.setdefault(_EVENTS_KEY, []).extend(events)
+    # As report_cases: the rollups moved in one statement just before the commit.
+    _defer_deltas(session, daily, township)
+
+
+def _case_rows(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A new case's every column (but its id), from report_case_columns' columns."""
+    n = len(columns["external_id"])
+    # The township and county codes as prefixes of each distinct grid code (few), not of
+    # every row's (pandas' .str slices in Python, cell by cell).
+    grid_of, grids = pd.factorize(np.asarray(columns["grid_code"], dtype=object),
+                                  use_na_sentinel=True)
     at = np.asarray(columns["reported_at"], dtype="datetime64[us]")
     empty = np.full(n, None, dtype=object)
     rows: dict[str, np.ndarray] = {name: empty for name in _EMPTY_CASE_ROW}
@@ -511,49 +603,22 @@ def report_case_columns(session: Session, columns: dict[str, np.ndarray], actor:
         "external_id", "source", "major_class", "subclass", "priority", "title",
         "description", "reporter_name", "reporter_phone", "address", "grid_code", "lon",
         "lat")})
-    rows.update(township_code=grid.str[:9].to_numpy(object),
-                county_code=grid.str[:6].to_numpy(object),
+    rows.update(township_code=np.array([*(g[:9] for g in grids), None], object)[grid_of],
+                county_code=np.array([*(g[:6] for g in grids), None], object)[grid_of],
                 stage=np.full(n, "reported", dtype=object), reported_at=at,
                 deadline_at=np.asarray(columns["deadline_at"], dtype="datetime64[us]"),
                 rework_count=np.zeros(n, np.int64), supervision_level=np.zeros(n, np.int64),
                 updated_at=at)
-    ids = bulk_load.reserve_ids(conn, cases, n)
-    if ids is None:  # SQLite: as report_cases, the ids read back by external id
-        bulk_load.load(conn, cases, rows)
-        found = dict(conn.execute(select(cases.c.external_id, cases.c.id).where(
-            cases.c.external_id.in_(rows["external_id"].tolist()))).all())
-        ids = [found[e] for e in rows["external_id"]]
-    else:
-        bulk_load.load(conn, cases, {"id": np.asarray(ids, np.int64), **rows})
-    steps: dict[str, np.ndarray] = {
-        "case_id": np.asarray(ids, np.int64), "kind": np.full(n, v.STAGE_CHANGE, object),
-        "from_stage": empty, "to_stage": np.full(n, "reported", object), "level": empty,
-        "actor": np.full(n, actor, object), "note": empty, "at": at, "addressee": empty}
-    step_ids = bulk_load.reserve_ids(conn, transitions, n)
-    if step_ids is None:
-        bulk_load.load(conn, transitions, steps)
-        found = dict(conn.execute(select(transitions.c.case_id, transitions.c.id).where(
-            transitions.c.case_id.in_(ids))).all())
-        step_ids = [found[case_id] for case_id in ids]
-    else:
-        bulk_load.load(conn, transitions, {"id": np.asarray(step_ids, np.int64), **steps})
-    # The counters and the rollups take Python values: one conversion per column.
-    at_py = _python_values(at)
-    county, township = rows["county_code"].tolist(), rows["township_code"].tolist()
-    major, source = rows["major_class"].tolist(), rows["source"].tolist()
-    session.info.setdefault(_EVENTS_KEY, []).extend(
-        CountedEvent(step_id, at_py[i], county[i], township[i], "reported", major[i],
-                     source[i]) for i, step_id in enumerate(step_ids))
-    zone = session.info.get(rollups.TRACKED_ZONE)
-    if zone is not None:
-        rollups.shift(session, _daily_deltas(rows, at_py, zone))
-    zone = session.info.get(township_daily.TRACKED_ZONE)
-    if zone is not None:
-        deltas, grids, topics = _township_deltas(rows, zone)
-        township_daily.shift(session, deltas)
-        township_daily.shift(session, grids, township_daily.GridDaily, township_daily.GRID_KEY)
-        township_daily.shift_topics(session, topics)
-    return list(ids)
+    return rows
+
+
+def _step_rows(ids: Sequence[int], at: np.ndarray, actor: str) -> dict[str, np.ndarray]:
+    """New cases' first transitions (to "reported"), but their ids."""
+    n = len(ids)
+    empty = np.full(n, None, dtype=object)
+    return {"case_id": np.asarray(ids, np.int64), "kind": np.full(n, v.STAGE_CHANGE, object),
+            "from_stage": empty, "to_stage": np.full(n, "reported", object), "level": empty,
+            "actor": np.full(n, actor, object), "note": empty, "at": at, "addressee": empty}
 
 
 def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Counter]:
@@ -563,12 +628,14 @@ def _township_deltas(rows: dict[str, np.ndarray], zone) -> tuple[dict, dict, Cou
     registered, dispatched or closed) counts by its local report day and deadline day and
     its other measure and topic columns (constant or None here); the group's first case
     stands for it."""
+    # Grouped by codes, not values: local days as datetime64, the other columns factorized
+    # (None and NaN alike), so no Python object per row and cell.
     keys = pd.DataFrame({
         "reported_day": pd.Series(rows["reported_at"]).dt.tz_localize("UTC")
-        .dt.tz_convert(zone).dt.date,
+        .dt.tz_convert(zone).dt.tz_localize(None).dt.floor("D"),
         "due_day": pd.Series(rows["deadline_at"]).dt.tz_localize("UTC")
-        .dt.tz_convert(zone).dt.date,
-        **{name: pd.Series(rows[name], dtype=object).astype(str)
+        .dt.tz_convert(zone).dt.tz_localize(None).dt.floor("D"),
+        **{name: pd.factorize(rows[name], use_na_sentinel=True)[0]
            for name in dict.fromkeys(("township_code", "grid_code", *township_daily.TOPIC_KEY,
                                       *ind.MEASURE_COLUMNS))
            if name not in ("reported_at", "deadline_at")}})
@@ -602,10 +669,29 @@ def _python_values(values: np.ndarray) -> list:
     return values.tolist()
 
 
-def _daily_deltas(rows: dict[str, np.ndarray], at_py: list, zone) -> Counter:
+def _event_groups(rows: dict[str, np.ndarray], at: np.ndarray, step_ids: Sequence[int]
+                  ) -> list[CountedEvents]:
+    """The new cases' counted events ("reported"), one CountedEvents per (minute, county,
+    township, class, channel)."""
+    keys = pd.DataFrame({"minute": at.astype("datetime64[m]").astype(np.int64),
+                         **{name: rows[name] for name in ("county_code", "township_code",
+                                                          "major_class", "source")}})
+    ids = np.asarray(step_ids, np.int64)
+    out = []
+    for (minute, county, township, major, source), members in keys.groupby(
+            list(keys.columns), sort=True, dropna=False).indices.items():
+        out.append(CountedEvents(tuple(ids[members].tolist()), _EPOCH + timedelta(
+            minutes=int(minute)), county, township, "reported", major, source))
+    return out
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _daily_deltas(rows: dict[str, np.ndarray], at: np.ndarray, zone) -> Counter:
     """case_daily's deltas of new cases: rows counted per (local day, key columns)."""
     frame = pd.DataFrame({name: pd.Series(rows[name], dtype=object).fillna(rollups.NONE)
                           for name in rollups.KEY})
-    frame.insert(0, "day", [a.astimezone(zone).date() for a in at_py])
+    frame.insert(0, "day", pd.Series(at).dt.tz_localize("UTC").dt.tz_convert(zone).dt.date)
     sizes = frame.groupby(["day", *rollups.KEY], sort=False, dropna=False).size()
     return Counter({key: int(count) for key, count in sizes.items()})

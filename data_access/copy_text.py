@@ -113,11 +113,26 @@ def _nullable(matrix: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return matrix
 
 
+def _escaped(values) -> list[bytes]:
+    """_escape of each value, done on all of them joined by NUL (which COPY text cannot
+    hold, so no value has one): the escapes and the UTF-8 encoding run once over the
+    joined text in C instead of five calls per value."""
+    if not len(values):
+        return []
+    joined = "\x00".join(map(str, values))
+    if joined.count("\x00") != len(values) - 1:  # a value's own NUL (COPY refuses it)
+        return [_escape(v) for v in values]
+    for raw, escaped in _ESCAPES:
+        if raw in joined:
+            joined = joined.replace(raw, escaped)
+    return joined.encode().split(b"\x00")
+
+
 def _strings(values: np.ndarray) -> np.ndarray:
     """Any other column (text, nullable integers as objects): each distinct value encoded
     once, None/NaN as NULL."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return _from_values([_escape(u) for u in uniques], codes)
+    return _from_values(_escaped(uniques), codes)
 
 
 def column_matrix(values: np.ndarray) -> np.ndarray:

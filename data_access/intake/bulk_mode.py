@@ -154,23 +154,42 @@ def _recreate_one(connection: Connection, name: str, kind: str, definition: str)
                            {"name": name})
 
 
-def _build_indexes(connection: Connection, indexes: list[tuple[str, str, str, str]]) -> None:
+def _restore_foreign(connection: Connection, name: str, table: str, definition: str) -> None:
+    """A held foreign key back: added NOT VALID, then validated (if a row breaks it, it
+    stays NOT VALID: enforced for new rows, and the log says so)."""
+    _recreate_one(connection, name, "foreign", definition)
+    try:
+        with connection.begin():
+            connection.exec_driver_sql(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
+    except Exception:  # noqa: BLE001 - kept NOT VALID: enforced for new rows
+        log.warning("bulk import: foreign key %s of %s stays NOT VALID (a row "
+                    "breaks it)", name, table, exc_info=True)
+
+
+def _build_indexes(connection: Connection, held: list[tuple[str, str, str, str]]) -> None:
     """The held indexes rebuilt by BUILDERS connections at once, the trigram GINs (the
-    longest builds, not parallel inside PostgreSQL 15) first: one build per core instead of
-    one after the other. CREATE INDEX takes a SHARE lock, which two builds share."""
+    longest builds, not parallel inside PostgreSQL 15) first, then the foreign keys added
+    and validated, also two at a time: one build per core instead of one after the other.
+    CREATE INDEX takes a SHARE lock, which two builds share; adding a foreign key waits for
+    the builds on its two tables (each ALTER locks its own table, then the referenced one,
+    and no referenced table is altered here: no deadlock)."""
     work: queue.Queue = queue.Queue()
-    for item in sorted(indexes, key=lambda item: " gin " not in item[3].lower()):
+    for item in sorted(held, key=lambda item: (item[2] == "foreign",
+                                               " gin " not in item[3].lower())):
         work.put(item)
     failed: list[BaseException] = []
 
     def build(own: Connection) -> None:
         while not failed:
             try:
-                name, _, kind, definition = work.get_nowait()
+                name, table, kind, definition = work.get_nowait()
             except queue.Empty:
                 return
             try:
-                _recreate_one(own, name, kind, definition)
+                if kind == "foreign":
+                    _restore_foreign(own, name, table, definition)
+                else:
+                    _recreate_one(own, name, kind, definition)
             except BaseException as exc:  # noqa: BLE001 - raised by the caller
                 failed.append(exc)
 
@@ -198,18 +217,7 @@ def _recreate(connection: Connection) -> int:
     if not held:
         return 0
     started = time.perf_counter()
-    _build_indexes(connection, [item for item in held if item[2] != "foreign"])
-    for name, table, kind, definition in held:
-        if kind != "foreign":
-            continue
-        _recreate_one(connection, name, kind, definition)
-        try:
-            with connection.begin():
-                connection.exec_driver_sql(
-                    f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
-        except Exception:  # noqa: BLE001 - kept NOT VALID: enforced for new rows
-            log.warning("bulk import: foreign key %s of %s stays NOT VALID (a row "
-                        "breaks it)", name, table, exc_info=True)
+    _build_indexes(connection, held)
     with connection.begin():
         connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{t}"' for t in TABLES))
     log.info("bulk import: %d indexes and foreign keys recreated in %.1f s", len(held),

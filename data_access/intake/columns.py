@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +48,6 @@ from data_access.intake.ingest import (
     DUPLICATE,
     FUTURE_TOLERANCE,
     MAX_AGE,
-    REJECTED,
     Intake,
     Outcome,
     Refused,
@@ -57,7 +56,7 @@ from data_access.intake.ingest import (
 from data_access.intake.placement import OutsideRegion, ensure_unplaced_unit, unplaced_code
 from data_access.intake.schema import SOURCE_CASE_ID_LENGTH, CaseIn, error_reasons
 from data_access.intake.sources import SourceRef
-from data_access.models import IntakeRecord
+from data_access.models import Case, CaseTransition, IntakeRecord
 
 FIELDS = tuple(CaseIn.model_fields)
 _CODES = ("category", "channel", "urgency", "stage")  # the row path's order of unknown codes
@@ -77,7 +76,6 @@ _PLAIN = {
 }
 _NUMBER_FIELDS = ("lat", "lon")
 _REQUIRED = ("source_case_id", "reported_at", "category", "title")
-_OFFSET = re.compile(r"[+-]\d{2}:\d{2}$")
 # A new case's columns as report_case_columns takes them: values, then instants.
 _CASE_VALUES = ("external_id", "source", "major_class", "subclass", "priority", "title",
                 "description", "grid_code", "lon", "lat", "reporter_name", "reporter_phone",
@@ -122,12 +120,73 @@ def merge_gin_pending(sessions) -> None:
                             {"name": name})
 
 
+def analyze_written(sessions) -> None:
+    """PostgreSQL: fresh statistics of intake_records, which the look-up of known ids reads
+    (see ColumnImport.merge); ANALYZE samples a fixed number of rows, so this stays cheap
+    as the table grows (cases' wide rows made it cost 0.5 s a time: left out)."""
+    with sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE intake_records"))
+
+
 @dataclass
 class Row:
     """One row of the file: its number, its cells (or why it could not be read)."""
 
     number: int
     values: dict[str, Any] | str
+
+
+@dataclass
+class Chunk:
+    """A chunk of a file's rows: the readable rows' numbers and cells, and the rows that
+    could not be read (their reason as values). A CSV's cells come as columns, one list per
+    header position (no dict per row); other formats' rows as dicts."""
+
+    numbers: list[int]
+    unreadable: list[Row]
+    header: list[str] | None = None
+    cells: list[Sequence[str]] | None = None  # per header position (CSV)
+    dicts: list[dict[str, Any]] | None = None  # per row (JSONL, XLSX)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[Row]) -> Chunk:
+        readable = [r for r in rows if not isinstance(r.values, str)]
+        return cls([r.number for r in readable], [r for r in rows if isinstance(r.values, str)],
+                   dicts=[r.values for r in readable])  # type: ignore[misc]
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.unreadable)
+
+    def values(self, i: int) -> dict[str, Any]:
+        """Readable row i's cells by name (for a CSV as the csv module's rows zipped with
+        the header: an empty cell is '')."""
+        if self.dicts is not None:
+            return self.dicts[i]
+        return dict(zip(self.header, (c[i] for c in self.cells), strict=True))  # type: ignore
+
+    def rows(self) -> list[Row]:
+        """Every row, in file order."""
+        return sorted([*(Row(n, self.values(i)) for i, n in enumerate(self.numbers)),
+                       *self.unreadable], key=lambda r: r.number)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The readable rows' cells as one object array per column name, None for an empty
+        or missing cell (a name the header repeats: its last column, as a dict keeps)."""
+        n = len(self.numbers)
+        if self.dicts is None:
+            out = {}
+            for name, cells in zip(self.header, self.cells, strict=True):  # type: ignore
+                values = np.array(cells, dtype=object) if n else np.empty(0, object)
+                values[values == ""] = None
+                out[name] = values
+            return out
+        if not n:
+            return {}
+        frame = pd.DataFrame.from_records(self.dicts)
+        frame = frame.where(frame.ne(""), None)
+        return {name: frame[name].astype(object).where(frame[name].notna(), None)
+                .to_numpy(object) for name in frame.columns}
 
 
 @dataclass
@@ -151,45 +210,54 @@ class Checked:
     everything that needs no transaction, so that `govwall import` can do it for the next
     chunk in a thread while the server writes this one."""
 
-    readable: list[Row]
-    frame: pd.DataFrame
+    chunk: Chunk
     plain: np.ndarray
     items: dict[int, CaseIn]
     invalid: list[Rejected]
-    valid: list[int]
+    valid: np.ndarray  # row indices (into readable), ascending
     now: datetime
-    # Per valid row: its new case's values (as Intake._prepare makes them) or its refusal;
-    # made before the duplicates are known (a duplicate's is not used).
-    prepared: dict[int, dict[str, Any] | Refused]
-    sids: list[str]  # per valid row
-    # The columns of the valid rows that would be new cases at "reported", in `candidates`
-    # order; the write takes the rows that are not duplicates out of them.
-    candidates: list[int]
+    sids: np.ndarray  # per valid row: its source case id (object)
+    refused: dict[int, str]  # row index -> the ingest's refusal (made before the
+    # duplicates are known: a duplicate's is not used)
+    stage: np.ndarray  # per row: the stage its new case enters (object; None if refused)
+    # The valid rows that would be new cases at "reported" (ascending row indices), and
+    # their columns; the write takes the rows that are not duplicates out of them.
+    candidates: np.ndarray
     columns: dict[str, np.ndarray]
+    # PostgreSQL: the candidates' cases, transitions and intake records made ready to COPY
+    # with ids reserved ahead (used when every candidate turns out new, the usual case).
+    ready: cs.PreparedCases | None = None
+    records: bulk_load.Batch | None = None
 
 
-def _plain_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Rows every cell of which is plain text a CaseIn would take as it is (or empty)."""
-    ok = np.ones(len(frame), bool)
-    for name in frame.columns:
+_PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
+
+
+def _plain_mask(cells: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Rows every cell of which is plain text a CaseIn would take as it is (or empty).
+    Cells are object arrays, None for empty; each pattern is run by the re module on each
+    present cell (pandas' string methods cost several times more per cell)."""
+    ok = np.ones(n, bool)
+    for name, values in cells.items():
+        present = pd.notna(values)
         if name not in _PLAIN:  # a cell CaseIn does not know (JSONL): CaseIn says why
-            ok &= frame[name].isna().to_numpy()
+            ok &= ~present
             continue
-        column = frame[name]
-        present = column.notna().to_numpy()
-        is_text = column.map(type).eq(str).to_numpy()
-        matches = column.where(is_text, "").astype(str).str.fullmatch(_PLAIN[name]) \
-            .fillna(False).to_numpy(bool)
-        ok &= ~present | (is_text & matches)
+        match = _PLAIN_RE[name].fullmatch
+        where = np.flatnonzero(present & ok)
+        if len(where):  # each distinct value checked once (codes, grids: a few)
+            codes, distinct = pd.factorize(values[where])
+            ok[where] = np.array([type(x) is str and match(x) is not None for x in distinct],
+                                 bool)[codes]
     for name in _REQUIRED:
-        ok &= frame[name].notna().to_numpy() if name in frame else False
-    if "lat" in frame or "lon" in frame:
-        lat = frame["lat"].notna() if "lat" in frame else pd.Series(False, frame.index)
-        lon = frame["lon"].notna() if "lon" in frame else pd.Series(False, frame.index)
-        ok &= (lat == lon).to_numpy()
+        ok &= pd.notna(cells[name]) if name in cells else False
+    if "lat" in cells or "lon" in cells:
+        lat = pd.notna(cells["lat"]) if "lat" in cells else np.zeros(n, bool)
+        lon = pd.notna(cells["lon"]) if "lon" in cells else np.zeros(n, bool)
+        ok &= lat == lon
         for name, limit in (("lat", 90), ("lon", 180)):
-            if name in frame:
-                number = pd.to_numeric(frame[name].where(ok), errors="coerce")
+            if name in cells:
+                number = pd.to_numeric(pd.Series(cells[name]).where(ok), errors="coerce")
                 ok &= (number.isna() | number.abs().le(limit)).to_numpy()
     return ok
 
@@ -197,7 +265,10 @@ def _plain_mask(frame: pd.DataFrame) -> np.ndarray:
 def _times(column: pd.Series, zone) -> pd.Series:
     """The plain report times as UTC: with an offset as given, without one in the zone."""
     text = column.astype(str)
-    has_offset = text.str.contains(_OFFSET)
+    # A plain time ends with its offset or has none: [+-] six from the end says which.
+    has_offset = pd.Series([type(t) is str and len(t) > 6 and t[-6] in "+-"
+                            for t in text.tolist()],
+                           index=column.index, dtype=bool)
     out = pd.Series(pd.NaT, index=column.index, dtype="datetime64[us, UTC]")
     if has_offset.any():
         out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True,
@@ -217,20 +288,56 @@ class Deadlines:
         self.zone = zone
         self._minutes: dict[tuple[sla.TimeLimit, datetime], tuple[datetime, timedelta]] = {}
 
-    def of(self, limit: sla.TimeLimit, at: datetime) -> datetime:
-        minute = at.replace(second=0, microsecond=0)
+    def minute(self, limit: sla.TimeLimit, minute: datetime) -> tuple[datetime, timedelta]:
+        """The deadline of a case reported at the start of `minute` (a whole minute), and
+        how far it moves over that minute: one minute (working time throughout), none
+        (closed throughout) or anything else (a breakpoint inside: compute each row)."""
         known = self._minutes.get((limit, minute))
         if known is None:
             start = sla.add_working_time(minute, limit, zone=self.zone)
             end = sla.add_working_time(minute + timedelta(minutes=1), limit, zone=self.zone)
             known = (start, end - start)
             self._minutes[(limit, minute)] = known
-        start, slope = known
+        return known
+
+    def of(self, limit: sla.TimeLimit, at: datetime) -> datetime:
+        minute = at.replace(second=0, microsecond=0)
+        start, slope = self.minute(limit, minute)
         if slope == timedelta(minutes=1):
             return start + (at - minute)
         if slope == timedelta(0):
             return start
         return sla.add_working_time(at, limit, zone=self.zone)  # a breakpoint inside
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _instant(micros: int) -> datetime:
+    """Microseconds since the epoch as an aware UTC datetime (exact)."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass
+class _Tally:
+    """A chunk's outcomes as the file import needs them: counts, and the rejected rows
+    (row index, source case id, reasons) in row order."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, i: int, outcome: Outcome) -> None:
+        if outcome.status == ACCEPTED:
+            self.accepted += 1
+        elif outcome.status == DUPLICATE:
+            self.duplicate += 1
+        else:
+            self.rejected.append((i, outcome.source_case_id, "; ".join(outcome.reasons)))
 
 
 def clean_values(values: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
@@ -267,6 +374,7 @@ class ColumnImport:
         self._maps: dict[tuple[str | None, ...], tuple | str] = {}
         self._counting: ThreadPoolExecutor | None = None
         self._unmerged = 0  # chunks committed since the last merge_gin_pending
+        self._written = 0  # chunks committed
         self._counted: list[Future] = []
 
     def _count(self, events: list) -> None:
@@ -279,11 +387,18 @@ class ColumnImport:
 
     def merge(self) -> None:
         """After a committed chunk: the pending trigram entries merged every MERGE_EVERY
-        chunks (see GIN_INDEXES)."""
+        chunks (see GIN_INDEXES); intake_records' statistics refreshed after chunks 1,
+        2, 4, 8, … (PostgreSQL): with a first load's statistics (an empty table) the
+        planner looked the chunk's known ids up by a hash join over all of intake_records,
+        a time growing with every chunk (200 ms a chunk on average over a 1 M-row import,
+        py-spy 2026-12-03), instead of by probes of its unique index."""
         self._unmerged += 1
+        self._written += 1
         if self._unmerged >= MERGE_EVERY:
             merge_gin_pending(self.intake.sessions)
             self._unmerged = 0
+        if self._written & (self._written - 1) == 0:
+            analyze_written(self.intake.sessions)
 
     def finish(self) -> None:
         """The pending trigram entries merged; wait until every committed chunk's events
@@ -300,99 +415,126 @@ class ColumnImport:
     def run(self, rows: Sequence[Row]) -> ChunkResult:
         return self.write(self.check(rows))
 
-    def check(self, rows: Sequence[Row]) -> Checked:
+    def check(self, rows: Sequence[Row] | Chunk) -> Checked:
         """Everything about a chunk that needs no transaction (thread-safe: the caches it
         fills are dicts of values that do not change)."""
         intake = self.intake
         now = intake.clock()
-        readable = [r for r in rows if not isinstance(r.values, str)]
-        unreadable = [r for r in rows if isinstance(r.values, str)]
-        frame = pd.DataFrame.from_records([r.values for r in readable]) if readable \
-            else pd.DataFrame()
-        frame = frame.where(frame.ne(""), None) if len(frame) else frame
-        plain = _plain_mask(frame) if len(frame) else np.zeros(0, bool)
-        reported = _times(frame["reported_at"].where(pd.Series(plain, index=frame.index)),
-                          intake.zone) if len(frame) and "reported_at" in frame \
-            else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us, UTC]")
+        chunk = rows if isinstance(rows, Chunk) else Chunk.of_rows(rows)
+        n = len(chunk.numbers)
+        cells = chunk.columns()
+        plain = _plain_mask(cells, n)
+        reported = _times(pd.Series(cells["reported_at"], dtype=object).where(
+            pd.Series(plain)), intake.zone) if n and "reported_at" in cells \
+            else pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]")
         plain &= reported.notna().to_numpy()  # a time pandas cannot read: CaseIn says why
         # Rows CaseIn validates (not plain): items for the row path's _prepare.
         items: dict[int, CaseIn] = {}
         invalid: list[Rejected] = [Rejected(r.number, None, r.values, "")  # type: ignore
-                                   for r in unreadable]
-        for i in np.flatnonzero(~plain):
-            values = readable[i].values
-            assert isinstance(values, dict)
+                                   for r in chunk.unreadable]
+        for i in np.flatnonzero(~plain).tolist():
+            values = chunk.values(i)
             try:
-                items[int(i)] = CaseIn.model_validate(clean_values(values, intake.zone))
+                items[i] = CaseIn.model_validate(clean_values(values, intake.zone))
             except ValidationError as exc:
                 sid = values.get("source_case_id")
                 invalid.append(Rejected(
-                    readable[i].number, str(sid)[:64] if sid is not None else None,
+                    chunk.numbers[i], str(sid)[:64] if sid is not None else None,
                     "; ".join(error_reasons(exc.errors(include_url=False))),
                     json.dumps(values, ensure_ascii=False, default=str)[:2000]))
-        valid = np.flatnonzero(plain).tolist() + sorted(items)
-        valid.sort()
-        prepared, sids = self._prepare_all(frame, readable, plain, items, valid, reported,
-                                           now)
-        candidates = [i for i in valid if isinstance(prepared[i], dict)
-                      and prepared[i]["stage"] == "reported"]  # type: ignore[index]
-        columns = {name: np.array([prepared[i][name] for i in candidates],  # type: ignore
-                                  dtype=object)
-                   for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
-        for name in _CASE_TIMES:  # aware instants to UTC datetime64 in pandas' C loop
-            columns[name] = pd.to_datetime(
-                [prepared[i][name] for i in candidates], utc=True  # type: ignore[index]
-            ).tz_localize(None).to_numpy().astype("datetime64[us]")
-        return Checked(readable, frame, plain, items, invalid, valid, now, prepared, sids,
-                       candidates, columns)
+        valid_mask = plain.copy()
+        valid_mask[list(items)] = True
+        valid = np.flatnonzero(valid_mask)
+        col = {name: cells[name] if name in cells else np.full(n, None, object)
+               for name in FIELDS}
+        sids = col["source_case_id"][valid]
+        for k, i in enumerate(valid.tolist()):
+            if not plain[i]:
+                sids[k] = items[i].source_case_id
+        out, refused = self._prepare_all(chunk, col, plain, items, reported, now)
+        candidates = valid[~np.isin(valid, np.fromiter(refused, np.int64, len(refused)))]
+        candidates = candidates[out["stage"][candidates] == "reported"]
+        columns = {name: out[name][candidates] for name in (*_CASE_VALUES, *_INTAKE_VALUES)}
+        for name in _CASE_TIMES:
+            columns[name] = out[name][candidates].astype("datetime64[us]")
+        checked = Checked(chunk, plain, items, invalid, valid, now, sids, refused,
+                          out["stage"], candidates, columns)
+        if len(candidates):
+            self._prepare_ahead(checked)
+        return checked
+
+    def _prepare_ahead(self, checked: Checked) -> None:
+        """PostgreSQL: the candidates' rows made ready to COPY, their ids reserved now
+        (nextval is outside transactions; ids of rows that turn out duplicates are left
+        unused), so that the write's transaction only sends them."""
+        with self.intake.sessions() as session:
+            connection = session.connection()
+            if connection.dialect.name != "postgresql":
+                return
+            m = len(checked.candidates)
+            ids, step_ids = bulk_load.reserve_ids_together(  # type: ignore[misc]
+                connection, [(Case.__table__, m), (CaseTransition.__table__, m)])
+            session.commit()
+        columns = checked.columns
+        checked.ready = cs.prepare_case_columns(
+            "postgresql", {name: columns[name] for name in _CASE_COLUMNS},
+            f"src:{self.source.name}", ids, step_ids, self.intake.counters.zone)
+        checked.records = bulk_load.prepare("postgresql", self._records(
+            columns, ids, checked.now))
+
+    def _records(self, columns: dict[str, np.ndarray], case_ids: Sequence[int],
+                 now: datetime) -> dict[str, np.ndarray]:
+        """The intake records of new cases (their columns, their case ids)."""
+        n = len(case_ids)
+        return {"source_id": np.full(n, self.source.id, np.int64),
+                "source_case_id": columns["source_case_id"],
+                "case_id": np.asarray(case_ids, np.int64),
+                "placement": columns["placement"], "unknown_codes": columns["unknown_codes"],
+                "source_reported_at": columns["reported_at"],
+                "received_at": np.full(n, np.datetime64(now.astimezone(UTC)
+                                                        .replace(tzinfo=None), "us"))}
 
     def write(self, checked: Checked) -> ChunkResult:
         """A checked chunk written in one transaction; its rejections recorded."""
         intake, source = self.intake, self.source
-        frame, readable, plain, items = (checked.frame, checked.readable, checked.plain,
-                                         checked.items)
-        invalid, valid, now = list(checked.invalid), checked.valid, checked.now
+        invalid, now = list(checked.invalid), checked.now
         result = ChunkResult(rejected=[])
-        outcomes: dict[int, Outcome] = {}
         try:
-            self._write(checked, outcomes)
+            tally = self._write(checked)
             self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
-            outcomes = self._by_rows(frame, readable, plain, items, valid)
-        rejected_outcomes = [outcomes[i] for i in valid if outcomes[i].status == REJECTED]
-        if rejected_outcomes:
-            intake.record_rejections(source, "file", [(o.source_case_id, "; ".join(o.reasons))
-                                                      for o in rejected_outcomes], now)
+            tally = self._by_rows(checked)
+        if tally.rejected:
+            intake.record_rejections(source, "file", [(sid, reasons)
+                                                      for _, sid, reasons in tally.rejected],
+                                     now)
         if invalid:
             intake.record_rejections(source, "file", [(r.source_case_id, r.reasons)
                                                       for r in invalid])
-        if intake.on_commit is not None and any(o.status == ACCEPTED
-                                                for o in outcomes.values()):
+        if intake.on_commit is not None and tally.accepted:
             intake.on_commit()
-        for i in valid:
-            outcome = outcomes[i]
-            if outcome.status == ACCEPTED:
-                result.accepted += 1
-            elif outcome.status == DUPLICATE:
-                result.duplicate += 1
-            else:
-                invalid.append(Rejected(readable[i].number, outcome.source_case_id,
-                                        "; ".join(outcome.reasons),
-                                        self._item(frame, readable, plain, items, i)
-                                        .model_dump_json()))
+        result.accepted, result.duplicate = tally.accepted, tally.duplicate
+        for i, sid, reasons in tally.rejected:
+            invalid.append(Rejected(checked.chunk.numbers[i], sid, reasons,
+                                    self._item(checked, i).model_dump_json()))
         result.rejected = sorted(invalid, key=lambda r: r.number)
         return result
 
-    def _item(self, frame, readable, plain, items, i: int) -> CaseIn:
+    def _item(self, checked: Checked, i: int) -> CaseIn:
         """Row i as CaseIn (the row path's object, for its rejected-rows line)."""
-        if i in items:
-            return items[i]
-        return CaseIn.model_validate(clean_values(readable[i].values, self.intake.zone))
+        if i in checked.items:
+            return checked.items[i]
+        return CaseIn.model_validate(clean_values(checked.chunk.values(i), self.intake.zone))
 
-    def _by_rows(self, frame, readable, plain, items, valid) -> dict[int, Outcome]:
-        ordered = [self._item(frame, readable, plain, items, i) for i in valid]
-        return dict(zip(valid, self.intake._create_each(self.source, ordered,
-                                                        self.intake.clock()), strict=True))
+    def _by_rows(self, checked: Checked) -> _Tally:
+        valid = checked.valid.tolist()
+        ordered = [self._item(checked, i) for i in valid]
+        tally = _Tally()
+        for i, outcome in zip(valid, self.intake._create_each(self.source, ordered,
+                                                              self.intake.clock()),
+                              strict=True):
+            tally.add(i, outcome)
+        return tally
 
     def _limit(self, major: str, sub: str, priority: str, channel: str) -> sla.TimeLimit:
         key = (major, sub, priority, channel)
@@ -400,100 +542,182 @@ class ColumnImport:
             self._limits[key] = sla.limit_for(*key)
         return self._limits[key]
 
-    def _prepare_all(self, frame: pd.DataFrame, readable: list[Row], plain: np.ndarray,
-                     items: dict[int, CaseIn], valid: list[int], reported: pd.Series,
-                     now: datetime) -> tuple[dict[int, dict[str, Any] | Refused], list[str]]:
-        """Each valid row's new case or refusal (no database work: the placer holds the
-        territory), and its source case id."""
-        n = len(frame)
-        # Python values once per column: cells are read row by row below.
-        col = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist()
-               if name in frame else [None] * n for name in FIELDS}
+    def _prepare_all(self, chunk: Chunk, col: dict[str, np.ndarray],
+                     plain: np.ndarray, items: dict[int, CaseIn], reported: pd.Series,
+                     now: datetime) -> tuple[dict[str, np.ndarray], dict[int, str]]:
+        """Each valid row's new case (one array per column, over all the chunk's rows) or
+        refusal (no database work: the placer holds the territory).
+
+        The common row — plain, reported in range, a known grid code — is done on columns:
+        its codes mapped once per distinct combination, its deadline once per (time limit,
+        reported minute). Any other valid row goes through _prepare_plain or the row path's
+        _prepare, one by one."""
+        n = len(plain)
         low, high = now - MAX_AGE, now + FUTURE_TOLERANCE
         in_range = (reported.notna() & reported.ge(low) & reported.le(high)).to_numpy()
-        reported_at = [t if ok else None for t, ok in zip(
-            pd.DatetimeIndex(reported).to_pydatetime(), in_range, strict=True)]
         with self.intake.sessions() as session:
             placer = self.intake._placer_for(session)
-        sids = [str(col["source_case_id"][i]) if plain[i] else items[i].source_case_id
-                for i in valid]
-        prepared: dict[int, dict[str, Any] | Refused] = {}
-        for i in valid:
+        grid = col["grid_code"]
+        known_grid = pd.Series(grid, dtype=object).isin(placer.grids).to_numpy()
+        fast = plain & in_range & known_grid
+        out = {name: np.full(n, None, object) for name in (*_CASE_VALUES, *_INTAKE_VALUES,
+                                                          "stage")}
+        at_us = reported.dt.tz_localize(None).to_numpy().astype("datetime64[us]") \
+            .astype(np.int64)
+        deadline_us = np.zeros(n, np.int64)
+        refused: dict[int, str] = {}
+        rows = np.flatnonzero(fast)
+        if len(rows):
+            self._prepare_fast(rows, col, at_us, out, deadline_us, refused)
+        reported_us = np.where(fast, at_us, 0)
+        slow: dict[int, dict[str, Any]] = {}
+        for i in np.flatnonzero(~fast & (plain | np.isin(np.arange(n), list(items)))).tolist():
             try:
-                if plain[i]:
-                    if not in_range[i]:
-                        # The row path's message (and any parse it does differently).
-                        item = self._item(frame, readable, plain, items, i)
-                        items[i] = item
-                        prepared[i] = self._prepare_row(placer, item, now)
-                    else:
-                        prepared[i] = self._prepare_plain(placer, col, i, reported_at[i])
+                if plain[i] and not in_range[i]:
+                    # The row path's message (and any parse it does differently).
+                    item = CaseIn.model_validate(clean_values(chunk.values(i),
+                                                              self.intake.zone))
+                    items[i] = item
+                    slow[i] = self._prepare_row(placer, item, now)
+                elif plain[i]:
+                    cell = {name: col[name][i] for name in FIELDS}
+                    slow[i] = self._prepare_plain(placer, cell, _instant(int(at_us[i])))
                 else:
-                    prepared[i] = self._prepare_row(placer, items[i], now)
+                    slow[i] = self._prepare_row(placer, items[i], now)
             except Refused as exc:
-                prepared[i] = exc
-        return prepared, sids
+                refused[i] = exc.reason
+        if slow:
+            which = np.fromiter(slow, np.int64, len(slow))
+            for name in out:
+                out[name][which] = [slow[i][name] for i in slow]
+            for name, into in (("reported_at", reported_us), ("deadline_at", deadline_us)):
+                into[which] = pd.to_datetime([slow[i][name] for i in slow], utc=True) \
+                    .tz_localize(None).to_numpy().astype("datetime64[us]").astype(np.int64)
+        out["reported_at"] = reported_us.astype("datetime64[us]")
+        out["deadline_at"] = deadline_us.astype("datetime64[us]")
+        return out, refused
 
-    def _write(self, checked: Checked, outcomes: dict[int, Outcome]) -> None:
+    def _prepare_fast(self, rows: np.ndarray, col: dict[str, np.ndarray], at_us: np.ndarray,
+                      out: dict[str, np.ndarray], deadline_us: np.ndarray,
+                      refused: dict[int, str]) -> None:
+        """_prepare_plain for plain rows in range with a known grid code, on columns."""
+        source = self.source
+        # The code combinations: each column factorized, the codes combined.
+        combined = np.zeros(len(rows), np.int64)
+        uniques = []
+        for kind in _CODES:
+            codes, values = pd.factorize(col[kind][rows], use_na_sentinel=True)
+            combined = combined * (len(values) + 1) + (codes + 1)
+            uniques.append([None, *values])
+        distinct, first, combo = np.unique(combined, return_index=True, return_inverse=True)
+        mapped = []
+        for j in first.tolist():
+            given = tuple(col[kind][rows[j]] for kind in _CODES)
+            mapped.append(self._mapped(given))
+        bad = np.array([isinstance(m, str) for m in mapped], bool)
+        for k in np.flatnonzero(bad[combo]).tolist():
+            refused[int(rows[k])] = mapped[combo[k]]  # type: ignore[assignment]
+        good = ~bad[combo]
+        rows, combo, at = rows[good], combo[good], at_us[rows[good]]
+        if not len(rows):
+            return
+        pick = [m if not isinstance(m, str) else (None,) * 7 for m in mapped]
+        for name, slot in (("major_class", 0), ("subclass", 1), ("source", 2),
+                            ("priority", 3), ("stage", 4), ("unknown_codes", 5)):
+            out[name][rows] = np.array([m[slot] for m in pick], dtype=object)[combo]
+        for name in ("source_case_id", "title", "grid_code", "reporter_name",
+                     "reporter_phone", "address"):
+            out[name][rows] = col[name][rows]
+        description = col["description"][rows]
+        description[pd.isna(description)] = ""
+        out["description"][rows] = description
+        prefix = f"{source.name}:"
+        out["external_id"][rows] = [prefix + sid for sid in col["source_case_id"][rows]]
+        out["placement"][rows] = "grid"
+        for name in ("lat", "lon"):
+            values = col[name][rows]
+            present = np.flatnonzero(pd.notna(values))
+            if len(present):
+                values[present] = [float(x) for x in values[present]]
+                out[name][rows] = values
+        # Deadlines once per (code combination, reported minute).
+        minute = at - at % 60_000_000
+        pairs, pair_first, pair_of = np.unique(np.stack([combo, minute]), axis=1,
+                                              return_index=True, return_inverse=True)
+        start = np.zeros(pairs.shape[1], np.int64)
+        slope = np.zeros(pairs.shape[1], np.int64)  # 1: a minute a minute; 0: constant
+        exact = np.zeros(pairs.shape[1], bool)  # a breakpoint inside: row by row
+        for p in range(pairs.shape[1]):
+            limit = pick[pairs[0, p]][6]
+            begin, span = self.deadlines.minute(limit, _instant(int(pairs[1, p])))
+            start[p] = _micros(begin)
+            if span == timedelta(minutes=1):
+                slope[p] = 1
+            elif span != timedelta(0):
+                exact[p] = True
+        pair_of = pair_of.reshape(-1)
+        deadline_us[rows] = start[pair_of] + slope[pair_of] * (at - minute)
+        for k in np.flatnonzero(exact[pair_of]).tolist():
+            limit = pick[combo[k]][6]
+            deadline_us[rows[k]] = _micros(sla.add_working_time(
+                _instant(int(at[k])), limit, zone=self.intake.zone))
+
+    def _write(self, checked: Checked) -> _Tally:
         intake, source = self.intake, self.source
-        prepared, valid, now = checked.prepared, checked.valid, checked.now
+        valid, sids, now = checked.valid, checked.sids, checked.now
+        tally = _Tally()
         with cs.case_change(intake.sessions, intake.counters, self._count) as session:
             gin_pending_list(session)
-            known = _case_ids(session, source, sorted(set(checked.sids)))
+            ids = pd.Series(sids, dtype=object)
+            known = _case_ids(session, source, sorted(ids.unique().tolist()))
             placer = intake._placer_for(session)
-            stepped: list[int] = []
-            fresh: list[int] = []
-            first_of: dict[str, int] = {}
-            for i, sid in zip(valid, checked.sids, strict=True):
-                if sid in known:
-                    outcomes[i] = Outcome(sid, DUPLICATE, known[sid])
-                    continue
-                if sid in first_of:
-                    outcomes[i] = Outcome(sid, DUPLICATE)
-                    continue
-                new = prepared[i]
-                if isinstance(new, Refused):
-                    outcomes[i] = Outcome(sid, REJECTED, reasons=[new.reason])
-                    continue
-                first_of[sid] = i
-                if new["stage"] == "reported":
-                    fresh.append(i)
-                else:
-                    stepped.append(i)
-            for county in sorted({prepared[i]["grid_code"][:6] for i in fresh  # type: ignore
-                                  if prepared[i]["placement"] == "unplaced"}):  # type: ignore
+            # As the row path decides: a known id is a duplicate; else the first row of an
+            # id that is not refused takes it, and any later row of it is a duplicate; a
+            # refused row before it is rejected.
+            is_known = ids.isin(list(known)).to_numpy() if known else np.zeros(len(ids), bool)
+            is_refused = np.isin(valid, np.fromiter(checked.refused, np.int64,
+                                                    len(checked.refused)))
+            claims = ids[~is_known & ~is_refused]
+            first = claims[~claims.duplicated()]
+            taken = np.zeros(len(ids), bool)
+            taken[first.index.to_numpy()] = True
+            first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
+            later = ~is_known & ~taken & (pd.notna(first_at)) & \
+                (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+            tally.duplicate = int(is_known.sum() + later.sum())
+            for k in np.flatnonzero(~is_known & ~taken & ~later).tolist():
+                i = int(valid[k])
+                tally.rejected.append((i, str(sids[k]), checked.refused[i]))
+            stage = checked.stage[valid]
+            fresh = valid[taken & (stage == "reported")]
+            stepped = valid[taken & (stage != "reported")].tolist()
+            every = np.array_equal(fresh, checked.candidates)
+            columns = checked.columns if every else {
+                name: values[np.searchsorted(checked.candidates, fresh)]
+                for name, values in checked.columns.items()}
+            unplaced = columns["placement"] == "unplaced"
+            for county in sorted({code[:6] for code in columns["grid_code"][unplaced]}):
                 ensure_unplaced_unit(session, county)
-            position = {i: k for k, i in enumerate(checked.candidates)}
-            take = np.array([position[i] for i in fresh], dtype=np.int64)
-            columns = {name: values[take] for name, values in checked.columns.items()}
-            ids = cs.report_case_columns(session, {name: columns[name] for name in _CASE_COLUMNS},
-                                         f"src:{source.name}")
-            received = np.full(len(fresh), np.datetime64(now.astimezone(UTC)
-                                                         .replace(tzinfo=None), "us"))
-            bulk_load.load(session.connection(), IntakeRecord.__table__, {
-                "source_id": np.full(len(fresh), source.id, np.int64),
-                "source_case_id": columns["source_case_id"],
-                "case_id": np.asarray(ids, np.int64),
-                "placement": columns["placement"],
-                "unknown_codes": columns["unknown_codes"],
-                "source_reported_at": columns["reported_at"], "received_at": received})
-            for i, case_id in zip(fresh, ids, strict=True):
-                outcomes[i] = Outcome(prepared[i]["source_case_id"],  # type: ignore[index]
-                                      ACCEPTED, case_id)
+            if checked.ready is not None and every:
+                cs.write_prepared(session, checked.ready)
+                bulk_load.write(session.connection(), IntakeRecord.__table__,
+                                checked.records)  # type: ignore[arg-type]
+            else:  # some are duplicates: these rows' ids and text made now
+                case_ids = cs.report_case_columns(
+                    session, {name: columns[name] for name in _CASE_COLUMNS},
+                    f"src:{source.name}")
+                bulk_load.load(session.connection(), IntakeRecord.__table__,
+                               self._records(columns, case_ids, now))
+            tally.accepted = len(fresh)
             for i in stepped:
-                item = self._item(checked.frame, checked.readable, checked.plain,
-                                  checked.items, i)
-                outcomes[i] = intake._create_one(session, placer, source, item, now)
-        for i in valid:
-            outcome = outcomes[i]
-            if outcome.status == DUPLICATE and outcome.case_id is None:
-                outcome.case_id = outcomes[first_of[outcome.source_case_id]].case_id
+                tally.add(i, intake._create_one(session, placer, source,
+                                                self._item(checked, i), now))
+        tally.rejected.sort()
+        return tally
 
-    def _prepare_plain(self, placer, col: dict[str, list], i: int,
-                       at: datetime) -> dict[str, Any]:
-        """A plain row's new case: as Intake._prepare, from the columns' cells."""
+    def _prepare_plain(self, placer, cell: dict[str, Any], at: datetime) -> dict[str, Any]:
+        """A plain row's new case: as Intake._prepare, from its cells."""
         source = self.source
-        cell = {name: col[name][i] for name in FIELDS}
         lat = float(cell["lat"]) if cell["lat"] is not None else None
         lon = float(cell["lon"]) if cell["lon"] is not None else None
         grid = cell["grid_code"]
@@ -565,4 +789,4 @@ class ColumnImport:
                 "unknown_codes": new.unknown_codes, "stage": new.stage}
 
 
-__all__ = ["ColumnImport", "Row", "ChunkResult", "Rejected", "unplaced_code"]
+__all__ = ["ColumnImport", "Chunk", "Row", "ChunkResult", "Rejected", "unplaced_code"]

@@ -30,7 +30,14 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from data_access.intake import bulk_mode
-from data_access.intake.columns import ChunkResult, ColumnImport, Rejected, Row, clean_values
+from data_access.intake.columns import (
+    Chunk,
+    ChunkResult,
+    ColumnImport,
+    Rejected,
+    Row,
+    clean_values,
+)
 from data_access.intake.ingest import ACCEPTED, DUPLICATE, Intake
 from data_access.intake.schema import CaseIn, error_reasons
 from data_access.intake.sources import SourceRef
@@ -91,21 +98,52 @@ def _check_header(names: list[str]) -> None:
             + ("" if "source_case_id" in names else "; source_case_id is missing"))
 
 
-def read_rows(path: Path, fmt: str, encoding: str | None, counter: _Counting
+def _csv_chunks(path: Path, encoding: str | None, counter: _Counting, batch_size: int,
+                done_rows: int) -> Iterator[tuple[Chunk, int, int]]:
+    """A CSV's chunks of `batch_size` rows, each with the rows of the file seen up to its
+    end and how many of them it skipped (the first `done_rows`, committed by an earlier
+    run). The csv module's C reader gives each row as a list; a chunk keeps them as
+    columns, no dict per row. Blank rows are skipped (their numbers kept: row numbers count
+    the file's CSV records, the header as 1). A row with more or fewer cells than the
+    header cannot be read: its cells cannot be matched to the columns."""
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20),
+                            encoding=encoding or detect_encoding(path), newline="")
+    reader = csv.reader(text)
+    header = [h.strip() for h in next(reader, [])]
+    _check_header(header)
+    width = len(header)
+    numbers: list[int] = []
+    rows: list[list[str]] = []
+    unreadable: list[Row] = []
+    seen = skipped = 0
+    for number, cells in enumerate(reader, start=2):
+        if not any(cells):
+            continue
+        seen += 1
+        if seen <= done_rows:
+            skipped += 1
+            continue
+        if len(cells) == width:
+            numbers.append(number)
+            rows.append(cells)
+        else:
+            unreadable.append(Row(number, f"{len(cells)} cells where the header has {width}: "
+                                          "a row must have one cell per column"))
+        if len(numbers) + len(unreadable) >= batch_size:
+            yield Chunk(numbers, unreadable, header, _transposed(rows, width)), seen, skipped
+            numbers, rows, unreadable, skipped = [], [], [], 0
+    yield Chunk(numbers, unreadable, header, _transposed(rows, width)), seen, skipped
+
+
+def _transposed(rows: list[list[str]], width: int) -> list[tuple[str, ...]]:
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+
+
+def read_rows(path: Path, fmt: str, counter: _Counting
               ) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(row number, values) for each data row; values is a string when the row cannot be
-    read at all (bad JSON, a decoding error). Row numbers count the header as 1."""
-    if fmt == "csv":
-        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 20),
-                                encoding=encoding or detect_encoding(path), newline="")
-        reader = csv.reader(text)
-        header = [h.strip() for h in next(reader, [])]
-        _check_header(header)
-        for number, cells in enumerate(reader, start=2):
-            if not any(cells):
-                continue
-            yield number, dict(zip(header, cells, strict=False))
-    elif fmt == "jsonl":
+    """JSONL's or XLSX's (row number, values) for each data row; values is a string when
+    the row cannot be read at all (bad JSON). Row numbers count the header as 1 (XLSX)."""
+    if fmt == "jsonl":
         for number, line in enumerate(io.BufferedReader(counter, 1 << 20), start=1):
             if not line.strip():
                 continue
@@ -132,6 +170,26 @@ def read_rows(path: Path, fmt: str, encoding: str | None, counter: _Counting
             book.close()
 
 
+def read_chunks(path: Path, fmt: str, encoding: str | None, counter: _Counting,
+                batch_size: int, done_rows: int) -> Iterator[tuple[Chunk, int, int]]:
+    """The file's chunks (as _csv_chunks: chunk, rows seen, rows skipped)."""
+    if fmt == "csv":
+        yield from _csv_chunks(path, encoding, counter, batch_size, done_rows)
+        return
+    chunk: list[Row] = []
+    seen = skipped = 0
+    for number, values in read_rows(path, fmt, counter):
+        seen += 1
+        if seen <= done_rows:
+            skipped += 1
+            continue
+        chunk.append(Row(number, values))
+        if len(chunk) >= batch_size:
+            yield Chunk.of_rows(chunk), seen, skipped
+            chunk, skipped = [], 0
+    yield Chunk.of_rows(chunk), seen, skipped
+
+
 class RowImport:
     """The row path for a file's chunk (what `govwall import` did before the column path:
     each row a CaseIn, the batch through Intake.create). Kept as the reference the column
@@ -141,8 +199,8 @@ class RowImport:
     def __init__(self, intake: Intake, source: SourceRef):
         self.intake, self.source = intake, source
 
-    def check(self, rows: list[Row]) -> list[Row]:
-        return rows
+    def check(self, chunk: Chunk) -> list[Row]:
+        return chunk.rows()
 
     def finish(self) -> None:
         pass
@@ -189,15 +247,15 @@ class _Part:
     """A chunk read and checked ahead: its rows, what check() made of them, the rows of the
     file seen up to its end (the progress file's count), the bytes read by then."""
 
-    chunk: list[Row]
+    chunk: Chunk
     checked: Any
     seen: int
     position: int
     skipped: int
 
 
-def _read_ahead(columns: ColumnImport | RowImport, rows: Iterator[tuple[int, Any]],
-                counter: _Counting, batch_size: int, done_rows: int) -> Iterator[_Part]:
+def _read_ahead(columns: ColumnImport | RowImport, chunks: Iterator[tuple[Chunk, int, int]],
+                counter: _Counting) -> Iterator[_Part]:
     """The file's chunks, each read and checked (columns.check: no transaction) in a thread
     one chunk ahead of the caller, which writes the one before meanwhile: the two cores are
     the import's Python and the server's COPY (psycopg lets go of the GIL while it waits).
@@ -216,21 +274,10 @@ def _read_ahead(columns: ColumnImport | RowImport, rows: Iterator[tuple[int, Any
 
     def read() -> None:
         try:
-            chunk: list[Row] = []
-            seen = skipped = 0
-            for number, values in rows:
-                seen += 1
-                if seen <= done_rows:
-                    skipped += 1
-                    continue
-                chunk.append(Row(number, values))
-                if len(chunk) >= batch_size:
-                    if not put(_Part(chunk, columns.check(chunk), seen, counter.done,
-                                     skipped)):
-                        return
-                    chunk, skipped = [], 0
-            put(_Part(chunk, columns.check(chunk) if chunk else None, seen, counter.done,
-                      skipped))
+            for chunk, seen, skipped in chunks:
+                if not put(_Part(chunk, columns.check(chunk) if len(chunk) else None, seen,
+                                 counter.done, skipped)):
+                    return
             put(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             put(exc)
@@ -312,7 +359,7 @@ def import_file(intake: Intake, source: SourceRef, path: Path, *, fmt: str | Non
         counter = _Counting(raw)  # type: ignore[arg-type]
         columns = (RowImport if by_rows else ColumnImport)(intake, source)
         ahead = contextlib.closing(_read_ahead(
-            columns, read_rows(path, fmt, encoding, counter), counter, batch_size, done_rows))
+            columns, read_chunks(path, fmt, encoding, counter, batch_size, done_rows), counter))
         with contextlib.ExitStack() as stack:
             if bulk:  # entered first: the indexes come back after finish()
                 result.bulk = stack.enter_context(bulk_mode.indexes_held(engine))  # type: ignore[arg-type]

@@ -33,3 +33,12 @@ def test_timestamps_match_numpy_for_any_instant():
 
 def test_negative_integers_fall_back_to_text():
     assert copy_text([np.array([-5, 12], dtype=np.int64)]) == b"-5\n12\n"
+
+
+def test_text_escaped_at_once_as_value_by_value():
+    from data_access.copy_text import _escape, _escaped
+
+    values = ["a\tb\\c", "", "line\nbreak\r\n", "徐州市\\n", 7, "plain", "\\\\\t\t"]
+    assert _escaped(values) == [_escape(v) for v in values]
+    assert _escaped([]) == []
+    assert _escaped(["x", "a\x00b"]) == [b"x", b"a\x00b"]  # one by one

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from data_access import alerts, coverage, disputes, kpis, mix, queue, rollups
-from data_access.counters import CountedEvent, Counters
+from data_access.counters import CountedEvent, CountedEvents, Counters
 from data_access.wall_scope import ScopeError, scope_for
 from tests.support.wall_region import FIXED_NOW, GRIDS, WALL_EXPECTED, ZONE, seed_wall_region
 
@@ -103,6 +103,34 @@ def test_counters_keep_reports_per_minute_per_county_and_township(region):
             assert sum(counters.reports_last_hour(FIXED_NOW, None, "320302001").values()) == 2
         finally:
             counters.delete_namespace()
+
+
+def test_a_group_of_events_counts_as_its_events_one_by_one(region):
+    """CountedEvents (a file import's cases per minute and place) leave the counts the same
+    events leave one by one, and a group replayed, or partly counted already, adds only the
+    ids not counted before."""
+    for backend in region:
+        one_by_one = Counters(backend.redis, f"{backend.namespace}-single", ZONE)
+        grouped = Counters(backend.redis, f"{backend.namespace}-group", ZONE)
+        at = FIXED_NOW - timedelta(minutes=12, seconds=7)
+        ids = list(range(100, 112))
+        try:
+            assert one_by_one.apply([CountedEvent(i, at, "320302", "320302001", "reported",
+                                                  "urban", "grid_patrol") for i in ids]) == 12
+            assert grouped.apply([CountedEvent(100, at, "320302", "320302001", "reported",
+                                               "urban", "grid_patrol")]) == 1
+            group = CountedEvents(tuple(ids), at.replace(second=0), "320302", "320302001",
+                                  "reported", "urban", "grid_patrol")
+            assert grouped.apply([group]) == 11  # id 100 was counted already
+            assert grouped.apply([group]) == 0
+            day = grouped.local_day(at)
+            assert grouped.day_counts(day) == one_by_one.day_counts(day)
+            assert grouped.township_counts(day) == one_by_one.township_counts(day)
+            assert grouped.reports_last_hour(FIXED_NOW, ["320302"]) == \
+                one_by_one.reports_last_hour(FIXED_NOW, ["320302"]) == {"grid_patrol": 12}
+        finally:
+            one_by_one.delete_namespace()
+            grouped.delete_namespace()
 
 
 def test_township_view_counts_only_its_township(region):
