@@ -80,3 +80,15 @@ def test_each_input_once_a_pass_however_often_it_is_nudged(refresher):
     now[0] += timedelta(seconds=1)
     keeper.run_pass()
     assert order == ["queue"], order
+
+
+def test_the_fast_lane_computes_only_what_was_nudged(refresher, backend):
+    keeper, now, order, nudges = refresher
+    lane = wr.WallRefresher(backend.sessions, backend.counters, keeper.store, "320300", None,
+                            lambda: now[0], nudged_only=True)
+    now[0] = START + timedelta(seconds=6)  # alerts, coverage, disputes due by age
+    assert lane.run_pass() == 0 and order == []
+    mark_changed(backend.redis, keeper.store.namespace, "320300", ("queue",),
+                 now[0].timestamp() - 1)
+    assert lane.run_pass() == 1 and order == ["queue"]
+    assert lane.run_pass() == 0  # computed since the nudge: nothing more
