@@ -16,6 +16,7 @@ from dashboard.sessions import session_limits
 from dashboard.settings import Settings
 
 REFRESHER = "govwall_wall_refresher"
+REFRESHERS = "govwall_wall_refreshers"  # every refresher thread of this process
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -85,9 +86,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *,
         from dashboard.background import passive_refresher, start_background
 
         if background_process:
-            keeper = passive_refresher(runtime, bound.snapshots)
+            keepers = [passive_refresher(runtime, bound.snapshots)]
         else:
-            keeper = start_background(runtime, bound.snapshots)
-        server.extensions[REFRESHER] = keeper
+            keepers = start_background(runtime, bound.snapshots)
+        server.extensions[REFRESHER] = keeper = keepers[0]
+        server.extensions[REFRESHERS] = keepers
         health.checks(server).add("wall_panels", lambda: health.panels_outcome(keeper))
     return app

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # with one refresher the queue waited behind a slow input (a city's alert board over
 # ~100 k open cases took seconds): commit-to-wall p95 15.7 s after the API phases
 # (3 December 14:35 UTC); with two and no fast lane, 6.0 s (14:39).
-REFRESHERS = 2
+REFRESHER_THREADS = 2
 
 
 def passive_refresher(runtime: Runtime, snapshots: SnapshotStore) -> WallRefresher:
@@ -47,13 +47,13 @@ def passive_refresher(runtime: Runtime, snapshots: SnapshotStore) -> WallRefresh
                          settings.zone, runtime.clock)
 
 
-def start_background(runtime: Runtime, snapshots: SnapshotStore) -> WallRefresher:
+def start_background(runtime: Runtime, snapshots: SnapshotStore) -> list[WallRefresher]:
     """Start the refreshers, the pollers and (when configured) the detector as threads of
-    this process; their stoppers go on runtime.on_close. Returns the first refresher (what
-    /healthz reads ages through: they share the store)."""
+    this process; their stoppers go on runtime.on_close. Returns the refreshers (they share
+    the store: /healthz reads the ages through the first)."""
     from dashboard import intake_api
 
-    keepers = [passive_refresher(runtime, snapshots) for _ in range(REFRESHERS)]
+    keepers = [passive_refresher(runtime, snapshots) for _ in range(REFRESHER_THREADS)]
     settings = runtime.settings
     fast_lane = WallRefresher(runtime.sessions, runtime.counters, snapshots, settings.region,
                               settings.zone, runtime.clock, nudged_only=True,
@@ -65,7 +65,7 @@ def start_background(runtime: Runtime, snapshots: SnapshotStore) -> WallRefreshe
     if runtime.settings.warning_every_minutes:
         detector = warning_detector(runtime).start()
         runtime.on_close.append(lambda: (detector.stop(), detector.thread.join(timeout=10)))
-    return keepers[0]
+    return [*keepers, fast_lane]
 
 
 def warning_detector(runtime: Runtime):
