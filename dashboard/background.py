@@ -12,8 +12,8 @@ the workers through the operating system's scheduler instead, and the workers on
 
 `govwall serve`'s master starts `govwall background`, starts it again if it ends (a crash,
 a kill: the wall would otherwise go stale), and stops it on shutdown
-(dashboard/supervisor.py). The
-web workers then only read the snapshots it writes (their /healthz reads the same ages).
+(dashboard/supervisor.py). The web workers then only read the snapshots it writes (their
+/healthz reads the same ages).
 `govwall demo` and a bare `create_app` keep the threads in their one process.
 """
 from __future__ import annotations
@@ -40,11 +40,13 @@ log = logging.getLogger(__name__)
 REFRESHER_THREADS = 2
 
 
-def passive_refresher(runtime: Runtime, snapshots: SnapshotStore) -> WallRefresher:
-    """A refresher that is never started: what /healthz reads the inputs' ages through."""
+def passive_refresher(runtime: Runtime, snapshots: SnapshotStore,
+                      **options) -> WallRefresher:
+    """A refresher of this runtime, not started (what /healthz reads the inputs' ages
+    through; start_background starts its own). `options`: WallRefresher's keywords."""
     settings = runtime.settings
     return WallRefresher(runtime.sessions, runtime.counters, snapshots, settings.region,
-                         settings.zone, runtime.clock)
+                         settings.zone, runtime.clock, **options)
 
 
 def start_background(runtime: Runtime, snapshots: SnapshotStore) -> list[WallRefresher]:
@@ -54,18 +56,16 @@ def start_background(runtime: Runtime, snapshots: SnapshotStore) -> list[WallRef
     from dashboard import intake_api
 
     keepers = [passive_refresher(runtime, snapshots) for _ in range(REFRESHER_THREADS)]
-    settings = runtime.settings
-    fast_lane = WallRefresher(runtime.sessions, runtime.counters, snapshots, settings.region,
-                              settings.zone, runtime.clock, nudged_only=True,
-                              pass_seconds=FAST_LANE_SECONDS)
-    for keeper in [*keepers, fast_lane]:
+    keepers.append(passive_refresher(runtime, snapshots, nudged_only=True,
+                                     pass_seconds=FAST_LANE_SECONDS))  # the fast lane
+    for keeper in keepers:
         thread, stop = start(keeper)
         runtime.on_close.append(lambda s=stop, t=thread: (s.set(), t.join(timeout=10)))
     runtime.on_close.extend(intake_api.start_pollers(runtime))
     if runtime.settings.warning_every_minutes:
         detector = warning_detector(runtime).start()
         runtime.on_close.append(lambda: (detector.stop(), detector.thread.join(timeout=10)))
-    return [*keepers, fast_lane]
+    return keepers
 
 
 def warning_detector(runtime: Runtime):
