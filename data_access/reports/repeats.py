@@ -119,26 +119,19 @@ def _edge_sums(session: Session, scope: Scope, edges: list[tuple[date, date]]
     return {(v, s): int(n) for v, s, n in session.execute(query) if n}
 
 
-def _month_rows(scope: Scope, month: date, *where) -> select:
-    m = VillageMonthly
-    return select(m.village_code, m.subclass, m.reported).where(
-        m.month == month, grids_in(m.village_code, scope), *where)
-
-
 def _lower_bound(session: Session, scope: Scope, months: list[date],
                  edge_sums: dict[Pair, int], top: int) -> int:
     """The `top`-th best exact total among likely pairs (each month's top rows and the edge
     days' best), never under 2 (a pair needs two reports to be a repeat)."""
     m = VillageMonthly
     likely: dict[Pair, int] = {}
-    if months:
-        tops = [_month_rows(scope, month, m.reported > 1)
-                .order_by(m.reported.desc(), m.village_code, m.subclass).limit(top).subquery()
-                for month in months]
-        query = union_all(*(select(t.c.village_code, t.c.subclass, t.c.reported)
-                            for t in tops))
-        for v, s, n in session.execute(query):
-            likely[(v, s)] = max(likely.get((v, s), 0), n)
+    tops = [select(m.village_code, m.subclass, m.reported)
+            .where(m.month == month, m.reported > 1, grids_in(m.village_code, scope))
+            .order_by(m.reported.desc(), m.village_code, m.subclass).limit(top).subquery()
+            for month in months]
+    query = union_all(*(select(t.c.village_code, t.c.subclass, t.c.reported) for t in tops))
+    for v, s, n in session.execute(query):
+        likely[(v, s)] = max(likely.get((v, s), 0), n)
     likely.update({p: n for p, n in sorted(edge_sums.items(), key=lambda i: -i[1])[:top]
                    if n > likely.get(p, 0)})
     best = sorted(likely, key=lambda p: -likely[p])[:top]
@@ -151,8 +144,6 @@ def _rows_at_least(session: Session, scope: Scope, months: list[date], least: in
                    ) -> list[tuple[date, str, str, int]] | None:
     """Every month's rows with at least `least` reports (a short range of the reported
     index per month), or None when there are too many to be worth it."""
-    if not months:
-        return []
     m = VillageMonthly
     query = union_all(*(select(m.month, m.village_code, m.subclass, m.reported).where(
         m.month == month, m.reported >= least, grids_in(m.village_code, scope))
