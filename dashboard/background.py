@@ -93,10 +93,12 @@ def run(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s [background %(process)d] %(levelname)s %(name)s: "
                         "%(message)s")
-    runtime = open_runtime(settings)
+    # Before anything starts: a stop that comes while the runtime opens (the master's
+    # shutdown) still ends it through runtime.close().
     done = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: done.set())
+    runtime = open_runtime(settings)
     try:
         server = Flask("govwall-background")
         snapshots = SnapshotStore(make_cache(server, runtime), runtime.redis,
