@@ -26,11 +26,21 @@ def _runtime(settings: Settings):
 
 
 def cmd_init_db(settings: Settings, args: argparse.Namespace) -> int:
-    from data_access.db import make_engine
+    """The schema at head and, where the units table is empty, the region's territory
+    (real county boundaries, real township and village names): without it no case can be
+    placed and the wall has no units. A territory already there is left alone."""
+    from data_access.db import make_engine, session_factory
     from data_access.migrate import upgrade
+    from simulation.bootstrap import ensure_territory
 
-    upgrade(make_engine(settings.effective_database_url))
-    print(f"database at schema head: {settings.effective_database_url}")
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        ensure_territory(session_factory(engine), settings.region, seed=7)
+    finally:
+        engine.dispose()
+    print(f"database at schema head, territory of {settings.region} in place: "
+          f"{settings.effective_database_url}")
     return 0
 
 
@@ -401,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--access-log", action="store_true",
                        help="log every request (errors are always logged)")
 
-    command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic).")
+    command("init-db", cmd_init_db, "Create or upgrade the database schema (Alembic) and build "
+            "the region's territory if the database has none.")
 
     p = command("seed", cmd_seed, "Write N days of history (deterministic for a given seed).",
                 "Create the schema and the region's territory if missing and write N days of "

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.runtime import Runtime
 from data_access.intake import codes
 from data_access.intake.ingest import ACCEPTED, DUPLICATE, REJECTED, Intake
+from data_access.intake.placement import TerritoryMissing
 from data_access.intake.schema import MAX_BATCH, BatchIn, CaseIn, EventIn, error_reasons
 from data_access.intake.sources import SourceRef, authenticate
 from data_access.models import Case, IntakeRecord
@@ -318,6 +319,8 @@ def install(server: Flask, runtime: Runtime) -> IntakeApi:
                     lambda: handler(source, body)))
             except Refusal as refusal:
                 return refusal.response
+            except TerritoryMissing as exc:
+                return problem(503, "Service Unavailable", str(exc))
             except (SQLAlchemyError, RedisError, OSError) as exc:
                 log.warning("intake API: services unavailable: %s", exc)
                 return problem(503, "Service Unavailable", "the database or Redis cannot be "

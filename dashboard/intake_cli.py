@@ -103,6 +103,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.intake_api import make_intake
     from dashboard.runtime import open_runtime
     from data_access.intake.files import ImportFileError, format_of, import_file
+    from data_access.intake.placement import TerritoryMissing
     from data_access.intake.sources import SourceError, find
     from data_access.migrate import upgrade
 
@@ -136,6 +137,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     except (SourceError, ImportFileError) as exc:
         print(f"govwall import: {exc}", file=sys.stderr)
         return 1
+    except TerritoryMissing as exc:
+        print(f"govwall import: {exc}", file=sys.stderr)
+        return 2
     finally:
         runtime.close()
     print(f"{path.name}: {result.rows} rows read in {result.batches} batches"

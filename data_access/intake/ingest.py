@@ -220,8 +220,16 @@ class Intake:
             return Outcome(sid, REJECTED, reasons=[exc.reason])
         except cs.ActionRefused as exc:
             return Outcome(sid, REJECTED, reasons=[exc.message])
-        except IntegrityError:  # the same case committed by a racing request
-            return Outcome(sid, DUPLICATE)
+        except IntegrityError as exc:
+            # A racing request committed the same case: a duplicate. Anything else the
+            # database refused (a foreign key: the source's county missing from the
+            # territory, say) is a rejection with the database's reason — it was once
+            # reported "duplicate" and stored nowhere.
+            known = _case_ids(session, source, [sid])
+            if sid in known:
+                return Outcome(sid, DUPLICATE, known[sid])
+            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            return Outcome(sid, REJECTED, reasons=[f"the database refused it: {reason}"])
 
     def _prepare(self, placer: Placer, source: SourceRef, item: CaseIn, now: datetime
                  ) -> NewCase:

@@ -34,6 +34,16 @@ class OutsideRegion(ValueError):
     """A point that lies in none of the territory's counties."""
 
 
+class TerritoryMissing(RuntimeError):
+    """The units table holds no county: nothing can be placed (a schema made by an old
+    `govwall init-db`, which built no territory)."""
+
+    def __init__(self) -> None:
+        super().__init__("the database holds no territory (no county units): `govwall "
+                         "init-db` builds the region's territory, `govwall geo import` "
+                         "loads a center's own boundaries")
+
+
 @dataclass(frozen=True)
 class Place:
     grid_code: str
@@ -51,6 +61,8 @@ class Placer:
                                                       "grid")))).all()
         self.grids = {r.code for r in rows if r.level == "grid"}
         self.counties = sorted({r.code for r in rows if r.level == "county"})
+        if not self.counties:
+            raise TerritoryMissing()
         polygons, codes = [], []
         for r in rows:
             if r.level == "grid" and r.boundary:

@@ -281,3 +281,29 @@ def test_seed_replace_keeps_territory_and_accounts_and_forgets_old_counters(seed
     with seed_env.sessions() as session:  # today's counters are the new history's
         assert counters.redis.scard(counters.applied_key(today)) == \
             len(events_for_day(session, today, counters.zone))
+
+
+def test_init_db_builds_the_territory_once_so_an_import_can_place_cases(tmp_path, monkeypatch,
+                                                                       capsys):
+    """A center's first command: without units no case could be placed (an import once
+    reported every row a duplicate and stored none)."""
+    from sqlalchemy import func, select
+
+    from data_access.db import make_engine, session_factory
+    from data_access.models import Unit
+
+    monkeypatch.setenv("GOVWALL_VAR_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("GOVWALL_DATABASE_URL", url)
+    monkeypatch.setenv("GOVWALL_REGION", "320303")
+    assert main(["init-db"]) == 0
+    assert "territory of 320303 in place" in capsys.readouterr().out
+    engine = make_engine(url)
+    count = select(Unit.level, func.count()).group_by(Unit.level)
+    with session_factory(engine)() as session:
+        first = dict(session.execute(count).all())
+    assert first["county"] == 1 and first["township"] > 5 and first["grid"] > 100
+    assert main(["init-db"]) == 0  # a second run leaves it as it is
+    with session_factory(engine)() as session:
+        assert dict(session.execute(count).all()) == first
+    engine.dispose()

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from data_access.case_filters import CaseFilter
-from data_access.intake.ingest import _forward_path
+from data_access.intake import codes
+from data_access.intake.ingest import Intake, _forward_path
 from data_access.intake.placement import unplaced_code
 from data_access.intake.quality import day_quality
 from data_access.intake.schema import CaseIn, EventIn
+from data_access.intake.sources import add_source, find
 from data_access.mix import today_mix
-from data_access.models import Case, CaseDaily, CaseTransition, IntakeRecord, IntakeRejection
+from data_access.models import (
+    Case,
+    CaseDaily,
+    CaseTransition,
+    IntakeRecord,
+    IntakeRejection,
+    IntakeSource,
+)
 from data_access.wall_scope import scope_for
 from tests.support.intake import (
     IN_COUNTY_NO_GRID,
@@ -25,6 +35,7 @@ from tests.support.intake import (
     make_intake,
     make_source,
 )
+from tests.support.clock import TickingClock
 from tests.support.tiny_territory import COUNTY, GRIDS
 
 LOCAL_NOW = NOW.astimezone(ZONE)
@@ -303,3 +314,40 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(fresh_backend):
     # 15: one upsert per rollup table a new case moves (the month tables grid_monthly,
     # village_monthly and county_topic_monthly added three to the 12 before them).
     assert sizes[10] == sizes[200] <= 15, sizes
+
+
+def test_only_a_case_already_stored_is_a_duplicate_another_refusal_is_a_rejection(
+        fresh_backend):
+    """The source's county is not in the territory: its unplaced case's 未定位 unit breaks
+    the units' foreign key. That used to come back "duplicate" with nothing stored."""
+    intake = make_intake(fresh_backend)
+    src, _ = make_source(fresh_backend, "other_county")
+    with fresh_backend.sessions.begin() as session:
+        session.execute(update(IntakeSource).where(IntakeSource.id == src.id)
+                        .values(county_code="320311"))  # 泉山区: not in the tiny territory
+        src = find(session, "other_county")
+    [outcome] = intake.create(src, [case("X-1", grid_code=None)], "api")
+    assert outcome.status == "rejected"
+    assert outcome.reasons[0].startswith("the database refused it: ")
+    assert outcome.case_id is None
+    with fresh_backend.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(IntakeRecord)) == 0
+    # A real duplicate is still one, with its case.
+    good, _ = make_source(fresh_backend, "tiny_county")
+    [first] = intake.create(good, [case("X-1")], "api")
+    [again] = intake._create_each(good, [case("X-1")], NOW)
+    assert (first.status, again.status, again.case_id) == ("accepted", "duplicate",
+                                                           first.case_id)
+
+
+def test_an_empty_territory_is_said_not_counted(fresh_backend):
+    from data_access.intake.placement import TerritoryMissing
+
+    intake = Intake(fresh_backend.sessions, fresh_backend.counters, codes.load(), ZONE,
+                    TickingClock(NOW))
+    with fresh_backend.sessions.begin() as session:
+        token = add_source(session, "early", COUNTY, NOW)
+        assert token
+        src = find(session, "early")
+    with pytest.raises(TerritoryMissing, match="govwall init-db"):
+        intake.create(src, [case("E-1")], "api")
