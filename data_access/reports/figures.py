@@ -222,12 +222,14 @@ def _read_open_overdue(session: Session, scope: Scope, first: date, last: date,
             ind.OPEN, Case.stage.in_(ind.ACCEPTED_STAGES), ind.DUE >= start, ind.DUE < end,
             Case.county_code.in_(scope.counties),
             *([Case.township_code == scope.township] if scope.township else []))).all()
-    minute = timedelta(minutes=1)
-    return pd.DataFrame(
-        [(t, g, as_utc(due).astimezone(zone).date(), 1,
-          sla.working_time_between(as_utc(due), now, cal, zone) // minute)
-         for t, g, due in rows],
-        columns=["township_code", "grid_code", "day", *LIVE])
+    frame = pd.DataFrame(rows, columns=["township_code", "grid_code", "due"])
+    due = pd.to_datetime(frame.pop("due"), utc=True)
+    frame["day"] = due.dt.tz_convert(zone).dt.date
+    frame[LIVE[0]] = 1
+    # On the working-time clock together (a city's open overdue cases: ~10^4 of them).
+    frame[LIVE[1]] = (sla.working_us_before([now], cal, zone)[0]
+                      - sla.working_us_before(due, cal, zone)) // 60_000_000
+    return frame
 
 
 def open_overdue_by_township(session: Session, scope: Scope, period: Period, zone: ZoneInfo,

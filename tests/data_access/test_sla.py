@@ -451,3 +451,29 @@ def test_overrides_from_a_file(tmp_path) -> None:
     )
     # The defaults themselves are untouched.
     assert DEFAULT_LIMITS[("urban", "*", "*", "*")] == TimeLimit(working_days=1)
+
+
+def test_the_vectorised_clock_agrees_with_working_time_between_everywhere() -> None:
+    """working_us_before's differences against the scalar clock over random instants of
+    2023-2027 (holidays, make-up Saturdays, nights, lunch breaks, both orders), in two
+    zones' inputs, with the bundled calendar and one with local adjustments."""
+    import numpy as np
+
+    from data_access.sla import WorkCalendar, working_us_before
+
+    rng = random.Random(20261203)
+    base = datetime(2023, 1, 1, tzinfo=UTC)
+    one_us = timedelta(microseconds=1)
+    adjusted = WorkCalendar(extra_holidays={date(2026, 3, 10)},
+                            extra_workdays={date(2026, 3, 8)})
+    for cal in (CAL, adjusted):
+        starts = [base + timedelta(seconds=rng.randrange(5 * 365 * 86_400),
+                                   microseconds=rng.randrange(10**6)) for _ in range(3_000)]
+        starts += [sh(2026, 3, 8, 9), sh(2026, 3, 10, 12), sh(2026, 3, 10, 13, 30)]
+        for end in (sh(2026, 3, 10, 11, 15), datetime(2026, 10, 1, 4, 0, tzinfo=UTC)):
+            got = working_us_before([end], cal)[0] - working_us_before(starts, cal)
+            want = np.array([working_time_between(a, end, cal) // one_us for a in starts])
+            assert np.array_equal(got, want)
+    assert len(working_us_before([], CAL)) == 0
+    with pytest.raises(ValueError, match="2099"):
+        working_us_before([datetime(1999, 12, 31, 12, tzinfo=UTC)], CAL)
