@@ -2,7 +2,7 @@
 before (the faint line), from one rollup query grouped by day plus the open overdue cases."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,6 +23,17 @@ def span(period: Period, count: int = PERIODS) -> tuple[date, date]:
     return period.shifted(1 - count).year_before().first, period.last
 
 
+def _runs(periods: list[Period]) -> list[tuple[date, date]]:
+    """The days of `periods` as the fewest ranges (periods that touch or overlap merged)."""
+    runs: list[tuple[date, date]] = []
+    for p in sorted(periods, key=lambda p: p.first):
+        if runs and p.first <= runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], max(runs[-1][1], p.last))
+        else:
+            runs.append((p.first, p.last))
+    return runs
+
+
 def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,
            count: int = PERIODS) -> pd.DataFrame:
     """One row per period (oldest first): label, then each key's value and `<key>_ly`, its
@@ -33,11 +44,15 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     first = min(p.first for p in before)
     # Months, quarters and years are whole months: their rows come a month at a time from
     # township_monthly (keyed by the month's first day, inside the period it belongs to).
-    source = over(TOWNSHIP_MONTHS, first, period.last, lambda code: in_scope(code, scope),
-                  months=period.kind in ("month", "quarter", "year"))
-    rows = session.execute(
-        select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
-        .group_by(source.c.day)).all()
+    # Days, weeks and custom spans read days — only those of the periods shown and of their
+    # year-before twins (a day's trends: 24 days, not the 377 between the first and last).
+    rows = []
+    for a, b in _runs([*shown, *before]):
+        source = over(TOWNSHIP_MONTHS, a, b, lambda code: in_scope(code, scope),
+                      months=period.kind in ("month", "quarter", "year"))
+        rows += session.execute(
+            select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
+            .group_by(source.c.day)).all()
     days = pd.DataFrame(rows, columns=["day", *MEASURES]).set_index("day")
     days = days.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
     days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),

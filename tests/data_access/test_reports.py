@@ -273,3 +273,23 @@ def test_repeat_places_are_villages_and_subclasses(briefing):
     assert places[["place_code", "repeats", "reports"]].values.tolist() == [
         ["320303001001", 3, 4], ["320303002001", 1, 2]]
     assert alone["place_code"].tolist() == ["320303002001"]
+
+
+@pytest.mark.parametrize("kind,label", [("day", "2026-01-03"), ("week", "2026-W01"),
+                                        ("custom", "2025-12-20..2026-01-02")])
+def test_trends_of_days_weeks_and_spans_are_each_periods_own_figures(briefing, kind, label):
+    """Trends read only the days of the periods shown and of their year-before twins: each
+    row must still be that period's figures, and its _ly those of its twin."""
+    period = periods.parse(kind, label)
+    with briefing.sessions() as session:
+        frame = trends(session, "320303", period, ZONE, NOW).set_index("period")
+        shown = [period.shifted(i - 11) for i in range(12)]
+        for p in shown:
+            now_ = period_figures(session, "320303", p, ZONE, NOW).by_key()
+            ly = period_figures(session, "320303", p.year_before(), ZONE, NOW).by_key()
+            for key in ("reported", "closed", "on_time_rate", "overdue_in_period"):
+                for column, want in ((key, now_[key].value), (f"{key}_ly", ly[key].value)):
+                    got = frame.loc[p.label, column]
+                    assert (pd.isna(got) and want is None) or got == pytest.approx(want), \
+                        (p, column, got, want)
+    assert frame["reported"].sum() > 0 and frame["reported_ly"].sum() > 0
