@@ -198,29 +198,70 @@ def split(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple
     return (start, stop), edges
 
 
+def _by_month(first: date, last: date) -> list[tuple[date, date]]:
+    """first..last cut at month ends."""
+    out = []
+    while first <= last:
+        out.append((first, min(last, month_end(first))))
+        first = month_end(first) + timedelta(days=1)
+    return out
+
+
+def pieces(first: date, last: date, months: bool = True
+           ) -> tuple[list[tuple[date, date]], list[tuple[date, date]], list[tuple[date, date]]]:
+    """How `over` reads first..last: (month ranges added from the month table, day ranges
+    added from the daily table, day ranges taken away from it). A partial month longer than
+    half its month is read as the month less its other days (a 45-day span from the 10th of
+    one month to the 23rd of the next: its two months less 16 days, instead of 45 days —
+    a city's day is ~4 k topic rows, its month ~4 k county rows)."""
+    if not months:
+        return [], [(first, last)], []
+    whole, edges = split(first, last)
+    added_months = [whole] if whole else []
+    added_days: list[tuple[date, date]] = []
+    taken_days: list[tuple[date, date]] = []
+    for a, b in (piece for edge in edges for piece in _by_month(*edge)):
+        start, end = month_of(a), month_end(a)
+        inside = (b - a).days + 1
+        if (end - start).days + 1 - inside < inside:
+            added_months.append((start, start))
+            taken_days += [r for r in ((start, a - timedelta(days=1)),
+                                       (b + timedelta(days=1), end)) if r[0] <= r[1]]
+        else:
+            added_days.append((a, b))
+    return sorted(added_months), added_days, taken_days
+
+
 def over(copy: MonthCopy, first: date, last: date,
          place: Callable[[ColumnElement], ColumnElement[bool]],
          where: Callable[[Any], Iterable[ColumnElement[bool]]] = lambda t: (),
          months: bool = True) -> Subquery:
     """The rows of `copy` over first..last, as a subquery of `day`, the copy's key and its
-    sums: whole months from its month table (`day` is then the month's first day), the edge
-    days from its daily table. `place(code column)` is each part's scope, tested on the
-    part's own code column (the daily grid code, not its village prefix, so that an index
-    serves it); `where(table)` its other filters. months=False reads days only (a caller
-    that groups by day)."""
+    sums: whole months from its month table (`day` is then the month's first day), the
+    other days from its daily table — a mostly covered month as its month row less the
+    days outside (`pieces`; those rows' sums negated), so only sums of the rows mean
+    anything. `place(code column)` is each part's scope, tested on the part's own code
+    column (the daily grid code, not its village prefix, so that an index serves it);
+    `where(table)` its other filters. months=False reads days only (a caller that groups by
+    day)."""
     daily, monthly = copy.daily, copy.monthly
     code = copy.key[0][1]
-    whole, edges = split(first, last) if months else (None, [(first, last)])
-    parts = [select(daily.day, *copy.from_daily(daily),
-                    *(getattr(daily, n) for n in copy.sums))
-             .where(daily.day >= a, daily.day <= b, place(getattr(daily, code)), *where(daily))
-             for a, b in edges]
-    if whole:
-        parts.insert(0, select(monthly.month.label("day"),
-                               *(getattr(monthly, n) for n, _, _ in copy.key),
-                               *(getattr(monthly, n) for n in copy.sums))
-                     .where(monthly.month >= whole[0], monthly.month <= whole[1],
-                            place(getattr(monthly, copy.key[0][0])), *where(monthly)))
+    month_ranges, added, taken = pieces(first, last, months)
+
+    def days(a: date, b: date, sign: int):
+        return (select(daily.day, *copy.from_daily(daily),
+                       *((getattr(daily, n) if sign > 0 else -getattr(daily, n)).label(n)
+                         for n in copy.sums))
+                .where(daily.day >= a, daily.day <= b, place(getattr(daily, code)),
+                       *where(daily)))
+
+    parts = [select(monthly.month.label("day"),
+                    *(getattr(monthly, n) for n, _, _ in copy.key),
+                    *(getattr(monthly, n) for n in copy.sums))
+             .where(monthly.month >= a, monthly.month <= b,
+                    place(getattr(monthly, copy.key[0][0])), *where(monthly))
+             for a, b in month_ranges]
+    parts += [days(a, b, 1) for a, b in added] + [days(a, b, -1) for a, b in taken]
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 

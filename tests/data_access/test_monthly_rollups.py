@@ -117,14 +117,21 @@ def test_months_are_their_days_and_a_rebuild_from_the_cases_agrees(briefing):
 # months, December and January.
 CROSSING = [periods.parse("custom", "2025-12-22..2026-01-31"),
             periods.parse("custom", "2025-12-01..2026-01-31")]
+# No whole month, most of one (rollup.pieces): December less 24-31 December (c5, c2, c1
+# were reported then), January less 1-3 January (c3, c4) — taken away, not added.
+MOSTLY = [periods.parse("custom", "2025-11-20..2025-12-23"),
+          periods.parse("custom", "2026-01-04..2026-02-10")]
 
 
-@pytest.mark.parametrize("period", CROSSING, ids=["edge-days-and-a-month", "two-months"])
+@pytest.mark.parametrize("period", [*CROSSING, *MOSTLY],
+                         ids=["edge-days-and-a-month", "two-months", "december-less-days",
+                              "january-less-days"])
 @pytest.mark.parametrize("unit", ["320303", "320300"])
 def test_a_period_across_the_new_year_counts_what_the_case_table_counts(briefing, period,
                                                                         unit):
-    whole, _ = rollup.split(period.first, period.last)
-    assert whole is not None and whole[1] == date(2026, 1, 1)  # January from the months
+    months, _, taken = rollup.pieces(period.first, period.last)
+    assert months  # a month from the month tables (less `taken` days)
+    assert (period in MOSTLY) == bool(taken)
     where = scope_for(unit).case_filter()
     with briefing.sessions() as session:
         result = period_figures(session, unit, period, ZONE, NOW)
@@ -141,10 +148,12 @@ def test_a_period_across_the_new_year_counts_what_the_case_table_counts(briefing
                                window, where)
             for key, ratio in rates.items():
                 assert getattr(figures[key], label) == pytest.approx(ratio.value), (label, key)
-        assert figures["reported"].value == 5  # c1 c2 c5 in December, c3 c4 in January
+        # c1 c2 c5 in December, c3 c4 in January; none in the days MOSTLY keeps.
+        assert figures["reported"].value == (0 if period in MOSTLY else 5)
         hot = topics(session, unit, period)
         reported = ind.count(session, "reported", bounds(period, ZONE), where)
-    assert hot.subclasses[["subclass", "cases"]].values.tolist() == [["street_light", reported]]
+    assert hot.subclasses[["subclass", "cases"]].values.tolist() == \
+        ([["street_light", reported]] if reported else [])
     assert hot.classes["cases"].sum() == reported
 
 
@@ -176,12 +185,13 @@ BOTH = [[B + "001", "street_light", 3], [A + "001", "street_light", 2]]  # c5 c3
 MONTH_READS = [(CROSSING[0], BOTH), (CROSSING[1], BOTH),
                (periods.parse("month", "2025-12"), [[A + "001", "street_light", 2]]),
                (periods.parse("month", "2026-01"), [[B + "001", "street_light", 2]]),
-               (periods.parse("quarter", "2025-Q4"), [[A + "001", "street_light", 2]])]
+               (periods.parse("quarter", "2025-Q4"), [[A + "001", "street_light", 2]]),
+               (MOSTLY[0], []), (MOSTLY[1], [])]
 
 
 @pytest.mark.parametrize(("period", "city_repeats"), MONTH_READS,
                          ids=["edge-days-and-a-month", "two-months", "december", "january",
-                              "a-quarter"])
+                              "a-quarter", "december-less-days", "january-less-days"])
 def test_grids_and_repeat_places_read_from_months_are_what_the_days_give(briefing, period,
                                                                          city_repeats):
     """A township's grid sums and the repeat places, read from grid_monthly and
@@ -206,8 +216,9 @@ def test_grids_and_repeat_places_read_from_months_are_what_the_days_give(briefin
 
 
 def test_whole_months_come_from_the_monthly_rows(briefing):
-    """A month reads the month tables; a span of days inside a month reads the daily rows
-    (a monthly row put out of step shows which was read)."""
+    """A month reads the month tables, and so does a span of most of a month (less its
+    other days); a span of fewer days reads the daily rows (a monthly row put out of step
+    shows which was read)."""
     with briefing.sessions.begin() as session:
         session.execute(update(TownshipMonthly).where(
             TownshipMonthly.month == date(2026, 1, 1), TownshipMonthly.township_code == B)
@@ -226,7 +237,9 @@ def test_whole_months_come_from_the_monthly_rows(briefing):
             VillageMonthly.month == date(2026, 1, 1), VillageMonthly.village_code == B + "001")
             .values(reported=VillageMonthly.reported + 100))
     january = periods.parse("month", "2026-01")
-    days = periods.parse("custom", "2026-01-01..2026-01-30")
+    days = periods.parse("custom", "2026-01-01..2026-01-15")
+    # 30 of January's 31 days: its month less the 31st (a month row out of step shows it).
+    mostly = periods.parse("custom", "2026-01-01..2026-01-30")
     with briefing.sessions() as session:
         assert period_figures(session, "320303", january, ZONE, NOW).by_key()[
             "reported"].value == 102
@@ -237,6 +250,10 @@ def test_whole_months_come_from_the_monthly_rows(briefing):
         assert topics(session, B, january).subclasses["cases"].tolist() == [102]
         assert topics(session, "320303", days).subclasses["cases"].tolist() == [2]
         assert topics(session, B, days).subclasses["cases"].tolist() == [2]
+        assert period_figures(session, "320303", mostly, ZONE, NOW).by_key()[
+            "reported"].value == 102
+        assert topics(session, "320303", mostly).subclasses["cases"].tolist() == [1002]
+        assert topics(session, B, mostly).subclasses["cases"].tolist() == [102]
         shown = trends(session, "320303", january, ZONE, NOW).set_index("period")
         for period, reported in ((january, 102), (days, 2)):
             ranked = rankings(session, B, period, ZONE, NOW).set_index("code")
