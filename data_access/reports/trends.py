@@ -1,7 +1,15 @@
 """Each briefing indicator over the last 12 periods, and over the same periods a year
-before (the faint line), from one rollup query grouped by day plus the open overdue cases."""
+before (the faint line), from the rollup's month and day sums plus the open overdue cases.
+
+Each of the 24 periods is read as `rollup.pieces` reads any span: whole months, and days
+added or taken away. One query sums the months any period needs (per month), one the days
+any period needs (per day); each period's figures are then its months plus its days less
+its taken days. A city's 45-day spans: ~30 months and ~190 days of township rows, not the
+905 days between the first and last (~155 k rows, ~140 ms); a day's trends: its 24 days.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from data_access.reports.figures import KEYS, in_scope, open_overdue_by_day, value_of
 from data_access.reports.periods import Period
-from data_access.reports.rollup import MEASURES, TOWNSHIP_MONTHS, over
+from data_access.reports.rollup import MEASURES, TOWNSHIP_MONTHS, month_end, over, pieces
 from data_access.wall_scope import scope_for
 
 PERIODS = 12
@@ -23,15 +31,22 @@ def span(period: Period, count: int = PERIODS) -> tuple[date, date]:
     return period.shifted(1 - count).year_before().first, period.last
 
 
-def _runs(periods: list[Period]) -> list[tuple[date, date]]:
-    """The days of `periods` as the fewest ranges (periods that touch or overlap merged)."""
+def _runs(ranges: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Day ranges as the fewest ranges (ranges that touch or overlap merged)."""
     runs: list[tuple[date, date]] = []
-    for p in sorted(periods, key=lambda p: p.first):
-        if runs and p.first <= runs[-1][1] + timedelta(days=1):
-            runs[-1] = (runs[-1][0], max(runs[-1][1], p.last))
+    for first, last in sorted(ranges):
+        if runs and first <= runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], max(runs[-1][1], last))
         else:
-            runs.append((p.first, p.last))
+            runs.append((first, last))
     return runs
+
+
+def _inside(when: np.ndarray, ranges: Iterable[tuple[date, date]]) -> np.ndarray:
+    mask = np.zeros(len(when), bool)
+    for first, last in ranges:
+        mask |= (when >= first) & (when <= last)
+    return mask
 
 
 def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: datetime,
@@ -41,30 +56,46 @@ def trends(session: Session, unit: str, period: Period, zone: ZoneInfo, now: dat
     scope = scope_for(unit)
     shown = [period.shifted(i - count + 1) for i in range(count)]
     before = [p.year_before() for p in shown]
-    first = min(p.first for p in before)
-    # Months, quarters and years are whole months: their rows come a month at a time from
-    # township_monthly (keyed by the month's first day, inside the period it belongs to).
-    # Days, weeks and custom spans read days — only those of the periods shown and of their
-    # year-before twins (a day's trends: 24 days, not the 377 between the first and last).
-    rows = []
-    for a, b in _runs([*shown, *before]):
-        source = over(TOWNSHIP_MONTHS, a, b, lambda code: in_scope(code, scope),
-                      months=period.kind in ("month", "quarter", "year"))
-        rows += session.execute(
-            select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
-            .group_by(source.c.day)).all()
-    days = pd.DataFrame(rows, columns=["day", *MEASURES]).set_index("day")
-    days = days.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
-    days = days.join(open_overdue_by_day(session, scope, first, period.last, zone, now),
-                     how="outer").fillna(0)
+    plans = {p: pieces(p.first, p.last) for p in {*shown, *before}}
+    place = lambda code: in_scope(code, scope)  # noqa: E731
 
-    # 24 periods summed from one array (a DataFrame filter and sum per period was ~1 ms).
-    when, sums_of, names = np.array(days.index, dtype=object), days.to_numpy(), list(days.columns)
+    def summed(ranges: list[tuple[date, date]], months: bool) -> pd.DataFrame:
+        """The rollup's sums per month (month ranges) or per day (day ranges)."""
+        rows = []
+        for first, last in ranges:
+            source = over(TOWNSHIP_MONTHS, first, last, place, months=months)
+            rows += session.execute(
+                select(source.c.day, *(func.sum(source.c[m]) for m in MEASURES))
+                .group_by(source.c.day)).all()
+        frame = pd.DataFrame(rows, columns=["day", *MEASURES]).set_index("day")
+        return frame.astype("int64")  # PostgreSQL's sums are numeric (Decimal)
+
+    # (pieces names months by their first days: as days, a..the end of b)
+    month_sums = summed(_runs((a, month_end(b)) for months, _, _ in plans.values()
+                              for a, b in months), True)
+    day_sums = summed(_runs(r for _, added, taken in plans.values() for r in (*added, *taken)),
+                      False)
+    first = min(p.first for p in before)
+    live = open_overdue_by_day(session, scope, first, period.last, zone, now)
+
+    # Periods summed from arrays (a DataFrame filter and sum per period was ~1 ms).
+    def arrays(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array(frame.index, dtype=object),
+                frame.reindex(columns=columns, fill_value=0).to_numpy(dtype="float64"))
+
+    months_at, months_of = arrays(month_sums, list(MEASURES))
+    days_at, days_of = arrays(day_sums, list(MEASURES))
+    live_at, live_of = arrays(live, list(live.columns))
 
     def values(p: Period) -> dict[str, float | None]:
-        inside = (when >= p.first) & (when <= p.last)
-        sums = dict(zip(names, sums_of[inside].sum(axis=0).tolist(), strict=True))
-        return {k: value_of(k, sums) for k in KEYS}
+        months, added, taken = plans[p]
+        sums = (months_of[_inside(months_at, months)].sum(axis=0)
+                + days_of[_inside(days_at, added)].sum(axis=0)
+                - days_of[_inside(days_at, taken)].sum(axis=0))
+        found = dict(zip(MEASURES, sums.tolist(), strict=True))
+        found.update(zip(live.columns, live_of[_inside(live_at, [(p.first, p.last)])]
+                         .sum(axis=0).tolist(), strict=True))
+        return {k: value_of(k, found) for k in KEYS}
 
     out = []
     for p, ly in zip(shown, before, strict=True):

@@ -276,10 +276,13 @@ def test_repeat_places_are_villages_and_subclasses(briefing):
 
 
 @pytest.mark.parametrize("kind,label", [("day", "2026-01-03"), ("week", "2026-W01"),
-                                        ("custom", "2025-12-20..2026-01-02")])
+                                        ("custom", "2025-12-20..2026-01-02"),
+                                        # January less 1-3 January (c3, c4; a year before,
+                                        # c6): days taken away from a month
+                                        ("custom", "2026-01-04..2026-02-02")])
 def test_trends_of_days_weeks_and_spans_are_each_periods_own_figures(briefing, kind, label):
-    """Trends read only the days of the periods shown and of their year-before twins: each
-    row must still be that period's figures, and its _ly those of its twin."""
+    """Trends read each period as months and days added or taken away, summed together for
+    all 24: each row must still be that period's figures, and its _ly those of its twin."""
     period = periods.parse(kind, label)
     with briefing.sessions() as session:
         frame = trends(session, "320303", period, ZONE, NOW).set_index("period")
