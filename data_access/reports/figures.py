@@ -212,6 +212,12 @@ def prime_open_overdue(session: Session, scope: Scope, first: date, last: date,
     session.info[_OPEN_OVERDUE] = ((scope.unit, ind.minute_of(now)), first, last, frame)
 
 
+def primed(session: Session) -> dict:
+    """What `prime_open_overdue` left in this session, for another session of the same
+    request to start with (session.info entries)."""
+    return {k: session.info[k] for k in (_OPEN_OVERDUE,) if k in session.info}
+
+
 def _read_open_overdue(session: Session, scope: Scope, first: date, last: date,
                        zone: ZoneInfo, now: datetime, cal: sla.WorkCalendar) -> pd.DataFrame:
     start = datetime.combine(first, time(), zone).astimezone(UTC)

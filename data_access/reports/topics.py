@@ -96,7 +96,13 @@ def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFr
     return out.reset_index().sort_values(["cases", key], ascending=[False, True])
 
 
-def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics:
+TOP = 10  # hot subclasses and repeat places listed
+
+
+def topics(session: Session, unit: str, period: Period, top: int = TOP,
+           with_places: bool = True) -> Topics:
+    """The period's hot issues; `with_places` False leaves repeat_places empty (a caller that
+    reads them on another connection at the same time)."""
     # The period's subclasses and its disputes from one read of its topic rows (a city's
     # month: one scan of ~28 k rows instead of two).
     found = _sums(session, unit, period, TOPIC_KEY)
@@ -107,7 +113,9 @@ def topics(session: Session, unit: str, period: Period, top: int = 10) -> Topics
     subclasses = _with_change(now, before, "subclass").head(top)
     subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
     classes = _with_change(now, before, "major_class")
-    places = repeat_places(session, unit, period, top)
+    places = repeat_places(session, unit, period, top) if with_places else \
+        pd.DataFrame(columns=["place_code", "name", "subclass", "major_class", "repeats",
+                              "reports"])
     disputes = found[found["dispute_type"] != ""]
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
                      .sort_values(["cases", key], ascending=[False, True]))
