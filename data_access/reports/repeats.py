@@ -17,8 +17,13 @@ a few index reads instead, the threshold way:
    summed too. The best ten of all that were summed are the answer — the same rows, order
    and ties as grouping everything (tests compare them).
 
+A month the period covers mostly is read as its row less the days outside the period
+(rollup.pieces): its row is still an upper bound of the pair's reports in the period, so the
+bound holds as it is, and the exact totals take those days away (grid_daily, the pairs'
+villages only) — a city's 45-day span: two months less ~16 days instead of 45 days grouped.
+
 When the bound cannot prune (little data, where ⌈L / n⌉ is 1) or would keep too many pairs,
-and for a span of days without a whole month, everything is grouped as before.
+and for a span of days that reads no month, everything is grouped as before.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from data_access.reports.rollup import (
     VILLAGE_MONTHS,
     month_end,
     over,
-    split,
+    pieces,
 )
 from data_access.wall_scope import Scope
 
@@ -53,15 +58,19 @@ MOST_CONTENDERS = 2_000
 def top_repeats(session: Session, scope: Scope, period: Period, top: int) -> list[Row]:
     """The period's `top` village × subclass pairs with more than one report, most reports
     first, ties by village then subclass."""
-    whole, edges = split(period.first, period.last)
-    months = _months(whole)
+    month_ranges, edges, taken = pieces(period.first, period.last)
+    months = [m for whole in month_ranges for m in _months(whole)]
     if not months:
         # Days only: the bound would need every pair's sum over them in Python (a city's
         # 45 days: ~60 k groups shipped, ~390 ms); the database's own top ten takes ~190.
         return grouped(session, scope, period, top)
+    # A month less some of its days (`taken`): its row is still an upper bound of what the
+    # pair has in the period, so the bound below holds as it is; the exact totals take the
+    # days away.
     edge_sums = _edge_sums(session, scope, edges)
+    exact = _Exact(session, scope, months, edge_sums, taken)
     parts = len(months) + (1 if edges else 0)
-    bound = _lower_bound(session, scope, months, edge_sums, top)
+    bound = _lower_bound(session, scope, months, edge_sums, top, exact)
     least = math.ceil(bound / parts)
     if least <= 1:
         return grouped(session, scope, period, top)
@@ -72,13 +81,13 @@ def top_repeats(session: Session, scope: Scope, period: Period, top: int) -> lis
     # The best `top` by what is sure summed exactly first: their `top`-th best total is a
     # floor that every other pair's upper bound must reach to be summed at all.
     first = set(sorted(lower, key=lambda p: (-lower[p], p))[:top])
-    totals = _exact_totals(session, months, first, edge_sums)
+    totals = exact(first)
     ranked = sorted(totals.values(), reverse=True)
     floor = max(bound, ranked[top - 1] if len(ranked) >= top else 2)
     rest = {p for p in lower if p not in first and upper[p] >= floor}
     if len(rest) > MOST_CONTENDERS:
         return grouped(session, scope, period, top)
-    totals.update(_exact_totals(session, months, rest, edge_sums))
+    totals.update(exact(rest))
     return _best(totals, top)
 
 
@@ -120,7 +129,7 @@ def _edge_sums(session: Session, scope: Scope, edges: list[tuple[date, date]]
 
 
 def _lower_bound(session: Session, scope: Scope, months: list[date],
-                 edge_sums: dict[Pair, int], top: int) -> int:
+                 edge_sums: dict[Pair, int], top: int, exact: _Exact) -> int:
     """The `top`-th best exact total among likely pairs (each month's top rows and the edge
     days' best), never under 2 (a pair needs two reports to be a repeat)."""
     m = VillageMonthly
@@ -135,8 +144,7 @@ def _lower_bound(session: Session, scope: Scope, months: list[date],
     likely.update({p: n for p, n in sorted(edge_sums.items(), key=lambda i: -i[1])[:top]
                    if n > likely.get(p, 0)})
     best = sorted(likely, key=lambda p: -likely[p])[:top]
-    totals = sorted(_exact_totals(session, months, set(best), edge_sums).values(),
-                    reverse=True)
+    totals = sorted(exact(set(best)).values(), reverse=True)
     return max(2, totals[top - 1]) if len(totals) >= top else 2
 
 
@@ -167,25 +175,51 @@ def _bounds(seen: list[tuple[date, str, str, int]], edge_sums: dict[Pair, int],
     return lower, upper
 
 
-def _exact_totals(session: Session, months: list[date], pairs: set[Pair],
-                  edge_sums: dict[Pair, int]) -> dict[Pair, int]:
-    """The pairs' exact reports over the period: their villages' and subclasses' rows month
-    by month (the primary key), kept for the pairs asked, plus the edge days."""
-    totals = {p: edge_sums.get(p, 0) for p in pairs}
-    villages = sorted({v for v, _ in pairs})
-    subclasses = sorted({s for _, s in pairs})
-    if months and villages:
+class _Exact:
+    """Pairs' exact reports over the period: their villages' and subclasses' rows month by
+    month (the primary key), plus the edge days, less the days taken away from a month
+    (grid_daily over those days, only the pairs' villages)."""
+
+    def __init__(self, session: Session, scope: Scope, months: list[date],
+                 edge_sums: dict[Pair, int], taken: list[tuple[date, date]]):
+        self.session, self.scope, self.months = session, scope, months
+        self.edge_sums, self.taken = edge_sums, taken
+
+    def __call__(self, pairs: set[Pair]) -> dict[Pair, int]:
+        totals = {p: self.edge_sums.get(p, 0) for p in pairs}
+        villages = sorted({v for v, _ in pairs})
+        subclasses = sorted({s for _, s in pairs})
+        if not villages:
+            return totals
         m = VillageMonthly
-        # Villages × subclasses asked for, a few more rows than the pairs (a village's other
-        # subclasses were ~20 times as many rows); the primary key finds each.
+        # Villages × subclasses asked for, a few more rows than the pairs (a village's
+        # other subclasses were ~20 times as many rows); the primary key finds each.
         query = union_all(*(select(m.village_code, m.subclass, m.reported)
                             .where(m.month == month, m.village_code.in_(villages),
                                    m.subclass.in_(subclasses))
-                            for month in months))
-        for v, s, n in session.execute(query):
+                            for month in self.months))
+        for v, s, n in self.session.execute(query):
             if (v, s) in totals:
                 totals[(v, s)] += n
-    return totals
+        for v, s, n in self._taken(villages, subclasses):
+            if (v, s) in totals:
+                totals[(v, s)] -= n
+        return totals
+
+    def _taken(self, villages: list[str], subclasses: list[str]) -> list[Row]:
+        if not self.taken:
+            return []
+        village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
+        rows = union_all(*(select(village.label("village_code"), GridDaily.subclass,
+                                  GridDaily.reported)
+                           .where(GridDaily.day >= a, GridDaily.day <= b,
+                                  GridDaily.reported > 0, grids_in(GridDaily.grid_code,
+                                                                   self.scope),
+                                  village.in_(villages), GridDaily.subclass.in_(subclasses))
+                           for a, b in self.taken)).subquery()
+        query = (select(rows.c.village_code, rows.c.subclass, func.sum(rows.c.reported))
+                 .group_by(rows.c.village_code, rows.c.subclass))
+        return [(v, s, int(n)) for v, s, n in self.session.execute(query)]
 
 
 def _best(totals: dict[Pair, int], top: int) -> list[Row]:
