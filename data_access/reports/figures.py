@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
@@ -177,9 +178,11 @@ def sums_by_township(session: Session, scope: Scope, first: date, last: date) ->
     found = session.execute(
         select(rows.c.township_code, *(func.sum(rows.c[m]).label(m) for m in MEASURES))
         .group_by(rows.c.township_code)).all()
-    frame = pd.DataFrame(found, columns=["township_code", *MEASURES])
-    frame[list(MEASURES)] = frame[list(MEASURES)].astype("int64")
-    frame = frame.set_index("township_code")
+    # One int64 block (PostgreSQL's sums of bigint are Decimal): a column-by-column astype
+    # was most of this function's Python.
+    frame = pd.DataFrame(np.array([row[1:] for row in found], dtype=np.int64).reshape(
+        len(found), len(MEASURES)), columns=list(MEASURES),
+        index=pd.Index([row[0] for row in found], name="township_code", dtype=object))
     if memo is not None:
         memo[(scope.unit, first, last)] = frame
     return frame
