@@ -228,6 +228,11 @@ class Intake:
             known = _case_ids(session, source, [sid])
             if sid in known:
                 return Outcome(sid, DUPLICATE, known[sid])
+            # A racing writer between its case row and its intake record: the case is there.
+            racing = session.scalar(select(Case.id).where(
+                Case.external_id == f"{source.name}:{sid}"))
+            if racing is not None:
+                return Outcome(sid, DUPLICATE, racing)
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             return Outcome(sid, REJECTED, reasons=[f"the database refused it: {reason}"])
 
