@@ -228,9 +228,36 @@ class Checked:
     # with ids reserved ahead (used when every candidate turns out new, the usual case).
     ready: cs.PreparedCases | None = None
     records: bulk_load.Batch | None = None
+    # Made here, not in the write's transaction (whose Python waits for the GIL that the
+    # next chunk's check holds): per valid row its id's hash (ColumnImport._known), and
+    # which rows take their id and which are later rows of one, as if no id were known.
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    claims: tuple[np.ndarray, np.ndarray] | None = None
 
 
 _PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
+
+
+def _claims(ids: np.ndarray, is_known: np.ndarray, is_refused: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """As the row path decides: a known id is a duplicate; else the first row of an id
+    that is not refused takes it (`taken`), and any later row of it is a duplicate
+    (`later`); a refused row before it is rejected."""
+    ids = pd.Series(ids, dtype=object)
+    claims = ids[~is_known & ~is_refused]
+    first = claims[~claims.duplicated()]
+    taken = np.zeros(len(ids), bool)
+    taken[first.index.to_numpy()] = True
+    first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
+    later = ~is_known & ~taken & (pd.notna(first_at)) & \
+        (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+    return taken, later
+
+
+def _refused_rows(checked: Checked) -> np.ndarray:
+    """Per valid row: refused by the ingest's rules."""
+    return np.isin(checked.valid, np.fromiter(checked.refused, np.int64,
+                                              len(checked.refused)))
 
 
 def _id_hashes(ids: np.ndarray) -> np.ndarray:
@@ -422,7 +449,7 @@ class ColumnImport:
             for future in counted:
                 future.result()  # apply_counts logs a Redis outage; anything else is raised
 
-    def _known(self, session, sids: np.ndarray) -> dict[str, int]:
+    def _known(self, session, checked: Checked) -> dict[str, int]:
         """The chunk's ids the source has sent before (their case ids), as _case_ids.
 
         A first load (the source had no intake records at the start) looks up only the
@@ -437,22 +464,21 @@ class ColumnImport:
             self._first_load = session.scalar(
                 select(IntakeRecord.id).where(IntakeRecord.source_id == source.id)
                 .limit(1)) is None
-        ids = pd.unique(sids)
+        sids = checked.sids
         if self._first_load:
-            hashes = _id_hashes(ids)
-            where = np.searchsorted(self._committed, hashes)
-            hit = (where < len(self._committed)) & \
-                (self._committed[np.minimum(where, len(self._committed) - 1)] == hashes) \
-                if len(self._committed) else np.zeros(len(ids), bool)
-            ids = ids[hit]
-        return _case_ids(session, source, sorted(ids.tolist()))
+            committed, hashes = self._committed, checked.hashes
+            if not len(committed):
+                return {}
+            where = np.minimum(np.searchsorted(committed, hashes), len(committed) - 1)
+            sids = sids[committed[where] == hashes]
+        return _case_ids(session, source, sorted(pd.unique(sids).tolist()))
 
-    def _committed_ids(self, sids: np.ndarray) -> None:
+    def _committed_ids(self, checked: Checked) -> None:
         """A committed chunk's ids (all of them: any that did not become a case only
         costs a look-up) into the first load's hash set, kept sorted."""
         if not self._first_load:
             return
-        hashes = np.unique(_id_hashes(pd.unique(sids)))
+        hashes = np.unique(checked.hashes)
         self._committed = np.insert(self._committed,
                                     np.searchsorted(self._committed, hashes), hashes)
 
@@ -502,7 +528,8 @@ class ColumnImport:
         for name in _CASE_TIMES:
             columns[name] = out[name][candidates].astype("datetime64[us]")
         checked = Checked(chunk, plain, items, invalid, valid, now, sids, refused,
-                          out["stage"], candidates, columns)
+                          out["stage"], candidates, columns, hashes=_id_hashes(sids))
+        checked.claims = _claims(sids, np.zeros(len(sids), bool), _refused_rows(checked))
         if len(candidates):
             self._prepare_ahead(checked)
         return checked
@@ -545,7 +572,7 @@ class ColumnImport:
         result = ChunkResult(rejected=[])
         try:
             tally = self._write(checked)
-            self._committed_ids(checked.sids)
+            self._committed_ids(checked)
             self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
             self._first_load = False  # and from now on every chunk is looked up
@@ -714,22 +741,15 @@ class ColumnImport:
         tally = _Tally()
         with cs.case_change(intake.sessions, intake.counters, self._count) as session:
             gin_pending_list(session)
-            ids = pd.Series(sids, dtype=object)
-            known = self._known(session, sids)
+            known = self._known(session, checked)
             placer = intake._placer_for(session)
-            # As the row path decides: a known id is a duplicate; else the first row of an
-            # id that is not refused takes it, and any later row of it is a duplicate; a
-            # refused row before it is rejected.
-            is_known = ids.isin(list(known)).to_numpy() if known else np.zeros(len(ids), bool)
-            is_refused = np.isin(valid, np.fromiter(checked.refused, np.int64,
-                                                    len(checked.refused)))
-            claims = ids[~is_known & ~is_refused]
-            first = claims[~claims.duplicated()]
-            taken = np.zeros(len(ids), bool)
-            taken[first.index.to_numpy()] = True
-            first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
-            later = ~is_known & ~taken & (pd.notna(first_at)) & \
-                (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+            if known:
+                is_known = pd.Series(sids, dtype=object).isin(list(known)).to_numpy()
+                taken, later = _claims(sids, is_known, _refused_rows(checked))
+            else:
+                is_known = np.zeros(len(sids), bool)
+                taken, later = checked.claims or _claims(sids, is_known,
+                                                         _refused_rows(checked))
             tally.duplicate = int(is_known.sum() + later.sum())
             for k in np.flatnonzero(~is_known & ~taken & ~later).tolist():
                 i = int(valid[k])

@@ -164,11 +164,15 @@ def test_a_sender_committing_between_look_up_and_copy_sends_the_chunk_down_the_r
     # The API commits C015 while chunk 2's transaction has looked its ids up and not yet
     # written them: the COPY meets it in the unique index. The prepared COPY raised that as
     # psycopg's UniqueViolation, which ColumnImport.write did not catch: the import ended.
+    # (A source with a record: every chunk is looked up, the second call is chunk 2's.)
     intake = make_intake(fresh_backend)
     src, _ = make_source(fresh_backend, "hotline")
+    local = NOW.astimezone(ZONE)
+    intake.create(src, [CaseIn(source_case_id="B000", category="0101", title="早先",
+                               reported_at=local - timedelta(minutes=2),
+                               grid_code=GRIDS[0])], "api")
     path = tmp_path / "cases.csv"
     write_csv(path, [f"C{i:03d}" for i in range(30)])
-    local = NOW.astimezone(ZONE)
     real = column_path._case_ids
     calls = []
 
@@ -184,5 +188,5 @@ def test_a_sender_committing_between_look_up_and_copy_sends_the_chunk_down_the_r
     monkeypatch.setattr(column_path, "_case_ids", racing)
     result = import_file(intake, src, path, batch_size=10)
     assert (result.accepted, result.duplicate, result.rejected) == (29, 1, 0)
-    assert cases(fresh_backend) == 30
+    assert cases(fresh_backend) == 31
     assert_counts_match_a_rebuild(fresh_backend)
