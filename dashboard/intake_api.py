@@ -30,14 +30,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard.intake_setup import make_intake
 from dashboard.runtime import Runtime
-from data_access.intake import codes
 from data_access.intake.ingest import ACCEPTED, DUPLICATE, REJECTED, Intake
 from data_access.intake.placement import TerritoryMissing
 from data_access.intake.schema import MAX_BATCH, BatchIn, CaseIn, EventIn, error_reasons
 from data_access.intake.sources import SourceRef, authenticate
 from data_access.models import Case, IntakeRecord
-from data_access.snapshots import mark_changed
 from data_access.timeutil import as_utc
 
 PREFIX = "/api/v1"
@@ -45,7 +44,6 @@ PREFIX = "/api/v1"
 MAX_BODY = 4 * 1024 * 1024
 IDEMPOTENCY_SECONDS = 24 * 3600
 PROBLEM = "application/problem+json"
-WALL_INPUTS = ("queue",)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 log = logging.getLogger(__name__)
 
@@ -285,21 +283,6 @@ def openapi_document() -> dict:
             }},
         },
     }
-
-
-def make_intake(runtime: Runtime) -> Intake:
-    """The ingest path of this process; after each commit that changed something it tells
-    the wall's refresher that the queue changed."""
-
-    def nudge_wall() -> None:
-        try:
-            mark_changed(runtime.redis, runtime.settings.redis_namespace,
-                         runtime.settings.region, WALL_INPUTS, runtime.clock().timestamp())
-        except RedisError as exc:  # the wall then sees the case at the queue's usual age
-            log.warning("intake: could not nudge the wall refresher (%s)", exc)
-
-    return Intake(runtime.sessions, runtime.counters, codes.load(runtime.settings.intake_codes),
-                  runtime.settings.zone, lambda: runtime.clock(), on_commit=nudge_wall)
 
 
 def install(server: Flask, runtime: Runtime) -> IntakeApi:

@@ -84,8 +84,16 @@ def write(connection: Connection, table: Table, batch: Batch) -> int:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, batch.names)))
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(batch.payload)
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                copy.write(batch.payload)
+        except psycopg.Error as exc:
+            # As copy_rows: a racing sender's id (a unique violation) must reach the
+            # callers as SQLAlchemy's IntegrityError, which sends the column path's chunk
+            # down the row path (ColumnImport.write); it came out as psycopg's and ended
+            # the import.
+            raise DBAPIError.instance(f"COPY {table.name}", None, exc,
+                                      psycopg.Error) from exc
     else:
         _executemany(connection, table, batch.names, batch.payload)
     return batch.rows

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from data_access import bulk_load, sla
@@ -228,9 +228,41 @@ class Checked:
     # with ids reserved ahead (used when every candidate turns out new, the usual case).
     ready: cs.PreparedCases | None = None
     records: bulk_load.Batch | None = None
+    # Made here, not in the write's transaction (whose Python waits for the GIL that the
+    # next chunk's check holds): per valid row its id's hash (ColumnImport._known), and
+    # which rows take their id and which are later rows of one, as if no id were known.
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    claims: tuple[np.ndarray, np.ndarray] | None = None
 
 
 _PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
+
+
+def _claims(ids: np.ndarray, is_known: np.ndarray, is_refused: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """As the row path decides: a known id is a duplicate; else the first row of an id
+    that is not refused takes it (`taken`), and any later row of it is a duplicate
+    (`later`); a refused row before it is rejected."""
+    ids = pd.Series(ids, dtype=object)
+    claims = ids[~is_known & ~is_refused]
+    first = claims[~claims.duplicated()]
+    taken = np.zeros(len(ids), bool)
+    taken[first.index.to_numpy()] = True
+    first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
+    later = ~is_known & ~taken & (pd.notna(first_at)) & \
+        (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+    return taken, later
+
+
+def _refused_rows(checked: Checked) -> np.ndarray:
+    """Per valid row: refused by the ingest's rules."""
+    return np.isin(checked.valid, np.fromiter(checked.refused, np.int64,
+                                              len(checked.refused)))
+
+
+def _id_hashes(ids: np.ndarray) -> np.ndarray:
+    """Source case ids as 64-bit hashes (ColumnImport._known)."""
+    return pd.util.hash_array(np.asarray(ids, dtype=object))
 
 
 def _plain_mask(cells: dict[str, np.ndarray], n: int) -> np.ndarray:
@@ -376,14 +408,23 @@ class ColumnImport:
         self._unmerged = 0  # chunks committed since the last merge_gin_pending
         self._written = 0  # chunks committed
         self._counted: list[Future] = []
+        # A first load (see _known): the source had no intake records when the import
+        # started, so a chunk's ids can only be known if this run committed them. None:
+        # not asked yet; False: every chunk looks its ids up.
+        self._first_load: bool | None = None
+        self._committed = np.empty(0, np.uint64)  # this run's ids' hashes, sorted
 
     def _count(self, events: list) -> None:
         """A committed chunk's counted events, applied to Redis in a thread while the next
         chunk is written (finish() waits for them)."""
+        self._behind(cs.apply_counts, self.intake.counters, events)
+
+    def _behind(self, work, *args) -> None:
+        """`work` done in the import's one helper thread, in order, while the next chunk is
+        written (finish() waits for it and raises what it raised)."""
         if self._counting is None:
             self._counting = ThreadPoolExecutor(1, thread_name_prefix="import-counters")
-        self._counted.append(self._counting.submit(cs.apply_counts, self.intake.counters,
-                                                   events))
+        self._counted.append(self._counting.submit(work, *args))
 
     def merge(self) -> None:
         """After a committed chunk: the pending trigram entries merged every MERGE_EVERY
@@ -391,14 +432,17 @@ class ColumnImport:
         2, 4, 8, … (PostgreSQL): with a first load's statistics (an empty table) the
         planner looked the chunk's known ids up by a hash join over all of intake_records,
         a time growing with every chunk (200 ms a chunk on average over a 1 M-row import,
-        py-spy 2026-12-03), instead of by probes of its unique index."""
+        py-spy 2026-12-03), instead of by probes of its unique index. The ANALYZE runs in
+        the helper thread (0.9 s of a 1 M-row import's critical path otherwise): it does not
+        block the next chunk's COPY (a SHARE UPDATE EXCLUSIVE lock), and a look-up planned
+        meanwhile is planned as it was before."""
         self._unmerged += 1
         self._written += 1
         if self._unmerged >= MERGE_EVERY:
             merge_gin_pending(self.intake.sessions)
             self._unmerged = 0
         if self._written & (self._written - 1) == 0:
-            analyze_written(self.intake.sessions)
+            self._behind(analyze_written, self.intake.sessions)
 
     def finish(self) -> None:
         """The pending trigram entries merged; wait until every committed chunk's events
@@ -411,6 +455,39 @@ class ColumnImport:
             counted, self._counting, self._counted = self._counted, None, []
             for future in counted:
                 future.result()  # apply_counts logs a Redis outage; anything else is raised
+
+    def _known(self, session, checked: Checked) -> dict[str, int]:
+        """The chunk's ids the source has sent before (their case ids), as _case_ids.
+
+        A first load (the source had no intake records at the start) looks up only the
+        ids whose hash is among this run's committed ids' (a file repeating an id across
+        chunks, a rerun's rows): exactly, so a hash collision costs a look-up, never a new
+        case. The look-up of every chunk's 20,000 ids was 6 s of a 1 M-row import's
+        critical path (py-spy 2026-12-03). An id a racing sender commits meanwhile makes
+        the COPY fail on the unique index: write() takes the row path for that chunk and
+        every later chunk is looked up whole."""
+        source = self.source
+        if self._first_load is None:
+            self._first_load = session.scalar(
+                select(IntakeRecord.id).where(IntakeRecord.source_id == source.id)
+                .limit(1)) is None
+        sids = checked.sids
+        if self._first_load:
+            committed, hashes = self._committed, checked.hashes
+            if not len(committed):
+                return {}
+            where = np.minimum(np.searchsorted(committed, hashes), len(committed) - 1)
+            sids = sids[committed[where] == hashes]
+        return _case_ids(session, source, sorted(pd.unique(sids).tolist()))
+
+    def _committed_ids(self, checked: Checked) -> None:
+        """A committed chunk's ids (all of them: any that did not become a case only
+        costs a look-up) into the first load's hash set, kept sorted."""
+        if not self._first_load:
+            return
+        hashes = np.unique(checked.hashes)
+        self._committed = np.insert(self._committed,
+                                    np.searchsorted(self._committed, hashes), hashes)
 
     def run(self, rows: Sequence[Row]) -> ChunkResult:
         return self.write(self.check(rows))
@@ -458,7 +535,8 @@ class ColumnImport:
         for name in _CASE_TIMES:
             columns[name] = out[name][candidates].astype("datetime64[us]")
         checked = Checked(chunk, plain, items, invalid, valid, now, sids, refused,
-                          out["stage"], candidates, columns)
+                          out["stage"], candidates, columns, hashes=_id_hashes(sids))
+        checked.claims = _claims(sids, np.zeros(len(sids), bool), _refused_rows(checked))
         if len(candidates):
             self._prepare_ahead(checked)
         return checked
@@ -501,8 +579,10 @@ class ColumnImport:
         result = ChunkResult(rejected=[])
         try:
             tally = self._write(checked)
+            self._committed_ids(checked)
             self.merge()
         except IntegrityError:  # a racing sender committed one of these ids: row path
+            self._first_load = False  # and from now on every chunk is looked up
             tally = self._by_rows(checked)
         if tally.rejected:
             intake.record_rejections(source, "file", [(sid, reasons)
@@ -668,22 +748,15 @@ class ColumnImport:
         tally = _Tally()
         with cs.case_change(intake.sessions, intake.counters, self._count) as session:
             gin_pending_list(session)
-            ids = pd.Series(sids, dtype=object)
-            known = _case_ids(session, source, sorted(ids.unique().tolist()))
+            known = self._known(session, checked)
             placer = intake._placer_for(session)
-            # As the row path decides: a known id is a duplicate; else the first row of an
-            # id that is not refused takes it, and any later row of it is a duplicate; a
-            # refused row before it is rejected.
-            is_known = ids.isin(list(known)).to_numpy() if known else np.zeros(len(ids), bool)
-            is_refused = np.isin(valid, np.fromiter(checked.refused, np.int64,
-                                                    len(checked.refused)))
-            claims = ids[~is_known & ~is_refused]
-            first = claims[~claims.duplicated()]
-            taken = np.zeros(len(ids), bool)
-            taken[first.index.to_numpy()] = True
-            first_at = ids.map(pd.Series(first.index, index=first.to_numpy())).to_numpy()
-            later = ~is_known & ~taken & (pd.notna(first_at)) & \
-                (np.nan_to_num(first_at.astype(float), nan=-1) < np.arange(len(ids)))
+            if known:
+                is_known = pd.Series(sids, dtype=object).isin(list(known)).to_numpy()
+                taken, later = _claims(sids, is_known, _refused_rows(checked))
+            else:
+                is_known = np.zeros(len(sids), bool)
+                taken, later = checked.claims or _claims(sids, is_known,
+                                                         _refused_rows(checked))
             tally.duplicate = int(is_known.sum() + later.sum())
             for k in np.flatnonzero(~is_known & ~taken & ~later).tolist():
                 i = int(valid[k])
