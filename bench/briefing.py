@@ -138,6 +138,10 @@ def page_bench(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> 
                 warm.append(client.briefing(kind, label, unit)[0])
             print(f"[page] {kind:7s} {line('cold (rollup)', cold)}; {line('warm', warm)}",
                   flush=True)
+            slowest = sorted(zip(cold, asks), reverse=True)[:3]
+            print(f"[page] {kind:7s} slowest cold: " + ", ".join(
+                f"{unit} {label} {seconds * 1000:.0f} ms" for seconds, (unit, label) in slowest),
+                flush=True)
             cold_all += cold
             warm_all += warm
         page = [client.timed(urllib.request.Request(f"{server.base}/briefing"))[0]
