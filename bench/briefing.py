@@ -138,7 +138,7 @@ def page_bench(args: argparse.Namespace, env: dict[str, str], log_dir: Path) -> 
                 warm.append(client.briefing(kind, label, unit)[0])
             print(f"[page] {kind:7s} {line('cold (rollup)', cold)}; {line('warm', warm)}",
                   flush=True)
-            slowest = sorted(zip(cold, asks), reverse=True)[:3]
+            slowest = sorted(zip(cold, asks, strict=True), reverse=True)[:3]
             print(f"[page] {kind:7s} slowest cold: " + ", ".join(
                 f"{unit} {label} {seconds * 1000:.0f} ms" for seconds, (unit, label) in slowest),
                 flush=True)

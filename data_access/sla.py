@@ -1,8 +1,8 @@
 """The deadline clock (时限): working time, deadlines and the wall's warning states.
 
-No database (numpy and pandas for the vectorised clock, `working_us_before`). Every function takes timezone-aware datetimes in any zone and
-returns UTC-aware ones; days and working hours are counted in the local `zone`
-(Asia/Shanghai by default).
+No database (numpy and pandas for the vectorised clock, `working_us_before`). Every
+function takes timezone-aware datetimes in any zone and returns UTC-aware ones; days and
+working hours are counted in the local `zone` (Asia/Shanghai by default).
 
 Working days
     `WorkCalendar.is_workday` asks `chinese_calendar` (public holidays and make-up workdays,

@@ -3,9 +3,9 @@ report files and `govwall briefing` all read this one collection."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

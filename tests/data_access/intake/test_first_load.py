@@ -60,14 +60,19 @@ REPEATING = [f"A{i:03d}" for i in range(30)]
 REPEATING[14], REPEATING[27], REPEATING[28] = "A001", "A012", "A025"
 
 
-def test_a_first_load_looks_up_only_the_ids_it_committed(fresh_backend, tmp_path, looked_up):
-    intake = make_intake(fresh_backend)
-    src, _ = make_source(fresh_backend, "hotline")
+def _first_load_of_repeating(backend, tmp_path) -> None:
+    """REPEATING imported by a new source in chunks of 10: 27 cases, 3 duplicates."""
+    intake = make_intake(backend)
+    src, _ = make_source(backend, "hotline")
     path = tmp_path / "cases.csv"
     write_csv(path, REPEATING)
     result = import_file(intake, src, path, batch_size=10)
     assert (result.accepted, result.duplicate, result.rejected) == (27, 3, 0)
-    assert cases(fresh_backend) == 27
+    assert cases(backend) == 27
+
+
+def test_a_first_load_looks_up_only_the_ids_it_committed(fresh_backend, tmp_path, looked_up):
+    _first_load_of_repeating(fresh_backend, tmp_path)
     # Chunk 1: nothing committed yet, nothing looked up; then only the hash hits.
     assert {sid for call in looked_up for sid in call} == {"A001", "A012"}
     assert_counts_match_a_rebuild(fresh_backend)
@@ -91,13 +96,7 @@ def test_a_hash_collision_loses_no_case(fresh_backend, tmp_path, monkeypatch, lo
     # and only the ones stored are duplicates.
     monkeypatch.setattr(column_path, "_id_hashes",
                         lambda ids: np.zeros(len(ids), np.uint64))
-    intake = make_intake(fresh_backend)
-    src, _ = make_source(fresh_backend, "hotline")
-    path = tmp_path / "cases.csv"
-    write_csv(path, REPEATING)
-    result = import_file(intake, src, path, batch_size=10)
-    assert (result.accepted, result.duplicate, result.rejected) == (27, 3, 0)
-    assert cases(fresh_backend) == 27
+    _first_load_of_repeating(fresh_backend, tmp_path)
     # every distinct id of chunks 2 and 3 (A012 is in both)
     assert len({sid for call in looked_up for sid in call}) == 18
     assert_counts_match_a_rebuild(fresh_backend)

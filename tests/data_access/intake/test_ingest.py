@@ -25,6 +25,7 @@ from data_access.models import (
     IntakeSource,
 )
 from data_access.wall_scope import scope_for
+from tests.support.clock import TickingClock
 from tests.support.intake import (
     IN_COUNTY_NO_GRID,
     INSIDE,
@@ -35,7 +36,6 @@ from tests.support.intake import (
     make_intake,
     make_source,
 )
-from tests.support.clock import TickingClock
 from tests.support.tiny_territory import COUNTY, GRIDS
 
 LOCAL_NOW = NOW.astimezone(ZONE)
