@@ -207,15 +207,13 @@ def _by_month(first: date, last: date) -> list[tuple[date, date]]:
     return out
 
 
-def pieces(first: date, last: date, months: bool = True
+def pieces(first: date, last: date
            ) -> tuple[list[tuple[date, date]], list[tuple[date, date]], list[tuple[date, date]]]:
     """How `over` reads first..last: (month ranges added from the month table, day ranges
     added from the daily table, day ranges taken away from it). A partial month longer than
     half its month is read as the month less its other days (a 45-day span from the 10th of
     one month to the 23rd of the next: its two months less 16 days, instead of 45 days —
     a city's day is ~4 k topic rows, its month ~4 k county rows)."""
-    if not months:
-        return [], [(first, last)], []
     whole, edges = split(first, last)
     added_months = [whole] if whole else []
     added_days: list[tuple[date, date]] = []
@@ -234,19 +232,17 @@ def pieces(first: date, last: date, months: bool = True
 
 def over(copy: MonthCopy, first: date, last: date,
          place: Callable[[ColumnElement], ColumnElement[bool]],
-         where: Callable[[Any], Iterable[ColumnElement[bool]]] = lambda t: (),
-         months: bool = True) -> Subquery:
+         where: Callable[[Any], Iterable[ColumnElement[bool]]] = lambda t: ()) -> Subquery:
     """The rows of `copy` over first..last, as a subquery of `day`, the copy's key and its
     sums: whole months from its month table (`day` is then the month's first day), the
     other days from its daily table — a mostly covered month as its month row less the
     days outside (`pieces`; those rows' sums negated), so only sums of the rows mean
     anything. `place(code column)` is each part's scope, tested on the part's own code
     column (the daily grid code, not its village prefix, so that an index serves it);
-    `where(table)` its other filters. months=False reads days only (a caller that groups by
-    day)."""
+    `where(table)` its other filters."""
     daily, monthly = copy.daily, copy.monthly
     code = copy.key[0][1]
-    month_ranges, added, taken = pieces(first, last, months)
+    month_ranges, added, taken = pieces(first, last)
 
     def days(a: date, b: date, sign: int):
         return (select(daily.day, *copy.from_daily(daily),
