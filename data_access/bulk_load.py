@@ -76,6 +76,18 @@ def prepare(dialect: str, columns: Mapping[str, np.ndarray]) -> Batch:
     return Batch(names, rows, arrays)
 
 
+@contextmanager
+def _as_sqlalchemy_errors(table: Table) -> Iterator[None]:
+    """A COPY's psycopg error raised as SQLAlchemy would have raised it (IntegrityError for
+    a unique violation, OperationalError for a lost server): callers catch SQLAlchemy's
+    classes — a racing sender's id must send the import's chunk down the row path
+    (ColumnImport.write), and as psycopg's error it ended the import."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(f"COPY {table.name}", None, exc, psycopg.Error) from exc
+
+
 def write(connection: Connection, table: Table, batch: Batch) -> int:
     """Insert a prepared batch; returns the row count."""
     if not batch.rows:
@@ -84,16 +96,9 @@ def write(connection: Connection, table: Table, batch: Batch) -> int:
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, batch.names)))
         raw = connection.connection.driver_connection
-        try:
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                copy.write(batch.payload)
-        except psycopg.Error as exc:
-            # As copy_rows: a racing sender's id (a unique violation) must reach the
-            # callers as SQLAlchemy's IntegrityError, which sends the column path's chunk
-            # down the row path (ColumnImport.write); it came out as psycopg's and ended
-            # the import.
-            raise DBAPIError.instance(f"COPY {table.name}", None, exc,
-                                      psycopg.Error) from exc
+        with _as_sqlalchemy_errors(table), raw.cursor() as cursor, \
+                cursor.copy(statement) as copy:
+            copy.write(batch.payload)
     else:
         _executemany(connection, table, batch.names, batch.payload)
     return batch.rows
@@ -254,15 +259,10 @@ def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping]) -> 
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
         raw = connection.connection.driver_connection
-        try:
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([row[name] for name in names])
-        except psycopg.Error as exc:
-            # As SQLAlchemy would have raised it (IntegrityError for a unique violation,
-            # OperationalError for a lost server): callers catch SQLAlchemy's classes.
-            raise DBAPIError.instance(f"COPY {table.name}", None, exc,
-                                      psycopg.Error) from exc
+        with _as_sqlalchemy_errors(table), raw.cursor() as cursor, \
+                cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
     else:
         connection.execute(insert(table), list(rows))
     return len(rows)

@@ -84,9 +84,10 @@ def _floats(values: np.ndarray) -> np.ndarray:
 # 'HH:MM:SS' for every second of a day, built once (from the tables of two digits: 86,400
 # f-strings were 80 ms of `govwall import`'s start).
 _SECOND = np.arange(86_400)
-_CLOCK = np.hstack([_table(60, 2)[_SECOND // 3600], np.full((86_400, 1), ord(":"), np.uint8),
-                    _table(60, 2)[_SECOND // 60 % 60], np.full((86_400, 1), ord(":"), np.uint8),
-                    _table(60, 2)[_SECOND % 60]])
+_SIXTY = _table(60, 2)
+_COLON = np.full((86_400, 1), ord(":"), np.uint8)
+_CLOCK = np.hstack([_SIXTY[_SECOND // 3600], _COLON, _SIXTY[_SECOND // 60 % 60], _COLON,
+                    _SIXTY[_SECOND % 60]])
 
 
 def _timestamps(values: np.ndarray) -> np.ndarray:

@@ -232,7 +232,8 @@ class Checked:
     # next chunk's check holds): per valid row its id's hash (ColumnImport._known), and
     # which rows take their id and which are later rows of one, as if no id were known.
     hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
-    claims: tuple[np.ndarray, np.ndarray] | None = None
+    claims: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, bool), np.empty(0, bool)))
 
 
 _PLAIN_RE = {name: re.compile(pattern) for name, pattern in _PLAIN.items()}
@@ -755,8 +756,7 @@ class ColumnImport:
                 taken, later = _claims(sids, is_known, _refused_rows(checked))
             else:
                 is_known = np.zeros(len(sids), bool)
-                taken, later = checked.claims or _claims(sids, is_known,
-                                                         _refused_rows(checked))
+                taken, later = checked.claims  # made by check(), as if no id were known
             tally.duplicate = int(is_known.sum() + later.sum())
             for k in np.flatnonzero(~is_known & ~taken & ~later).tolist():
                 i = int(valid[k])

@@ -36,6 +36,9 @@ from data_access.wall_scope import scope_for
 MAJOR_OF = {sub: major for major, subs in v.SUBCLASSES.items() for sub in subs}
 
 
+PLACE_COLUMNS = ("place_code", "name", "subclass", "major_class", "repeats", "reports")
+
+
 @dataclass(frozen=True)
 class Topics:
     subclasses: pd.DataFrame  # subclass, major_class, cases, previous, change
@@ -102,7 +105,7 @@ def repeat_places(session: Session, unit: str, period: Period, top: int) -> pd.D
     places.insert(1, "name", ["·".join(names.get(c, c) for c in (code[:9], code))
                               for code in places["place_code"]])
     places.insert(3, "major_class", places["subclass"].map(MAJOR_OF).fillna("other"))
-    return places[["place_code", "name", "subclass", "major_class", "repeats", "reports"]]
+    return places[list(PLACE_COLUMNS)]
 
 
 def _with_change(now: pd.DataFrame, before: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -133,8 +136,7 @@ def topics(session: Session, unit: str, period: Period, top: int = TOP,
     subclasses.insert(1, "major_class", subclasses["subclass"].map(MAJOR_OF))
     classes = _with_change(now, before, "major_class")
     places = repeat_places(session, unit, period, top) if with_places else \
-        pd.DataFrame(columns=["place_code", "name", "subclass", "major_class", "repeats",
-                              "reports"])
+        pd.DataFrame(columns=list(PLACE_COLUMNS))
     disputes = found[found["dispute_type"] != ""]
     picture = {key: (disputes.groupby(key)["cases"].sum().reset_index()
                      .sort_values(["cases", key], ascending=[False, True]))
