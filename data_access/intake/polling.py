@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access.db import make_engine
 from data_access.intake.columns import clean_values as _clean
 from data_access.intake.ingest import DUPLICATE, Intake
+from data_access.intake.placement import TerritoryMissing
 from data_access.intake.schema import CaseIn, EventIn, error_reasons
 from data_access.intake.sources import SourceError, SourceRef
 from data_access.models import IntakeSource
@@ -46,7 +47,10 @@ SETTLE = timedelta(seconds=2)
 PAGE = 500
 INTERVAL = 2.0
 MAX_BACKOFF = 30.0
-SERVICE_ERRORS = (SQLAlchemyError, RedisError, OSError)
+# What stops a round and is retried with back-off, said once when it starts and when it
+# ends: a database or Redis away, and a territory not loaded yet (`govwall init-db` or
+# `geo import` brings it; the rows wait in the staging table meanwhile).
+SERVICE_ERRORS = (SQLAlchemyError, RedisError, OSError, TerritoryMissing)
 _FIELDS = set(CaseIn.model_fields)
 
 

@@ -261,3 +261,41 @@ def _refusing(backend, tmp_path):
     url = ("postgresql+psycopg://postgres@127.0.0.1:1/none" if backend.name == "server"
            else f"sqlite:///{tmp_path / 'gone.sqlite3'}")
     return session_factory(make_engine(url, timeout=1))
+
+
+def test_the_poller_waits_for_a_territory_and_then_reads_every_row(fresh_backend, tmp_path):
+    """A staging table polled before the territory is loaded: the rounds fail and say why
+    once (the poller thread does not end), and once the territory is there every row
+    arrives."""
+    from data_access.intake import codes
+    from tests.support.clock import TickingClock
+    from tests.support.intake import NOW, ZONE
+
+    intake = Intake(fresh_backend.sessions, fresh_backend.counters, codes.load(), ZONE,
+                    TickingClock(NOW))
+    make_source(fresh_backend, "early")
+    with database(staging_kind(), tmp_path) as url:
+        table = staging_table(url)
+        with fresh_backend.sessions.begin() as s:
+            configure(s, "early", url, table.name)
+        Writer(url, table, intake.clock, "E").insert(5)
+        poller = Poller(intake, fresh_backend.sessions, "early", settle=timedelta(0), page=100)
+        stop = threading.Event()
+        thread = threading.Thread(target=poller.run, args=(stop,), kwargs={"interval": 0.05})
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while poller.outage is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert poller.outage is not None and poller.outage.startswith("TerritoryMissing")
+            assert thread.is_alive() and govwall_state(fresh_backend, "early") == {}
+            prepare_territory(fresh_backend.sessions)
+            while len(govwall_state(fresh_backend, "early")) < 5 and \
+                    time.monotonic() < deadline + 30:
+                time.sleep(0.1)
+            assert len(govwall_state(fresh_backend, "early")) == 5
+            assert poller.outage is None
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+        poller.close()
