@@ -11,7 +11,10 @@ a few index reads instead, the threshold way:
 2. A pair whose total reaches L has, in one of its n parts (the whole months, and the edge
    days together), at least ⌈L / n⌉ reports. Only rows at or above that are read — per month,
    a short range of the same index — and each pair seen gets bounds: what is sure (the rows
-   seen, the edge days), and that plus at most ⌈L / n⌉ − 1 in every month not seen.
+   seen, the edge days where it has two or more), and that plus at most ⌈L / n⌉ − 1 in
+   every part not seen. The edge days' pairs come grouped and filtered by the database
+   (two reports or more: a city's 15 edge days are ~40 k pairs, most of them once, which
+   took ~100 ms to ship and count in Python).
 3. The ten best by what is sure are summed exactly (by the primary key, month by month);
    their tenth-best total is a floor, and only the pairs whose upper bound reaches it are
    summed too. The best ten of all that were summed are the answer — the same rows, order
@@ -29,9 +32,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
 
 from data_access.models import GridDaily, VillageMonthly
@@ -61,23 +65,25 @@ def top_repeats(session: Session, scope: Scope, period: Period, top: int) -> lis
     month_ranges, edges, taken = pieces(period.first, period.last)
     months = [m for whole in month_ranges for m in _months(whole)]
     if not months:
-        # Days only: the bound would need every pair's sum over them in Python (a city's
-        # 45 days: ~60 k groups shipped, ~390 ms); the database's own top ten takes ~190.
+        # Days only: the bound would need every pair's sum over them (a city's 45 days:
+        # ~60 k groups); the database's own top ten takes ~190 ms.
         return grouped(session, scope, period, top)
+    # The edge days' pairs with two reports or more (a bound below needs no fewer: at one
+    # it groups everything). A city's 15 edge days are ~40 k pairs, most of them once.
+    edge_twice = _edge_sums(session, scope, edges)
     # A month less some of its days (`taken`): its row is still an upper bound of what the
     # pair has in the period, so the bound below holds as it is; the exact totals take the
-    # days away.
-    edge_sums = _edge_sums(session, scope, edges)
-    exact = _Exact(session, scope, months, edge_sums, taken)
+    # days away and add the edge days.
+    exact = _Exact(session, scope, months, edges, taken)
     parts = len(months) + (1 if edges else 0)
-    bound = _lower_bound(session, scope, months, edge_sums, top, exact)
+    bound = _lower_bound(session, scope, months, edge_twice, top, exact)
     least = math.ceil(bound / parts)
     if least <= 1:
         return grouped(session, scope, period, top)
     seen = _rows_at_least(session, scope, months, least)
     if seen is None:
         return grouped(session, scope, period, top)
-    lower, upper = _bounds(seen, edge_sums, len(months), least)
+    lower, upper = _bounds(seen, edge_twice, bool(edges), len(months), least)
     # The best `top` by what is sure summed exactly first: their `top`-th best total is a
     # floor that every other pair's upper bound must reach to be summed at all.
     first = set(sorted(lower, key=lambda p: (-lower[p], p))[:top])
@@ -112,24 +118,44 @@ def _months(whole: tuple[date, date] | None) -> list[date]:
     return out
 
 
+def _edge_days(scope: Scope, ranges: list[tuple[date, date]], sign: int,
+               where: Callable[[ColumnElement], tuple] = lambda village: ()) -> list:
+    """grid_daily's reported rows over `ranges` as (village_code, subclass, reported × sign)
+    selects, one per range; `where(village code)` their other filters."""
+    village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
+    reported = GridDaily.reported if sign > 0 else -GridDaily.reported
+    return [select(village.label("village_code"), GridDaily.subclass,
+                   reported.label("reported"))
+            .where(GridDaily.day >= a, GridDaily.day <= b, GridDaily.reported > 0,
+                   grids_in(GridDaily.grid_code, scope), *where(village))
+            for a, b in ranges]
+
+
+def _summed(session: Session, parts: list, having=None) -> list[Row]:
+    """The parts' reports summed per pair in the database."""
+    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    total = func.sum(rows.c.reported)
+    query = (select(rows.c.village_code, rows.c.subclass, total)
+             .group_by(rows.c.village_code, rows.c.subclass))
+    if having is not None:
+        query = query.having(having(total))
+    return [(v, s, int(n)) for v, s, n in session.execute(query)]
+
+
 def _edge_sums(session: Session, scope: Scope, edges: list[tuple[date, date]]
                ) -> dict[Pair, int]:
-    """Each pair's reports over the edge days together (grid_daily, grouped in the
-    database): exact, and one of the bound's parts."""
+    """The pairs with two reports or more over the edge days together, with those reports
+    (grouped and filtered in the database: exact, and one of the bound's parts; a pair not
+    here has at most one)."""
     if not edges:
         return {}
-    village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
-    parts = [select(village.label("village_code"), GridDaily.subclass, GridDaily.reported)
-             .where(GridDaily.day >= a, GridDaily.day <= b, GridDaily.reported > 0,
-                    grids_in(GridDaily.grid_code, scope)) for a, b in edges]
-    rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    query = (select(rows.c.village_code, rows.c.subclass, func.sum(rows.c.reported))
-             .group_by(rows.c.village_code, rows.c.subclass))
-    return {(v, s): int(n) for v, s, n in session.execute(query) if n}
+    rows = _summed(session, _edge_days(scope, edges, 1),
+                   having=lambda total: total >= 2)
+    return {(v, s): n for v, s, n in rows}
 
 
 def _lower_bound(session: Session, scope: Scope, months: list[date],
-                 edge_sums: dict[Pair, int], top: int, exact: _Exact) -> int:
+                 edge_twice: dict[Pair, int], top: int, exact: _Exact) -> int:
     """The `top`-th best exact total among likely pairs (each month's top rows and the edge
     days' best), never under 2 (a pair needs two reports to be a repeat)."""
     m = VillageMonthly
@@ -141,7 +167,7 @@ def _lower_bound(session: Session, scope: Scope, months: list[date],
     query = union_all(*(select(t.c.village_code, t.c.subclass, t.c.reported) for t in tops))
     for v, s, n in session.execute(query):
         likely[(v, s)] = max(likely.get((v, s), 0), n)
-    likely.update({p: n for p, n in sorted(edge_sums.items(), key=lambda i: -i[1])[:top]
+    likely.update({p: n for p, n in sorted(edge_twice.items(), key=lambda i: -i[1])[:top]
                    if n > likely.get(p, 0)})
     best = sorted(likely, key=lambda p: -likely[p])[:top]
     totals = sorted(exact(set(best)).values(), reverse=True)
@@ -160,33 +186,36 @@ def _rows_at_least(session: Session, scope: Scope, months: list[date], least: in
     return None if len(rows) > MOST_CANDIDATE_ROWS else [tuple(r) for r in rows]
 
 
-def _bounds(seen: list[tuple[date, str, str, int]], edge_sums: dict[Pair, int],
-            months: int, least: int) -> tuple[dict[Pair, int], dict[Pair, int]]:
-    """Each pair that may be in the top: its lower bound (the rows seen and the edge days)
-    and its upper bound (that, and least − 1 in each month not seen)."""
+def _bounds(seen: list[tuple[date, str, str, int]], edge_twice: dict[Pair, int],
+            has_edges: bool, months: int, least: int
+            ) -> tuple[dict[Pair, int], dict[Pair, int]]:
+    """Each pair that may be in the top: its lower bound (the rows seen, and its edge days
+    when it has two or more there) and its upper bound (that, least − 1 in each month not
+    seen, and one edge report for a pair not in `edge_twice`, which has at most one)."""
     known: dict[Pair, int] = defaultdict(int)
     counted: dict[Pair, int] = defaultdict(int)
     for _, v, s, n in seen:
         known[(v, s)] += n
         counted[(v, s)] += 1
-    pairs = set(known) | {p for p, n in edge_sums.items() if n >= least}
-    lower = {p: known.get(p, 0) + edge_sums.get(p, 0) for p in pairs}
-    upper = {p: lower[p] + (months - counted.get(p, 0)) * (least - 1) for p in pairs}
+    pairs = set(known) | {p for p, n in edge_twice.items() if n >= least}
+    lower = {p: known.get(p, 0) + edge_twice.get(p, 0) for p in pairs}
+    upper = {p: lower[p] + (months - counted.get(p, 0)) * (least - 1)
+             + (1 if has_edges and p not in edge_twice else 0) for p in pairs}
     return lower, upper
 
 
 class _Exact:
     """Pairs' exact reports over the period: their villages' and subclasses' rows month by
-    month (the primary key), plus the edge days, less the days taken away from a month
-    (grid_daily over those days, only the pairs' villages)."""
+    month (the primary key), plus the edge days and less the days taken away from a month
+    (grid_daily over those days, only the pairs' villages and subclasses, one statement)."""
 
     def __init__(self, session: Session, scope: Scope, months: list[date],
-                 edge_sums: dict[Pair, int], taken: list[tuple[date, date]]):
+                 edges: list[tuple[date, date]], taken: list[tuple[date, date]]):
         self.session, self.scope, self.months = session, scope, months
-        self.edge_sums, self.taken = edge_sums, taken
+        self.edges, self.taken = edges, taken
 
     def __call__(self, pairs: set[Pair]) -> dict[Pair, int]:
-        totals = {p: self.edge_sums.get(p, 0) for p in pairs}
+        totals = dict.fromkeys(pairs, 0)
         villages = sorted({v for v, _ in pairs})
         subclasses = sorted({s for _, s in pairs})
         if not villages:
@@ -201,25 +230,20 @@ class _Exact:
         for v, s, n in self.session.execute(query):
             if (v, s) in totals:
                 totals[(v, s)] += n
-        for v, s, n in self._taken(villages, subclasses):
+        for v, s, n in self._days(villages, subclasses):
             if (v, s) in totals:
-                totals[(v, s)] -= n
+                totals[(v, s)] += n
         return totals
 
-    def _taken(self, villages: list[str], subclasses: list[str]) -> list[Row]:
-        if not self.taken:
+    def _days(self, villages: list[str], subclasses: list[str]) -> list[Row]:
+        """The pairs' edge days less their taken days."""
+        if not self.edges and not self.taken:
             return []
-        village = func.substr(GridDaily.grid_code, 1, VILLAGE_CODE_LENGTH)
-        rows = union_all(*(select(village.label("village_code"), GridDaily.subclass,
-                                  GridDaily.reported)
-                           .where(GridDaily.day >= a, GridDaily.day <= b,
-                                  GridDaily.reported > 0, grids_in(GridDaily.grid_code,
-                                                                   self.scope),
-                                  village.in_(villages), GridDaily.subclass.in_(subclasses))
-                           for a, b in self.taken)).subquery()
-        query = (select(rows.c.village_code, rows.c.subclass, func.sum(rows.c.reported))
-                 .group_by(rows.c.village_code, rows.c.subclass))
-        return [(v, s, int(n)) for v, s, n in self.session.execute(query)]
+
+        def asked(village):
+            return village.in_(villages), GridDaily.subclass.in_(subclasses)
+        return _summed(self.session, _edge_days(self.scope, self.edges, 1, asked)
+                       + _edge_days(self.scope, self.taken, -1, asked))
 
 
 def _best(totals: dict[Pair, int], top: int) -> list[Row]:

@@ -21,10 +21,12 @@ VILLAGES = tuple(f"{county}{t:03d}{v:03d}" for county in COUNTIES for t in (1, 2
                  for v in range(1, 11))
 SUBCLASSES = ("street_light", "road_damage", "noise", "garbage", "parking", "water_supply")
 YEAR = periods.parse("year", "2025")
-# The custom spans read January and December as their months less some days (rollup.pieces);
-# the second has no whole month at all.
+# The first custom span reads January and December as their months less some days
+# (rollup.pieces); the second reads their last and first days as added edge days; the third
+# is December less four days.
+ADDED_EDGES = periods.parse("custom", "2025-01-20..2025-12-10")
 PERIODS = [YEAR, periods.parse("quarter", "2025-Q2"),
-           periods.parse("custom", "2025-01-10..2025-12-20"),
+           periods.parse("custom", "2025-01-10..2025-12-20"), ADDED_EDGES,
            periods.parse("custom", "2025-12-05..2025-12-31")]
 EDGE_MONTHS = (date(2025, 1, 1), date(2025, 12, 1))  # kept as days too, for the custom span
 
@@ -64,8 +66,8 @@ def village_months(fresh_backend):
     return fresh_backend
 
 
-@pytest.mark.parametrize("period", PERIODS, ids=["year", "quarter", "edge-days",
-                                                 "a-month-less-days"])
+@pytest.mark.parametrize("period", PERIODS, ids=["year", "quarter", "months-less-days",
+                                                 "added-edge-days", "a-month-less-days"])
 def test_the_bound_finds_what_grouping_finds(village_months, period):
     with village_months.sessions() as session:
         for unit in ("320300", "320303", "320311002"):
@@ -78,9 +80,10 @@ def test_the_bound_finds_what_grouping_finds(village_months, period):
                 assert repeats.top_repeats(session, scope, period, top) == want, (unit, top)
 
 
-def test_a_year_is_answered_by_the_bound_not_by_grouping(village_months, monkeypatch):
+@pytest.mark.parametrize("period", [YEAR, ADDED_EDGES], ids=["year", "added-edge-days"])
+def test_the_bound_answers_not_grouping(village_months, monkeypatch, period):
     with village_months.sessions() as session:
-        want = {unit: repeats.grouped(session, scope_for(unit), YEAR, 10)
+        want = {unit: repeats.grouped(session, scope_for(unit), period, 10)
                 for unit in ("320300", "320303")}
 
         def refuse(*args, **kwargs):
@@ -88,10 +91,34 @@ def test_a_year_is_answered_by_the_bound_not_by_grouping(village_months, monkeyp
 
         monkeypatch.setattr(repeats, "grouped", refuse)
         for unit, rows in want.items():
-            places = repeat_places(session, unit, YEAR, 10)
+            places = repeat_places(session, unit, period, 10)
             assert places[["place_code", "subclass", "reports"]].values.tolist() == \
                 [list(r) for r in rows]
             assert (places["repeats"] == places["reports"] - 1).all()
-        # The tie at the top comes out in village, then subclass order, as grouping gives.
+        # The year's tie at the top (the span's edge days part them) comes out in village,
+        # then subclass order, as grouping gives.
         city = want["320300"]
-        assert city[0][2] == city[1][2] and city[0][:2] < city[1][:2]
+        if period is YEAR:
+            assert city[0][2] == city[1][2] and city[0][:2] < city[1][:2]
+
+
+def test_one_edge_report_can_decide_the_top(fresh_backend):
+    """Ten whole months and edge days at both ends (eleven parts). A has 101 reports in the
+    months; B 100 in the months and one on an edge day: a tie, which B's village wins. B's
+    edge report is below what the edge days' query returns (two or more), so only its upper
+    bound's allowance for one unseen edge report keeps it in the race."""
+    a, b = ("320303001002", "noise"), ("320303001001", "noise")
+    with fresh_backend.sessions.begin() as session:
+        for m in range(2, 12):
+            month = date(2025, m, 1)
+            session.add(VillageMonthly(month=month, village_code=a[0], subclass=a[1],
+                                       reported=11 if m == 2 else 10))
+            session.add(VillageMonthly(month=month, village_code=b[0], subclass=b[1],
+                                       reported=10))
+        session.add(GridDaily(day=date(2025, 12, 5), grid_code=b[0] + "001", subclass=b[1],
+                              reported=1))
+    with fresh_backend.sessions() as session:
+        scope = scope_for("320303")
+        assert repeats.grouped(session, scope, ADDED_EDGES, 1) == [(*b, 101)]
+        assert repeats.top_repeats(session, scope, ADDED_EDGES, 1) == [(*b, 101)]
+        assert repeats.top_repeats(session, scope, ADDED_EDGES, 2) == [(*b, 101), (*a, 101)]
