@@ -163,7 +163,7 @@ def cmd_source_poll(settings: Settings, args: argparse.Namespace) -> int:
     from dashboard.intake_setup import make_intake
     from dashboard.runtime import open_runtime
     from data_access.intake.placement import TerritoryMissing
-    from data_access.intake.polling import Poller, configure
+    from data_access.intake.polling import Poller, StagingTableError, configure
     from data_access.intake.sources import SourceError
     from data_access.migrate import upgrade
 
@@ -198,7 +198,7 @@ def cmd_source_poll(settings: Settings, args: argparse.Namespace) -> int:
     except SourceError as exc:
         print(f"govwall source poll: {exc}", file=sys.stderr)
         return 1
-    except TerritoryMissing as exc:  # --once (the loop waits for the territory)
+    except (TerritoryMissing, StagingTableError) as exc:  # --once (the loop retries them)
         print(f"govwall source poll: {exc}", file=sys.stderr)
         return 2
     finally:

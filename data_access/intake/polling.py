@@ -29,7 +29,7 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, MetaData, Table, and_, or_, select
+from sqlalchemy import DateTime, Engine, MetaData, Table, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,10 +47,18 @@ SETTLE = timedelta(seconds=2)
 PAGE = 500
 INTERVAL = 2.0
 MAX_BACKOFF = 30.0
+
+
+class StagingTableError(Exception):
+    """The staging table lacks what the cursor needs (its columns or their types): the
+    source's side must change the table; the poller reflects it again on each retry."""
+
+
 # What stops a round and is retried with back-off, said once when it starts and when it
-# ends: a database or Redis away, and a territory not loaded yet (`govwall init-db` or
-# `geo import` brings it; the rows wait in the staging table meanwhile).
-SERVICE_ERRORS = (SQLAlchemyError, RedisError, OSError, TerritoryMissing)
+# ends: a database or Redis away, a territory not loaded yet (`govwall init-db` or
+# `geo import` brings it; the rows wait in the staging table meanwhile), and a staging table
+# that cannot be polled until its owner mends it.
+SERVICE_ERRORS = (SQLAlchemyError, RedisError, OSError, TerritoryMissing, StagingTableError)
 _FIELDS = set(CaseIn.model_fields)
 
 
@@ -62,6 +70,22 @@ def configure(session: Session, name: str, url: str, table: str) -> None:
     if (source.staging_url, source.staging_table) != (url, table):
         source.cursor_at = source.cursor_id = None
     source.staging_url, source.staging_table = url, table
+
+
+def _pollable(table: Table) -> Table:
+    """`table` if the cursor can read it: its source_case_id, and an updated_at that the
+    database stores as a date-time (one kept as text sorts as text: "2026-12-03T09:00"
+    after "2026-12-03 10:00", so rows would be skipped or read twice)."""
+    missing = [c for c in ("source_case_id", "updated_at") if c not in table.c]
+    if missing:
+        raise StagingTableError(f"staging table {table.name} has no column "
+                                f"{', '.join(missing)}")
+    kind = table.c.updated_at.type
+    if not isinstance(kind, DateTime):
+        raise StagingTableError(
+            f"staging table {table.name}: updated_at is {kind}, not a date-time; declare it "
+            "TIMESTAMP (PostgreSQL), DATETIME (MySQL, SQLite) or DATE (Oracle)")
+    return table
 
 
 def polled_sources(session: Session) -> list[str]:
@@ -95,7 +119,7 @@ class Poller:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine, self._url = make_engine(url), url
-            self._table = Table(table, MetaData(), autoload_with=self._engine)
+            self._table = _pollable(Table(table, MetaData(), autoload_with=self._engine))
         return self._table
 
     def poll_once(self) -> int:

@@ -299,3 +299,59 @@ def test_the_poller_waits_for_a_territory_and_then_reads_every_row(fresh_backend
             stop.set()
             thread.join(timeout=30)
         poller.close()
+
+
+def test_a_text_updated_at_is_refused_with_its_reason_then_polled_once_mended(fresh_backend,
+                                                                               tmp_path):
+    """updated_at kept as text sorts as text (a 'T' between date and time sorts after a
+    space), so the cursor could skip or repeat rows: `source poll --once` says what to change
+    and exits 2, reading nothing; once the table is recreated with a date-time column the
+    same command reads every row. It used to crash ('str' object has no attribute
+    'tzinfo')."""
+    from sqlalchemy import Text
+
+    prepare_territory(fresh_backend.sessions)
+    make_source(fresh_backend, "textual")
+    with database(staging_kind(), tmp_path) as url:
+        wrong = Table("gd_text_orders", MetaData(),
+                      Column("source_case_id", String(40), primary_key=True),
+                      Column("reported_at", Text), Column("category", String(20)),
+                      Column("title", String(100)), Column("grid_code", String(15)),
+                      Column("updated_at", Text))
+        engine = make_engine(url)
+        wrong.metadata.create_all(engine)
+        at = datetime.now(UTC) - timedelta(minutes=5)
+        rows = [{"source_case_id": f"T{i}", "category": "0101", "title": f"工单{i}",
+                 "grid_code": GRIDS[i % len(GRIDS)]} for i in range(4)]
+        with engine.begin() as conn:
+            conn.execute(wrong.insert(), [{**r, "reported_at": at.isoformat(),
+                                           "updated_at": at.isoformat()} for r in rows])
+        with fresh_backend.sessions.begin() as s:
+            configure(s, "textual", url, wrong.name)
+        env = {**os.environ, "GOVWALL_DATABASE_URL": fresh_backend.database_url,
+               "GOVWALL_REDIS_URL": fresh_backend.redis_url,
+               "GOVWALL_REDIS_NAMESPACE": fresh_backend.namespace, "GOVWALL_REGION": COUNTY,
+               "GOVWALL_VAR_DIR": str(tmp_path / "var")}
+        command = [sys.executable, "-m", "dashboard.cli", "source", "poll", "textual", "--once"]
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert refused.returncode == 2, refused.stderr
+        assert "gd_text_orders: updated_at is TEXT, not a date-time" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert govwall_state(fresh_backend, "textual") == {}
+        # The source's side mends its table: the same name, date-time columns.
+        wrong.metadata.drop_all(engine)
+        mended = Table("gd_text_orders", MetaData(),
+                       Column("source_case_id", String(40), primary_key=True),
+                       Column("reported_at", DateTime(timezone=True)),
+                       Column("category", String(20)), Column("title", String(100)),
+                       Column("grid_code", String(15)),
+                       Column("updated_at", DateTime(timezone=True)))
+        mended.metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(mended.insert(), [{**r, "reported_at": at, "updated_at": at}
+                                           for r in rows])
+        engine.dispose()
+        polled = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert polled.returncode == 0, polled.stderr
+        assert "4 staging rows read" in polled.stdout
+        assert sorted(govwall_state(fresh_backend, "textual")) == ["T0", "T1", "T2", "T3"]
