@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from data_access.counters import Counters
 from data_access.coverage import unit_codes
-from data_access.deadlines import RED, deadline_state
+from data_access.deadlines import RED, deadline_states
 from data_access.geography import admin_areas
 from data_access.indicators import minute_of
 from data_access.models import Case
@@ -90,12 +90,12 @@ def alert_board(session: Session, counters: Counters, scope: Scope, now: datetim
     ).all()
     # Judged at the minute, as /ops judges the cases a county's row links to.
     at = minute_of(now)
-    records = []
-    for r in found:
-        state = deadline_state(at, as_utc(r.due), r.major_class, r.subclass, r.priority,
-                               r.source, zone)
-        if state != "normal":
-            records.append({**r._asdict(), "state": state, "due": as_utc(r.due)})
+    dues = [as_utc(r.due) for r in found]
+    states = deadline_states(at, dues, [(r.major_class, r.subclass, r.priority, r.source)
+                                        for r in found], zone)
+    records = [{**r._asdict(), "state": state, "due": due}
+               for r, due, state in zip(found, dues, states.tolist(), strict=True)
+               if state != "normal"]
     red = [r for r in records if r["state"] in RED]
     seen = counters.first_seen_red([r["id"] for r in red], now, now - FORGET_SEEN)
     for r in records:

@@ -477,3 +477,45 @@ def test_the_vectorised_clock_agrees_with_working_time_between_everywhere() -> N
     assert len(working_us_before([], CAL)) == 0
     with pytest.raises(ValueError, match="2099"):
         working_us_before([datetime(1999, 12, 31, 12, tzinfo=UTC)], CAL)
+
+
+def test_deadline_states_match_the_scalar_state_case_by_case() -> None:
+    """The alert board's vectorised states against `deadline_state` for every kind of limit
+    (working days, working hours, calendar minutes, odd spans whose thresholds round), around
+    holidays and make-up Saturdays, with deadlines at the instant, a microsecond either side,
+    and exactly at each threshold; and the two parameters that move them."""
+    import numpy as np
+
+    from data_access.sla import deadline_states
+
+    rng = random.Random(202612031)
+    limits = [TimeLimit(working_days=1), TimeLimit(working_days=15), TimeLimit(working_hours=2),
+              TimeLimit(working_hours=4), TimeLimit(minutes=10), TimeLimit(minutes=30),
+              TimeLimit(working_hours=0.0001), TimeLimit(minutes=7)]
+    nows = [sh(2026, 10, 8, 9, 0), sh(2026, 2, 14, 10, 7), sh(2026, 12, 3, 17, 31),
+            sh(2026, 9, 30, 23, 59)]
+    for now in nows:
+        dues, spans, minutes, want = [], [], [], {}
+        for _ in range(1_500):
+            limit = rng.choice(limits)
+            due = now + timedelta(seconds=rng.randrange(-20 * 86_400, 20 * 86_400))
+            dues.append(due)
+            spans.append(limit.span(CAL))
+            minutes.append(limit.calendar_time)
+        for limit in limits:  # deadlines on the edges: the instant, ± 1 µs, each threshold
+            span = limit.span(CAL)
+            for edge in (timedelta(0), span * 0.2, span / 2, timedelta(hours=4), span,
+                         timedelta(hours=35)):
+                for due in (now + edge, now - edge, now + edge + timedelta(microseconds=1),
+                            now - edge - timedelta(microseconds=1)):
+                    dues.append(due)
+                    spans.append(span)
+                    minutes.append(limit.calendar_time)
+        for kwargs in ({}, {"approaching_fraction": 0.5, "long_overdue_after":
+                            timedelta(hours=3)}):
+            got = deadline_states(now, dues, np.array(spans, dtype="timedelta64[us]"),
+                                  minutes, **kwargs)
+            want = [deadline_state(now, d, s, calendar_time=m, **kwargs)
+                    for d, s, m in zip(dues, spans, minutes, strict=True)]
+            assert got.tolist() == want
+            assert {"normal", "approaching", "overdue", "long_overdue"} <= set(want)
